@@ -1,0 +1,36 @@
+"""hubeval: evaluation toolkit for regional SME support programs.
+
+Pipeline: data -> estimate -> aggregate -> present::
+
+    import hubeval as hb
+    panel = hb.Panel(df, unit="firm_id", time="year", cohort="cohort")
+    gt = hb.att_gt(panel, outcome="log_va_per_worker", control="not_yet_treated")
+    es = hb.aggregate(gt, by="event_time")
+    ax = hb.plot_event_study(es)
+
+Each section below is owned by one module; add a module's public names in its own section.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# --- errors and results ---------------------------------------------------------------------
+from .errors import (  # noqa: F401
+    DataWarning, DisclosureError, EstimationError, EstimationWarning, HubevalError,
+    HubevalWarning, PanelError, ParameterError, SpecError,
+)
+from .results import TIDY_COLUMNS, percent_effect  # noqa: F401
+
+# --- panel, outcomes, simulate (issue 2) ----------------------------------------------------
+
+# --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
+
+# --- inference, matching, power (issue 5) ---------------------------------------------------
+
+# --- synthetic control (issue 6) ------------------------------------------------------------
+
+# --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
+
+# --- batch runner and records (issue 4) -----------------------------------------------------
+
+# --- plots ----------------------------------------------------------------------------------
