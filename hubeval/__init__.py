@@ -22,6 +22,9 @@ from .errors import (  # noqa: F401
 from .results import TIDY_COLUMNS, percent_effect  # noqa: F401
 
 # --- panel, outcomes, simulate (issue 2) ----------------------------------------------------
+from .io import read_table  # noqa: F401
+from .panel import NEVER_TREATED, DataQualityReport, Panel  # noqa: F401
+from .simulate import SimulatedPanel, ramp_effect, simulate_panel  # noqa: F401
 
 # --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
 
