@@ -25,6 +25,8 @@ from .results import TIDY_COLUMNS, percent_effect  # noqa: F401
 from .io import read_table  # noqa: F401
 from .panel import NEVER_TREATED, DataQualityReport, Panel  # noqa: F401
 from .simulate import SimulatedPanel, ramp_effect, simulate_panel  # noqa: F401
+from .outcomes import FAMILIES, OUTCOMES, codebook, derive_outcomes, outcome_family  # noqa: F401
+from .example import ExampleData, load_example, simulate_program, write_example_data  # noqa: F401
 
 # --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
 

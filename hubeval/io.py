@@ -86,6 +86,7 @@ def read_table(path, *, encoding: str | None = None, sheet_name=0) -> tuple[pd.D
     blank = frame.isna().all(axis=1)
     frame = frame.loc[~blank].reset_index(drop=True)
     frame, units = _strip_unit_row(frame)
+    frame = _to_numbers(frame)
     if frame.shape[1] < 2 or len(frame) == 0:
         raise PanelError(f"Data file `{path}` holds no table: found {rows_read} row(s) and "
                          f"{frame.shape[1]} column(s) after the header. A panel needs a header row "
@@ -119,17 +120,27 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise PanelError(f"Data file `{path}` is not a readable table: {exc}. Check the delimiter "
                          "(hubeval expects commas) and quoting.") from None
-    return _to_numbers(frame), ("utf-8" if used == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf")
-                                else used)
+    return frame, ("utf-8" if used == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf") else used)
 
 
 def _to_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Convert columns that are wholly numeric text to numbers; leave everything else as text."""
+    """Convert columns that are wholly numeric to numbers (whole numbers to int64 when complete);
+    leave everything else as text, so every format gives the same dtypes."""
     out = {}
     for col in frame.columns:
         values = frame[col]
-        converted = pd.to_numeric(values, errors="coerce")
-        out[col] = converted if converted.notna().sum() == values.notna().sum() else values
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            converted = values
+        else:
+            converted = pd.to_numeric(values.astype(object), errors="coerce")
+            if converted.notna().sum() != values.notna().sum():
+                out[col] = values.astype("str").where(values.notna())
+                continue
+        if converted.notna().all() and (converted == converted.round()).all():
+            converted = converted.astype("int64")
+        else:
+            converted = converted.astype("float64")
+        out[col] = converted
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -161,5 +172,4 @@ def _strip_unit_row(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     if not known or len(known) < max(1, len(labels) // 2):
         return frame, {}
     rest = frame.iloc[1:].reset_index(drop=True)
-    rest = _to_numbers(rest.astype(object).where(rest.notna(), None))
     return rest, {c: frame.iloc[0][c] for c in known}

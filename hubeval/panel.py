@@ -321,11 +321,23 @@ class Panel:
         rel = self._data[self.time] - self._data[self.cohort]
         return rel.where(np.isfinite(self._data[self.cohort]))
 
-    def with_data(self, data: pd.DataFrame, **overrides) -> "Panel":
-        """A new validated panel on ``data`` with the same roles (e.g. a subset or added columns)."""
+    def with_data(self, data: pd.DataFrame, *, _quiet: bool = False, _provenance: "Panel | None" = None,
+                  **overrides) -> "Panel":
+        """A new validated panel on ``data`` with the same roles (e.g. a subset or added columns).
+
+        Keyword arguments override the construction settings (e.g. ``outcomes=``). Data-quality
+        warnings are re-issued for the new data and recorded on the new panel.
+        """
         kwargs = dict(unit=self.unit, time=self.time, cohort=self.cohort)
         kwargs.update(overrides)
-        return Panel(data, **kwargs)
+        with warnings.catch_warnings():
+            if _quiet:
+                warnings.simplefilter("ignore", DataWarning)
+            new = Panel(data, **kwargs)
+        if _provenance is not None:
+            new.load_info = _provenance.load_info
+            new._dropped = list(_provenance._dropped) + new._dropped
+        return new
 
     def subset(self, units) -> "Panel":
         """A new panel restricted to ``units``."""
