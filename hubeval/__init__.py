@@ -33,9 +33,12 @@ from .example import ExampleData, load_example, simulate_program, write_example_
 # --- inference, matching, power (issue 5) ---------------------------------------------------
 
 # --- synthetic control (issue 6) ------------------------------------------------------------
+from .synth import SynthResult, synth  # noqa: F401
+from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
 
 # --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
 
 # --- batch runner and records (issue 4) -----------------------------------------------------
 
 # --- plots ----------------------------------------------------------------------------------
+from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401
