@@ -1,0 +1,669 @@
+"""Before/after means and two-way fixed effects (TWFE) regressions.
+
+:func:`before_after` is the program's own method: participants only, the mean change from the
+year before entry to some years after. It has no comparison group, so it is **descriptive, not
+causal** (level 1 of 5 on the Maryland Scientific Methods Scale): secular growth, selection of
+growing firms and mean reversion after a bad year (an Ashenfelter dip) are all inside it. Its
+result says so wherever it is shown. It is hand-written because it is a paired mean.
+
+:func:`twfe` regresses the outcome on a post-participation indicator (or an event-time dummy set)
+with firm and year fixed effects, through :func:`pyfixest.feols`. It is a **benchmark**: with
+staggered cohorts it compares late entrants with early entrants that are already treated, so its
+coefficient is a weighted average of 2x2 comparisons with some negative weights, and it is biased
+(typically towards zero, possibly with the wrong sign) when effects grow with time since entry
+(Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). The event-study version is also
+contaminated by effects at other event times (Sun & Abraham 2021). Use
+:func:`hubeval.att_gt` / :func:`hubeval.imputation` for the causal estimate.
+
+:func:`twfe_design` exposes the regression (formula, estimation sample, outcome and coefficient
+names, cluster ids, fixed-effect-demeaned arrays) for the wild cluster bootstrap.
+
+References
+----------
+Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    Journal of Econometrics 225(2), 254-277.
+de Chaisemartin, C. & D'Haultfoeuille, X. (2020). Two-way fixed effects estimators with
+    heterogeneous treatment effects. American Economic Review 110(9), 2964-2996.
+Sun, L. & Abraham, S. (2021). Estimating dynamic treatment effects in event studies with
+    heterogeneous treatment effects. Journal of Econometrics 225(2), 175-199.
+MacKinnon, J., Nielsen, M. & Webb, M. (2023). Cluster-robust inference: a guide to empirical
+    practice. Journal of Econometrics 232(2), 272-299.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from .errors import EstimationWarning, SpecError, format_examples
+from .panel import Panel
+from .results import ResultMixin, add_inference, percent_effect, to_jsonable
+
+__all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
+           "Vcov", "BeforeAfterScale"]
+
+Vcov = Literal["cluster", "iid", "hc1", "cv3"]
+BeforeAfterScale = Literal["percent", "level", "log"]
+
+#: Evidence labels (Maryland Scientific Methods Scale) carried by every result.
+DESIGN_BEFORE_AFTER = "before-after (level 1 of 5, descriptive)"
+DESIGN_TWFE = "difference-in-differences, two-way fixed effects (level 3 of 5, benchmark)"
+NOTE_BEFORE_AFTER = (
+    "Descriptive, not causal: participants only, no comparison group (Maryland SMS level 1 of 5). "
+    "Secular growth, selection of growing firms and mean reversion after a bad pre-entry year "
+    "(Ashenfelter dip) are all inside this number; compare with the difference-in-differences "
+    "estimates.")
+NOTE_TWFE = (
+    "Benchmark only: with staggered cohorts TWFE uses already-treated firms as controls and is "
+    "biased when effects grow with time since entry (Goodman-Bacon 2021; de Chaisemartin & "
+    "D'Haultfoeuille 2020). Prefer att_gt() or imputation().")
+_VCOV_PYFIXEST = {"iid": "iid", "hc1": "hetero"}
+_LOG_PREFIXES = ("log_", "ln_", "log(")
+
+
+# --- shared result behaviour -------------------------------------------------------------------
+class EffectResultMixin(ResultMixin):
+    """Adds the evidence label, percent effects for log outcomes and a headline effect."""
+
+    def _summary_lines(self) -> list[str]:
+        lines = super()._summary_lines()
+        design = getattr(self, "design", None)
+        if design:
+            lines.insert(1, f"design: {design}")
+        n_treated = getattr(self, "n_treated", None)
+        if isinstance(n_treated, dict) and n_treated:
+            lines.append("n_treated by cohort: " + ", ".join(f"{k}: {v}" for k, v in n_treated.items()))
+        return lines
+
+    def summary(self) -> str:
+        """A plain-text summary; effects on a log outcome also in percent."""
+        text = super().summary()
+        if self.spec.get("log_outcome") and "std_error" in self.estimates:
+            table = self.percent().to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            text += "\n\nIn percent (100 * (exp(b) - 1)):\n" + table
+        return text
+
+    def percent(self) -> pd.DataFrame:
+        """Estimates as percent effects, ``100 * (exp(b) - 1)`` with transformed bounds.
+
+        Meaningful when the outcome is in logs (``spec["log_outcome"]``).
+        """
+        return percent_effect(self.estimates)
+
+
+def _is_log_outcome(name: str) -> bool:
+    return name.lower().startswith(_LOG_PREFIXES)
+
+
+def check_outcome(panel: Panel, outcome: str, *, function: str) -> None:
+    """Raise :class:`SpecError` unless ``outcome`` is a numeric column of ``panel``."""
+    if not isinstance(panel, Panel):
+        raise SpecError(f"`panel` must be a hubeval.Panel; got {type(panel).__name__}. Build one with "
+                        f"hb.Panel(df, unit=..., time=..., cohort=...) and pass it to {function}().")
+    data = panel.data
+    if outcome not in data.columns:
+        raise SpecError(f"`outcome`: column '{outcome}' is not in the panel. Outcomes available: "
+                        f"{format_examples(panel.outcomes, limit=12)}. Pass one of them, or add the "
+                        "column to the data before building the Panel.")
+    if not pd.api.types.is_numeric_dtype(data[outcome]):
+        raise SpecError(f"`outcome`: column '{outcome}' is not numeric (dtype {data[outcome].dtype}). "
+                        "List it in `outcomes=` when building the Panel so it is converted.")
+
+
+def check_covariates(panel: Panel, covariates) -> list[str]:
+    """Normalise ``covariates`` to a list and check the columns exist and are numeric."""
+    if covariates is None:
+        return []
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    data = panel.data
+    missing = [c for c in covariates if c not in data.columns]
+    if missing:
+        raise SpecError(f"`covariates`: column(s) {format_examples(missing)} not in the panel. "
+                        f"Available columns: {format_examples(list(data.columns), limit=12)}.")
+    textual = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
+    if textual:
+        raise SpecError(f"`covariates`: column(s) {format_examples(textual)} are not numeric. "
+                        "Encode categories as 0/1 dummy columns first.")
+    return covariates
+
+
+def treated_by_cohort(data: pd.DataFrame, panel: Panel) -> dict[int, int]:
+    """Number of participating units per cohort in ``data``."""
+    per_unit = data.groupby(panel.unit)[panel.cohort].first()
+    per_unit = per_unit[np.isfinite(per_unit)].astype(int)
+    return {int(k): int(v) for k, v in per_unit.value_counts().sort_index().items()}
+
+
+def event_term(event_time: int) -> str:
+    """The ``term`` label of an event-time row, shared by every event-study table."""
+    return f"event_time:{int(event_time)}"
+
+
+# --- before / after ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class BeforeAfterResult(EffectResultMixin):
+    """Mean change of participants from event time ``pre`` to ``post``: descriptive, not causal.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per quantity (``term``): ``mean_before``, ``mean_after``, ``change_level``,
+        ``percent_change_of_means``, ``mean_firm_percent_change``, ``change_log`` (log outcomes
+        and ``scale="log"``), each with tidy inference columns and ``outcome``.
+    headline_term : str
+        The row chosen by ``scale``.
+    n_units : int
+        Participants observed at both event times.
+    n_treated : dict
+        Those participants per cohort.
+    firms : DataFrame
+        Per-firm before/after values (confidential: never publish as is).
+    """
+
+    estimates: pd.DataFrame
+    spec: dict
+    headline_term: str
+    n_units: int
+    n_treated: dict
+    firms: pd.DataFrame
+    design: str = DESIGN_BEFORE_AFTER
+    note: str = NOTE_BEFORE_AFTER
+    title = "Before/after change of participants (descriptive, not causal)"
+
+    def headline(self) -> pd.Series:
+        """The row selected by ``scale`` (with ``term``, ``estimate`` and interval)."""
+        return self.estimates.set_index("term").loc[self.headline_term].rename(self.headline_term)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict; per-firm values are left out (confidential)."""
+        out = {"type": type(self).__name__}
+        for field in dataclasses.fields(self):
+            if field.name != "firms":
+                out[field.name] = to_jsonable(getattr(self, field.name))
+        return out
+
+
+def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,
+                 scale: BeforeAfterScale = "percent", alpha: float = 0.05) -> BeforeAfterResult:
+    """The program's own claim: participants' mean change from before entry to after.
+
+    For every participant observed (non-missing ``outcome``) at event time ``pre`` and at event
+    time ``post`` (years since entry, entry year = 0), the firm-level change is formed; the result
+    reports mean levels before and after, the mean change in levels, the percent change of the
+    means, the mean of firm-level percent changes and, with ``scale="log"``, the mean change in
+    logs. Standard errors come from the paired firm-level changes (Student t, ``n - 1`` df; the
+    percent change of means by the delta method).
+
+    This is **descriptive, not causal** (Maryland SMS level 1): there is no comparison group.
+
+    Parameters
+    ----------
+    panel : Panel
+    outcome : str
+        Outcome column. Names starting ``log_``/``ln_`` are treated as logs: changes are in log
+        points and the percent row is ``100 * (exp(change) - 1)``.
+    post, pre : int
+        Event times compared (default: the year after the program year vs the year before it).
+    scale : {"percent", "level", "log"}
+        Which row is the headline (used by comparison plots): percent change of means, change in
+        level, or mean change in logs (log points; requires positive values).
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    BeforeAfterResult
+
+    Raises
+    ------
+    SpecError
+        Unknown outcome or scale, ``pre >= post``, no participant observed at both event times.
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> sim = hb.simulate_panel(300, seed=1)
+    >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
+    >>> res = hb.before_after(panel, outcome="y", scale="level")
+    >>> res.design
+    'before-after (level 1 of 5, descriptive)'
+    """
+    check_outcome(panel, outcome, function="before_after")
+    _check_choice("scale", scale, BeforeAfterScale)
+    if not (isinstance(pre, (int, np.integer)) and isinstance(post, (int, np.integer))) or pre >= post:
+        raise SpecError(f"`pre` and `post` must be whole event times with pre < post; got pre={pre!r}, "
+                        f"post={post!r}. The default compares the year before entry (-1) with the year "
+                        "after (1).")
+    firms = _paired_changes(panel, outcome, pre, post)
+    log_outcome = _is_log_outcome(outcome)
+    if scale == "log" and not log_outcome and (firms[["before", "after"]] <= 0).any().any():
+        raise SpecError(f"`scale='log'` needs positive values of '{outcome}', but "
+                        f"{int((firms[['before', 'after']] <= 0).any(axis=1).sum())} firm(s) have a "
+                        "zero or negative value at `pre` or `post`. Use scale='level' or 'percent'.")
+    rows = _before_after_rows(firms, log_outcome, scale)
+    table = pd.DataFrame(rows)
+    n = len(firms)
+    table = add_inference(table, alpha=alpha, df=max(n - 1, 1))
+    table["outcome"] = outcome
+    table = table[["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
+                   "outcome"]]
+    for term in ("mean_before", "mean_after"):  # levels are not tests of zero
+        table.loc[table["term"] == term, ["statistic", "p_value"]] = np.nan
+    headline = {"level": "change_level", "log": "change_log",
+                "percent": "percent_change" if log_outcome else "percent_change_of_means"}[scale]
+    spec = dict(estimator="before_after", outcome=outcome, pre=int(pre), post=int(post), scale=scale,
+                alpha=alpha, log_outcome=log_outcome)
+    return BeforeAfterResult(table.reset_index(drop=True), spec, headline, n,
+                             treated_by_cohort(firms, panel), firms)
+
+
+def _paired_changes(panel: Panel, outcome: str, pre: int, post: int) -> pd.DataFrame:
+    data = panel.data
+    data["_event_time"] = panel.event_time().to_numpy()
+    data = data[data[outcome].notna()]
+    wide = {}
+    for name, k in (("before", pre), ("after", post)):
+        rows = data[data["_event_time"] == k]
+        if rows.empty:
+            raise SpecError(
+                f"`{'pre' if name == 'before' else 'post'}={k}`: no participant has a non-missing "
+                f"'{outcome}' at event time {k} (years since entry). Observed event times: "
+                f"{format_examples(sorted(int(e) for e in data['_event_time'].dropna().unique()), 20)}."
+                " Choose event times inside that range.")
+        wide[name] = rows.set_index(panel.unit)[outcome]
+    firms = pd.concat(wide, axis=1, join="inner").reset_index()
+    if firms.empty:
+        raise SpecError(f"No participant has '{outcome}' at both event time {pre} and {post}, so no "
+                        "before/after change can be formed. Choose other event times.")
+    cohorts = panel.unit_cohorts
+    firms[panel.cohort] = firms[panel.unit].map(cohorts).to_numpy()
+    return firms
+
+
+def _before_after_rows(firms: pd.DataFrame, log_outcome: bool, scale: str) -> list[dict]:
+    before, after = firms["before"].to_numpy(float), firms["after"].to_numpy(float)
+    n = len(firms)
+    change = after - before
+
+    def mean_se(values):
+        values = values[np.isfinite(values)]
+        se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.nan
+        return float(values.mean()) if len(values) else np.nan, float(se)
+
+    rows = [dict(zip(("term", "estimate", "std_error"), ("mean_before",) + mean_se(before))),
+            dict(zip(("term", "estimate", "std_error"), ("mean_after",) + mean_se(after))),
+            dict(zip(("term", "estimate", "std_error"), ("change_level",) + mean_se(change)))]
+    if log_outcome:
+        est, se = mean_se(change)
+        rows.append(dict(term="percent_change", estimate=100 * np.expm1(est),
+                         std_error=100 * np.exp(est) * se))
+    else:
+        ratio = after.mean() / before.mean() if before.mean() != 0 else np.nan
+        # Delta method for a ratio of paired means: linearise a_i - r b_i.
+        lin = (after - ratio * before) / before.mean() if np.isfinite(ratio) else np.full(n, np.nan)
+        se = 100 * lin.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        rows.append(dict(term="percent_change_of_means", estimate=100 * (ratio - 1), std_error=se))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            firm_pct = np.where(before > 0, 100 * (after / before - 1), np.nan)
+        rows.append(dict(zip(("term", "estimate", "std_error"),
+                             ("mean_firm_percent_change",) + mean_se(firm_pct))))
+    if scale == "log" and not log_outcome:
+        rows.append(dict(zip(("term", "estimate", "std_error"),
+                             ("change_log",) + mean_se(np.log(after) - np.log(before)))))
+    elif scale == "log":
+        rows.append(dict(zip(("term", "estimate", "std_error"), ("change_log",) + mean_se(change))))
+    return rows
+
+
+def _check_choice(name: str, value, options) -> None:
+    allowed = get_args(options)
+    if value not in allowed:
+        raise SpecError(f"`{name}` must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}.")
+
+
+# --- two-way fixed effects ---------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class TwfeDesign:
+    """Everything needed to refit or bootstrap a TWFE regression without rebuilding it.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The estimation sample (rows with every variable present), with the outcome, the regressor
+        columns, the fixed-effect columns and the cluster column.
+    formula : str
+        The :func:`pyfixest.feols` formula, ``"y ~ post + x | firm_id + year"``.
+    outcome : str
+    coefficients : tuple of str
+        Regressor columns of interest (treatment or event-time dummies), in table order.
+    terms : tuple of str
+        Their labels in the ``term`` column of the estimates.
+    covariates : tuple of str
+    fixed_effects : tuple of str
+        ``(unit, time)``.
+    cluster : str
+        Column with cluster ids (the unit unless ``cluster=`` named another column).
+    event_times : tuple of int or None
+        Event time of each coefficient in an event study.
+    """
+
+    data: pd.DataFrame
+    formula: str
+    outcome: str
+    coefficients: tuple
+    terms: tuple
+    covariates: tuple
+    fixed_effects: tuple
+    cluster: str
+    event_times: tuple | None = None
+
+    def arrays(self) -> dict:
+        """Outcome and regressors with both fixed effects partialled out (Frisch-Waugh-Lovell).
+
+        Returns
+        -------
+        dict
+            ``y`` (n,), ``X`` (n, k) demeaned by unit and time, ``names`` (the k columns:
+            coefficients then covariates) and ``cluster`` (n,) integer cluster codes. OLS of ``y``
+            on ``X`` reproduces the TWFE coefficients, so a wild cluster bootstrap can work on
+            these arrays directly.
+        """
+        from pyfixest.estimation import demean
+        names = list(self.coefficients) + list(self.covariates)
+        flist = np.column_stack([pd.factorize(self.data[c])[0] for c in self.fixed_effects])
+        values = self.data[[self.outcome] + names].to_numpy(float)
+        demeaned, ok = demean(values, flist.astype(np.uint64), np.ones(len(values)), tol=1e-10)
+        if not ok:
+            warnings.warn("Fixed-effect demeaning did not converge; arrays are approximate.",
+                          EstimationWarning, stacklevel=2)
+        return dict(y=demeaned[:, 0], X=demeaned[:, 1:], names=names,
+                    cluster=pd.factorize(self.data[self.cluster])[0])
+
+    def summary_dict(self) -> dict:
+        """The design without the data (for ``to_dict``)."""
+        return dict(formula=self.formula, outcome=self.outcome, coefficients=list(self.coefficients),
+                    terms=list(self.terms), covariates=list(self.covariates),
+                    fixed_effects=list(self.fixed_effects), cluster=self.cluster,
+                    n_obs=len(self.data))
+
+
+@dataclasses.dataclass(frozen=True)
+class TwfeResult(EffectResultMixin):
+    """A two-way fixed effects regression: a labelled benchmark, biased with staggered adoption.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        Static: one row per regressor (treatment terms first, then covariates). Event study: one
+        row per event time (``term, event_time, estimate, std_error, statistic, p_value,
+        conf_low, conf_high, n_units``), the reference period -1 at zero with no interval.
+    spec : dict
+    n_units, n_obs, n_clusters : int
+    n_treated : dict
+        Participating units per cohort in the estimation sample.
+    regression : TwfeDesign
+        The design, for the wild cluster bootstrap (:meth:`TwfeDesign.arrays`).
+    fit : pyfixest Feols
+        The fitted model (not serialised).
+    warnings : tuple of str
+        Choices made for the user (rows dropped, dose treatment, reference periods).
+    """
+
+    estimates: pd.DataFrame
+    spec: dict
+    n_units: int
+    n_obs: int
+    n_clusters: int
+    n_treated: dict
+    regression: TwfeDesign = dataclasses.field(repr=False)
+    fit: object = dataclasses.field(repr=False, compare=False)
+    warnings: tuple = ()
+    design: str = DESIGN_TWFE
+    note: str = NOTE_TWFE
+    title = "Two-way fixed effects (benchmark)"
+
+    def headline(self) -> pd.Series:
+        """The first treatment coefficient (static model only)."""
+        if self.spec["event_study"]:
+            raise SpecError("A TWFE event study has no single headline effect. Fit "
+                            "`hb.twfe(panel, outcome=..., event_study=False)` for the comparison plot.")
+        return self.estimates.iloc[0].rename(self.estimates["term"].iloc[0])
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict: the design without its data, no fitted model."""
+        out = {"type": type(self).__name__}
+        for field in dataclasses.fields(self):
+            if field.name == "fit":
+                continue
+            value = getattr(self, field.name)
+            out[field.name] = value.summary_dict() if field.name == "regression" else to_jsonable(value)
+        return out
+
+
+def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
+                covariates: Sequence[str] | None = None, cluster: str | None = None,
+                event_study: bool = False) -> tuple[TwfeDesign, tuple[str, ...]]:
+    """Build (without fitting) the TWFE regression of :func:`twfe`.
+
+    Parameters are those of :func:`twfe`. Returns the :class:`TwfeDesign` and the warnings
+    (choices made for the user) raised while building it.
+    """
+    check_outcome(panel, outcome, function="twfe")
+    covariates = check_covariates(panel, covariates)
+    if event_study and treatment is not None:
+        raise SpecError("`event_study=True` builds event-time dummies from the cohort; it cannot be "
+                        f"combined with `treatment={treatment!r}`. Drop `treatment` or set event_study=False.")
+    data = panel.data
+    cluster = _check_cluster(data, cluster, panel.unit)
+    notes: list[str] = []
+    if event_study:
+        data, coefs, terms, events = _event_dummies(panel, data, outcome, covariates, notes)
+    else:
+        data, coefs, terms = _treatment_columns(panel, data, treatment, notes)
+        events = None
+    needed = list(dict.fromkeys([panel.unit, panel.time, cluster, outcome, *coefs, *covariates]))
+    complete = data[needed].notna().all(axis=1)
+    if not complete.all():
+        notes.append(f"{int((~complete).sum())} of {len(data)} rows dropped for missing values in "
+                     f"{format_examples([c for c in needed if data[c].isna().any()])}.")
+    data = data.loc[complete, needed].reset_index(drop=True)
+    _check_has_treated(data, coefs, terms, outcome)
+    rhs = " + ".join(coefs + covariates)
+    formula = f"{outcome} ~ {rhs} | {panel.unit} + {panel.time}"
+    design = TwfeDesign(data, formula, outcome, tuple(coefs), tuple(terms), tuple(covariates),
+                        (panel.unit, panel.time), cluster, events)
+    return design, tuple(notes)
+
+
+def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
+         covariates: Sequence[str] | None = None, vcov: Vcov = "cluster", cluster: str | None = None,
+         event_study: bool = False, alpha: float = 0.05) -> TwfeResult:
+    """Two-way (firm and year) fixed effects regression: the conventional DiD benchmark.
+
+    Fits ``y_it = a_i + l_t + b * D_it + x_it' c + e_it`` by :func:`pyfixest.feols`, where
+    ``D_it`` is by default the post-participation indicator ``1[t >= cohort_i]``. With
+    ``event_study=True`` it fits the dynamic version with one dummy per event time (years since
+    entry) except -1, the reference (and, without never-participants, also the earliest lead,
+    which is not identified otherwise).
+
+    **Benchmark only.** With staggered cohorts the static coefficient averages 2x2 comparisons in
+    which earlier entrants serve as controls for later ones; when effects grow with time since
+    entry those comparisons subtract part of the effect, biasing TWFE towards zero or beyond
+    (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). Event-study coefficients are
+    contaminated by effects at other event times (Sun & Abraham 2021).
+
+    Parameters
+    ----------
+    panel : Panel
+    outcome : str
+        Outcome column (``log_``/``ln_`` names are treated as logs: see ``result.percent()``).
+    treatment : str or list of str, optional
+        0/1 (or numeric dose) regressor columns; default the post-participation indicator (term
+        ``post``).
+    covariates : list of str, optional
+        Time-varying controls (time-invariant ones are absorbed by the firm effects: an error).
+    vcov : {"cluster", "iid", "hc1", "cv3"}
+        ``"cluster"``: CRV1 clustered by unit (or ``cluster``); ``"cv3"``: the jackknife-type CRV3
+        recommended with few clusters (MacKinnon, Nielsen & Webb 2023); ``"hc1"``: heteroskedasticity
+        robust; ``"iid"``. Clustered inference uses t(G - 1).
+    cluster : str, optional
+        Cluster column for ``"cluster"``/``"cv3"``.
+    event_study : bool
+        Fit leads and lags instead of one post indicator.
+    alpha : float
+
+    Returns
+    -------
+    TwfeResult
+        ``regression`` holds the design for the wild cluster bootstrap.
+
+    Raises
+    ------
+    SpecError
+        Unknown outcome, covariate, treatment or cluster column; non-numeric treatment; no treated
+        observation; regressors collinear with the fixed effects or each other.
+
+    References
+    ----------
+    Goodman-Bacon (2021); de Chaisemartin & D'Haultfoeuille (2020); Sun & Abraham (2021).
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> sim = hb.simulate_panel(300, seed=1)
+    >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
+    >>> res = hb.twfe(panel, outcome="y")
+    >>> res.estimates["term"].tolist()
+    ['post']
+    """
+    _check_choice("vcov", vcov, Vcov)
+    if cluster is not None and vcov not in ("cluster", "cv3"):
+        raise SpecError(f"`cluster={cluster!r}` is only used with vcov='cluster' or 'cv3'; got "
+                        f"vcov={vcov!r}. Drop `cluster` or choose a clustered vcov.")
+    design, notes = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
+                                cluster=cluster, event_study=event_study)
+    for message in notes:
+        warnings.warn(message, EstimationWarning, stacklevel=2)
+    fit = _fit_feols(design, vcov)
+    table = _twfe_table(fit, design, panel, alpha)
+    spec = dict(estimator="twfe", outcome=outcome, treatment=list(design.coefficients) if treatment
+                is not None else "post-participation indicator", covariates=list(design.covariates),
+                vcov=vcov, cluster=design.cluster, event_study=event_study, alpha=alpha,
+                log_outcome=_is_log_outcome(outcome), formula=design.formula)
+    data = design.data
+    return TwfeResult(table, spec, int(data[panel.unit].nunique()), len(data),
+                      int(data[design.cluster].nunique()), treated_by_cohort(
+                          data.assign(**{panel.cohort: data[panel.unit].map(panel.unit_cohorts)}), panel),
+                      design, fit, notes)
+
+
+def _check_cluster(data: pd.DataFrame, cluster: str | None, unit: str) -> str:
+    if cluster is None:
+        return unit
+    if cluster not in data.columns:
+        raise SpecError(f"`cluster`: column '{cluster}' is not in the panel. Available columns: "
+                        f"{format_examples(list(data.columns), limit=12)}.")
+    return cluster
+
+
+def _free_name(data: pd.DataFrame, name: str) -> str:
+    return name if name not in data.columns else f"hb_{name}"
+
+
+def _treatment_columns(panel, data, treatment, notes):
+    if treatment is None:
+        name = _free_name(data, "post")
+        data = data.assign(**{name: (data[panel.time] >= data[panel.cohort]).astype(float)})
+        return data, [name], ["post"]
+    columns = [treatment] if isinstance(treatment, str) else list(treatment)
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SpecError(f"`treatment`: column(s) {format_examples(missing)} not in the panel. Available "
+                        f"columns: {format_examples(list(data.columns), limit=12)}. Leave `treatment` "
+                        "unset to use the post-participation indicator built from the cohort.")
+    for col in columns:
+        values = data[col]
+        if pd.api.types.is_bool_dtype(values):
+            data = data.assign(**{col: values.astype(float)})
+        elif not pd.api.types.is_numeric_dtype(values):
+            seen = format_examples(pd.unique(values.dropna())[:5])
+            raise SpecError(f"`treatment`: column '{col}' must be 0/1 (or a numeric dose); found "
+                            f"non-numeric values such as {seen}. Recode it as 0/1.")
+        elif not values.dropna().isin([0, 1]).all():
+            notes.append(f"`treatment` column '{col}' is not 0/1 (values such as "
+                         f"{format_examples(np.unique(values.dropna())[:5])}); it enters as a dose.")
+    return data, columns, columns
+
+
+def _event_dummies(panel, data, outcome, covariates, notes):
+    rel = panel.event_time()
+    observed = rel[data[outcome].notna().to_numpy()].dropna()
+    events = sorted(int(e) for e in observed.unique())
+    reference = [-1]
+    if panel.n_never_treated == 0 and len(events) > 1:
+        # Without never-participants, unit + year effects absorb one more event-time contrast.
+        earliest = min(e for e in events if e != -1)
+        reference.append(earliest)
+        notes.append(f"No never-participants: event time {earliest} is a second reference period "
+                     "(with -1), as the fully dynamic TWFE is otherwise not identified.")
+    estimated = [e for e in events if e not in reference]
+    if not estimated:
+        raise SpecError("`event_study=True`: no event time other than the reference -1 is observed.")
+    names = [_free_name(data, f"event_time_{'m' if e < 0 else 'p'}{abs(e)}") for e in estimated]
+    dummies = {n: (rel == e).astype(float).to_numpy() for n, e in zip(names, estimated)}
+    data = data.assign(**dummies, _event_time=rel.to_numpy())
+    return data, names, [event_term(e) for e in estimated], tuple(estimated)
+
+
+def _check_has_treated(data, coefs, terms, outcome) -> None:
+    for col, term in zip(coefs, terms):
+        if data[col].nunique() < 2:
+            value = data[col].iloc[0] if len(data) else "no rows"
+            what = ("there are no treated observations" if value == 0 else "it does not vary")
+            raise SpecError(f"`{term}`: the regressor '{col}' is {value} in every row with '{outcome}' "
+                            f"observed, so {what}. Check the treatment/cohort coding and that "
+                            "participants have outcome data after entry.")
+
+
+def _fit_feols(design: TwfeDesign, vcov: str):
+    import pyfixest as pf
+    spec = {"cluster": {"CRV1": design.cluster}, "cv3": {"CRV3": design.cluster}}.get(
+        vcov, _VCOV_PYFIXEST.get(vcov))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
+        fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none")
+    dropped = list(getattr(fit, "_collin_vars", []) or [])
+    if dropped:
+        labels = dict(zip(design.coefficients, design.terms))
+        shown = format_examples([labels.get(c, c) for c in dropped])
+        raise SpecError(f"Regressor(s) {shown} are collinear with the firm and year fixed effects or "
+                        "with other regressors (e.g. constant within firms, identical across firms "
+                        "each year, or duplicates), so their effect is not identified. Drop them from "
+                        "`covariates` (or `treatment`).")
+    return fit
+
+
+def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataFrame:
+    tidy = fit.tidy(alpha=alpha)
+    table = pd.DataFrame({"term": tidy.index.astype(str), "estimate": tidy.iloc[:, 0].to_numpy(),
+                          "std_error": tidy.iloc[:, 1].to_numpy(), "statistic": tidy.iloc[:, 2].to_numpy(),
+                          "p_value": tidy.iloc[:, 3].to_numpy(), "conf_low": tidy.iloc[:, 4].to_numpy(),
+                          "conf_high": tidy.iloc[:, 5].to_numpy()})
+    labels = dict(zip(design.coefficients, design.terms))
+    order = list(design.coefficients) + list(design.covariates)
+    table = table.set_index("term").loc[order].reset_index()
+    table["term"] = table["term"].map(lambda c: labels.get(c, c))
+    if design.event_times is not None:
+        table = table.iloc[:len(design.coefficients)]
+        table.insert(1, "event_time", list(design.event_times))
+        reference = pd.DataFrame({"term": [event_term(-1)], "event_time": [-1], "estimate": [0.0]})
+        table = pd.concat([table, reference], ignore_index=True).sort_values("event_time")
+        rel = design.data[panel.time] - design.data[panel.unit].map(panel.unit_cohorts)
+        counts = design.data.assign(_e=rel).groupby("_e")[panel.unit].nunique()
+        table["n_units"] = table["event_time"].map(counts).fillna(0).astype(int).to_numpy()
+    table["outcome"] = design.outcome
+    return table.reset_index(drop=True)
