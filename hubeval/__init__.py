@@ -39,6 +39,10 @@ from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
 # --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
 
 # --- batch runner and records (issue 4) -----------------------------------------------------
+from .batch import BatchResult, plan_batch, run_batch  # noqa: F401
+from .params import Parameter, read_parameters, validate_params  # noqa: F401
+from .plan import BatchPlan, RunSpec  # noqa: F401
+from .record import collect_records, record  # noqa: F401
 
 # --- plots ----------------------------------------------------------------------------------
 from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401
