@@ -1,0 +1,259 @@
+"""Two-period, two-group (2x2) difference-in-differences on panel data, with influence functions.
+
+The building block of :func:`hubeval.att_gt`: for one cohort g, one period t and its base period,
+compare the change in the outcome of cohort g with that of the comparison units. Three estimators,
+as in R ``DRDID`` (Sant'Anna & Zhao 2020) which R ``did`` calls:
+
+- ``"reg"``: outcome regression (Heckman, Ichimura & Todd 1997), ``DRDID::reg_did_panel``;
+- ``"ipw"``: normalised (Hajek) inverse probability weighting (Abadie 2005), ``std_ipw_did_panel``;
+- ``"dr"``: the doubly robust estimator, ``DRDID::drdid_panel`` (logit propensity score, linear
+  outcome regression on the comparison units, propensity scores of comparison units above 0.995
+  trimmed, as DRDID does).
+
+Each returns the estimate and its influence function (one value per unit of the 2x2 sample),
+so that standard errors, aggregation and bootstraps never refit.
+
+Why hand-written: statsmodels and pyfixest have no DR-DiD; the ``drdid`` package fits each cell
+with statsmodels GLM, which is slow for many cells and million-unit samples. Here the
+nuisance fits that depend only on the sample (propensity score, the comparison units' Gram
+matrix) are split from the outcome-dependent part (:class:`Design` vs :func:`estimate`), so
+:func:`hubeval.att_gt` fits them once per distinct sample and reuses them across periods.
+
+References
+----------
+Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences estimators.
+Journal of Econometrics 219(1), 101-122.
+Abadie, A. (2005). Semiparametric difference-in-differences estimators. Review of Economic
+Studies 72(1), 1-19.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+from scipy.special import expit
+
+__all__ = ["Method", "METHODS", "CellFailure", "Design", "prepare_design", "estimate", "did_2x2"]
+
+Method = Literal["dr", "ipw", "reg"]
+METHODS: tuple[str, ...] = ("dr", "ipw", "reg")
+
+#: Comparison units with a propensity score at or above this are given zero weight (DRDID).
+TRIM_LEVEL = 0.995
+#: A fitted propensity score at or above this signals (near-)perfect prediction (R ``did``).
+OVERLAP_LIMIT = 0.999
+_EPS = np.finfo(float).eps
+
+
+class CellFailure(Exception):
+    """A 2x2 comparison cannot be estimated; ``str(self)`` says why (used in recorded warnings)."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Design:
+    """Everything of a 2x2 estimate that depends on the sample but not on the outcome.
+
+    ``d`` treated indicator, ``x`` design matrix with intercept, ``w`` weights normalised to
+    mean one; for ``ipw``/``dr`` the propensity score pieces, for ``reg``/``dr`` the inverse
+    of the comparison units' weighted Gram matrix.
+    """
+
+    method: str
+    d: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+    w_treat: np.ndarray
+    w_cont: np.ndarray | None = None
+    asy_ps: np.ndarray | None = None
+    gram_inv: np.ndarray | None = None
+
+
+def _rcond(matrix: np.ndarray) -> float:
+    try:
+        value = 1.0 / np.linalg.cond(matrix, 1)
+    except np.linalg.LinAlgError:
+        return 0.0
+    return float(value) if np.isfinite(value) else 0.0
+
+
+def fit_logit(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, max_iter: int = 50,
+              tol: float = 1e-11) -> np.ndarray:
+    """Weighted logit by Newton-Raphson; returns fitted probabilities.
+
+    Raises :class:`CellFailure` when the design is singular. Divergence (separation) is not an
+    error here: the probabilities then approach 0 or 1 and the overlap check catches it.
+    """
+    if x.shape[1] == 1:
+        # Intercept only: the MLE is the weighted share of treated units.
+        return np.full(len(d), np.sum(w * d) / np.sum(w))
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        p = expit(x @ beta)
+        info = x.T @ ((w * p * (1 - p))[:, None] * x)
+        if _rcond(info) < _EPS:
+            if np.max(p) > 0.99 or np.min(p) < 0.01:
+                break  # separation drove the weights to zero: leave it to the overlap check
+            raise CellFailure("the covariates are constant or collinear in this comparison "
+                              "(singular propensity-score design)")
+        step = np.linalg.solve(info, x.T @ (w * (d - p)))
+        beta = beta + step
+        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
+            break
+    return expit(x @ beta)
+
+
+def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> Design:
+    """Fit the outcome-free nuisance parts of a 2x2 estimate on one sample.
+
+    Parameters
+    ----------
+    d : array of 0/1
+        Treated (1) or comparison (0) unit.
+    x : 2-d array
+        Covariates with an intercept column first (just the intercept without covariates).
+    w : array
+        Sampling weights (normalised to mean one here).
+    method : {"dr", "ipw", "reg"}
+
+    Raises
+    ------
+    CellFailure
+        No treated or comparison units, covariates constant/collinear among the comparison
+        units, or a propensity score reaching 0.999 (perfect prediction, no overlap).
+    """
+    d = np.asarray(d, dtype=float)
+    w = np.asarray(w, dtype=float)
+    w = w / np.mean(w)
+    n = len(d)
+    w_treat = w * d
+    if not np.any(w_treat > 0) or not np.any(w * (1 - d) > 0):
+        raise CellFailure("there are no treated or no comparison units with positive weight")
+    gram_inv = None
+    if method in ("reg", "dr"):
+        w_ols = w * (1 - d)
+        gram = x.T @ (w_ols[:, None] * x) / n
+        if _rcond(gram) < _EPS:
+            raise CellFailure("the covariates are constant or collinear among the comparison units "
+                              "(singular outcome-regression design)")
+        gram_inv = np.linalg.inv(gram)
+    if method == "reg":
+        return Design(method, d, x, w, w_treat, gram_inv=gram_inv)
+    ps = fit_logit(d, x, w)
+    if np.max(ps) >= OVERLAP_LIMIT:
+        raise CellFailure(f"the propensity score reaches {np.max(ps):.4f} (perfect prediction: "
+                          "some covariate values occur only among treated units, no overlap)")
+    ps = np.minimum(ps, 1 - 1e-6)
+    keep = np.where(d == 1, True, ps < TRIM_LEVEL)
+    w_cont = keep * w * ps * (1 - d) / (1 - ps)
+    w_treat = keep * w_treat
+    info = x.T @ ((w * ps * (1 - ps))[:, None] * x)
+    if _rcond(info) < _EPS:
+        raise CellFailure("the covariates are constant or collinear in this comparison "
+                          "(singular propensity-score design)")
+    asy_ps = (w * (d - ps))[:, None] * x @ (np.linalg.inv(info) * n)
+    return Design(method, d, x, w, w_treat, w_cont=w_cont, asy_ps=asy_ps, gram_inv=gram_inv)
+
+
+def estimate(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    """The 2x2 ATT and its influence function for outcome changes ``dy`` on ``design``'s sample.
+
+    The influence function is scaled so that ``sqrt(mean(inf**2) / n)`` is the standard error.
+    """
+    dy = np.asarray(dy, dtype=float)
+    if design.method == "reg":
+        return _reg(design, dy)
+    if design.method == "ipw":
+        return _ipw(design, dy)
+    return _dr(design, dy)
+
+
+def _outcome_fit(design: Design, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted change for every unit from the comparison units' WLS, and its linear representation."""
+    x, n = design.x, len(dy)
+    w_ols = design.w * (1 - design.d)
+    beta = design.gram_inv @ (x.T @ (w_ols * dy)) / n
+    out = x @ beta
+    asy = (w_ols * (dy - out))[:, None] * x @ design.gram_inv
+    return out, asy
+
+
+def _reg(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    out, asy = _outcome_fit(design, dy)
+    w_treat, x = design.w_treat, design.x
+    mean_wt = np.mean(w_treat)
+    eta_treat = np.mean(w_treat * dy) / mean_wt
+    eta_cont = np.mean(w_treat * out) / mean_wt
+    inf_treat = w_treat * (dy - eta_treat) / mean_wt
+    moment = np.mean(w_treat[:, None] * x, axis=0)
+    inf_cont = (w_treat * (out - eta_cont) + asy @ moment) / mean_wt
+    return float(eta_treat - eta_cont), inf_treat - inf_cont
+
+
+def _ipw(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    w_treat, w_cont, x = design.w_treat, design.w_cont, design.x
+    mean_wt, mean_wc = np.mean(w_treat), np.mean(w_cont)
+    eta_treat = np.mean(w_treat * dy) / mean_wt
+    eta_cont = np.mean(w_cont * dy) / mean_wc
+    inf_treat = w_treat * (dy - eta_treat) / mean_wt
+    m2 = np.mean((w_cont * (dy - eta_cont))[:, None] * x, axis=0)
+    inf_cont = (w_cont * (dy - eta_cont) + design.asy_ps @ m2) / mean_wc
+    return float(eta_treat - eta_cont), inf_treat - inf_cont
+
+
+def _dr(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    out, asy_ols = _outcome_fit(design, dy)
+    w_treat, w_cont, x = design.w_treat, design.w_cont, design.x
+    resid = dy - out
+    mean_wt, mean_wc = np.mean(w_treat), np.mean(w_cont)
+    eta_treat = np.mean(w_treat * resid) / mean_wt
+    eta_cont = np.mean(w_cont * resid) / mean_wc
+    m1 = np.mean(w_treat[:, None] * x, axis=0)
+    inf_treat = (w_treat * (resid - eta_treat) - asy_ols @ m1) / mean_wt
+    m2 = np.mean((w_cont * (resid - eta_cont))[:, None] * x, axis=0)
+    m3 = np.mean(w_cont[:, None] * x, axis=0)
+    inf_cont = (w_cont * (resid - eta_cont) + design.asy_ps @ m2 - asy_ols @ m3) / mean_wc
+    return float(eta_treat - eta_cont), inf_treat - inf_cont
+
+
+def did_2x2(y1, y0, d, *, covariates=None, weights=None, method: Method = "dr") -> tuple[float, float, np.ndarray]:
+    """Panel 2x2 DiD: ATT, standard error and influence function (Sant'Anna & Zhao 2020).
+
+    Parameters
+    ----------
+    y1, y0 : array
+        Outcome of each unit after and before.
+    d : array of 0/1
+        1 for treated units.
+    covariates : 2-d array, optional
+        Baseline covariates (an intercept is added).
+    weights : array, optional
+        Sampling weights.
+    method : {"dr", "ipw", "reg"}
+
+    Returns
+    -------
+    (att, std_error, influence)
+
+    Raises
+    ------
+    CellFailure
+        See :func:`prepare_design`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> att, se, inf = did_2x2(np.array([2., 3, 1, 1]), np.array([1., 1, 1, 0]), np.array([1, 1, 0, 0]))
+    >>> round(att, 6)
+    1.0
+    """
+    d = np.asarray(d, dtype=float)
+    n = len(d)
+    x = np.ones((n, 1))
+    if covariates is not None:
+        cov = np.asarray(covariates, dtype=float).reshape(n, -1)
+        x = np.column_stack([x, cov])
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    design = prepare_design(d, x, w, method)
+    att, inf = estimate(design, np.asarray(y1, dtype=float) - np.asarray(y0, dtype=float))
+    return att, float(np.sqrt(np.mean(inf ** 2) / n)), inf
