@@ -29,14 +29,26 @@ from .outcomes import FAMILIES, OUTCOMES, codebook, derive_outcomes, outcome_fam
 from .example import ExampleData, load_example, simulate_program, write_example_data  # noqa: F401
 
 # --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
+from .did import BeforeAfterResult, TwfeDesign, TwfeResult, before_after, twfe, twfe_design  # noqa: F401
+from .imputation import ImputationResult, imputation  # noqa: F401
 
 # --- inference, matching, power (issue 5) ---------------------------------------------------
+from .matching import MatchResult, balance_table, match  # noqa: F401
 
 # --- synthetic control (issue 6) ------------------------------------------------------------
 from .synth import SynthResult, synth  # noqa: F401
 from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
 
 # --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
+from . import disclosure, figures  # noqa: F401  (hb.disclosure.public, hb.figures.label, ...)
+from .cba import (  # noqa: F401
+    ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, CostBenefitResult, CostBenefitSensitivityResult,
+    cba_sensitivity, cost_benefit, describe_cba, format_krw, real_costs,
+)
+from .disclosure import (  # noqa: F401
+    DisclosureResult, assert_publishable, check_estimates, check_result, protect_table, save_table,
+)
+from .figures import figure_theme, label, save_figure, set_theme  # noqa: F401
 
 # --- batch runner and records (issue 4) -----------------------------------------------------
 from .batch import BatchResult, plan_batch, run_batch  # noqa: F401
@@ -45,4 +57,7 @@ from .plan import BatchPlan, RunSpec  # noqa: F401
 from .record import collect_records, record  # noqa: F401
 
 # --- plots ----------------------------------------------------------------------------------
+from .plots.balance import plot_balance  # noqa: F401
+from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
+from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
 from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401

@@ -248,9 +248,10 @@ def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,
     table = pd.DataFrame(rows)
     n = len(firms)
     table = add_inference(table, alpha=alpha, df=max(n - 1, 1))
+    table["n_units"] = n
     table["outcome"] = outcome
     table = table[["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-                   "outcome"]]
+                   "n_units", "outcome"]]
     for term in ("mean_before", "mean_after"):  # levels are not tests of zero
         table.loc[table["term"] == term, ["statistic", "p_value"]] = np.nan
     headline = {"level": "change_level", "log": "change_log",

@@ -1,1 +1,4 @@
 from .synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401
+from .event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
+from .cba import plot_cba_summary, plot_tornado  # noqa: F401
+from .balance import plot_balance  # noqa: F401
