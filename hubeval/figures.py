@@ -35,7 +35,7 @@ from .errors import DisclosureError, HubevalError, SpecError
 
 __all__ = [
     "Lang", "PALETTE", "COLORS", "FIGSIZE", "LABELS", "FONT_FAMILY", "register_fonts",
-    "theme_rc", "set_theme", "figure_theme", "current_lang", "label", "save_figure",
+    "text_font", "theme_rc", "set_theme", "figure_theme", "current_lang", "label", "save_figure",
 ]
 
 Lang = Literal["en", "ko"]
@@ -118,7 +118,9 @@ LABELS: dict[str, dict[str, str]] = {
     "bcr": {"en": "Benefit-cost ratio", "ko": "비용편익비(B/C)"},
     "pv_benefits": {"en": "Present value of benefits", "ko": "편익의 현재가치"},
     "pv_costs": {"en": "Present value of costs", "ko": "비용의 현재가치"},
-    "krw_hundred_million": {"en": "KRW 100 million (real)", "ko": "억 원 (실질)"},
+    "krw_hundred_million": {"en": "KRW 100 million, real", "ko": "억 원, 실질"},
+    "ci_low": {"en": "lower bound", "ko": "하한"},
+    "ci_high": {"en": "upper bound", "ko": "상한"},
     "base_case": {"en": "Base case", "ko": "기준 시나리오"},
     "low_value": {"en": "Low value", "ko": "낮은 값"},
     "high_value": {"en": "High value", "ko": "높은 값"},
@@ -184,6 +186,16 @@ def register_fonts() -> list[str]:
             font_manager.fontManager.addfont(str(path))
         names.append(font_manager.FontProperties(fname=str(path)).get_name())
     return sorted(set(names))
+
+
+def text_font() -> dict[str, Any]:
+    """Keyword arguments giving a text artist the bundled font, theme or not.
+
+    Plot functions pass ``**text_font()`` to titles, labels and annotations they create, so
+    Korean renders even when the caller never called :func:`set_theme`.
+    """
+    register_fonts()
+    return {"fontfamily": [FONT_FAMILY, *FALLBACK_FONTS]}
 
 
 def theme_rc() -> dict[str, Any]:
