@@ -172,7 +172,7 @@ def _check_complete(wide: pd.DataFrame, mask, outcome, window: str, fix: str) ->
                                  for u in wide.index[rows]])
         raise PanelError(
             f"{int(rows.sum())} unit(s) have missing `{outcome}` in the {window} "
-            f"{block.columns[0]}-{block.columns[-1]}: {shown}. Fix: {fix}")
+            f"{block.columns[0]}-{block.columns[-1]}: {shown}. Fix: {fix}.")
 
 
 def _special_label(col, periods, op) -> str:
