@@ -12,6 +12,8 @@ primary/secondary suppression approach of Hundepool et al. (2012):
 * **p% rule** (p = 10%) -- suppress when the total less the two largest contributions is below
   p% of the largest, because the second-largest firm could then estimate the largest firm's
   value to within p%;
+  (at the defaults the p% rule is implied by the dominance rule, since the remainder is then
+  below 15/85 of the top two; it binds when ``dominance`` is relaxed and is kept for that);
 * **secondary suppression** -- in every additive line of the table (cells plus their margin
   total) a single suppressed entry could be recovered by subtraction, so a second entry, the one
   with the fewest firms, is suppressed too, until every line has zero or at least two.
@@ -345,7 +347,8 @@ def check_estimates(estimates: pd.DataFrame, *, min_units: int = DEFAULT_MIN_UNI
     """
     min_units = _check_min_units(min_units)
     columns = _count_columns(estimates, count)
-    smallest = estimates[columns].apply(pd.to_numeric, errors="coerce").min(axis=1)
+    smallest = estimates[columns].apply(pd.to_numeric, errors="coerce").min(axis=1,
+                                                                               skipna=False)
     # A missing count cannot be verified, so it is treated as too small (fail closed).
     hide = smallest.isna() | (smallest < min_units)
     table = estimates.copy()
@@ -564,6 +567,9 @@ def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
     checked = assert_publishable(check if check is not None else table, min_units=min_units)
     frame = checked.table if table is checked else table
     frame = frame.estimates if not isinstance(frame, pd.DataFrame) else frame
+    if _firm_level_columns(frame):
+        # Even an explicit check cannot vouch for a table that lists single firms.
+        check_result(frame.head(0), min_units=min_units)
     paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(TableFormat))
     for fmt, path in paths.items():
         if fmt == "csv":
