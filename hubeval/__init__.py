@@ -31,6 +31,8 @@ from .example import ExampleData, load_example, simulate_program, write_example_
 # --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
 from .did import BeforeAfterResult, TwfeDesign, TwfeResult, before_after, twfe, twfe_design  # noqa: F401
 from .imputation import ImputationResult, imputation  # noqa: F401
+from .staggered import GroupTimeResult, att_gt  # noqa: F401
+from .aggregate import AggregateResult, PretrendResult, aggregate, pretrend_test  # noqa: F401
 
 # --- inference, matching, power (issue 5) ---------------------------------------------------
 from .matching import MatchResult, balance_table, match  # noqa: F401
