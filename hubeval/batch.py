@@ -555,29 +555,31 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
 
 def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress, runs_dir: Path,
              resume) -> None:
-    previous, prev_folder = {}, None
-    if resume:
-        prev_folder = _previous(runs_dir, plan.name, resume, batch.folder)
-        if prev_folder is not None:
-            old = json.loads((prev_folder / "manifest.json").read_text(encoding="utf-8"))
-            previous = {r["id"]: r for r in old.get("runs", [])}
+    prev_folder = _previous(runs_dir, plan.name, resume, batch.folder) if resume else None
+    previous = {}
+    if prev_folder is not None:
+        old = json.loads((prev_folder / "manifest.json").read_text(encoding="utf-8"))
+        previous = {r["id"]: r for r in old.get("runs", [])}
     batch.manifest["resumed_from"] = str(prev_folder) if prev_folder else None
     progress.begin(batch.folder, prev_folder)
-    t0, upstream = time.monotonic(), []
+    t0, upstream, executed = time.monotonic(), [], False
     try:
         for stage in plan.stages:
             runs = [r for r in plan.runs if r.stage == stage]
             keys = [batch.prepare(r, upstream)["key"] for r in runs]
             todo = []
             for run in runs:
-                if prev_folder is not None and _reuse(batch, run, previous, prev_folder):
+                # a later stage may read earlier results: once anything earlier ran again,
+                # its inputs changed even though its key did not
+                if not executed and prev_folder is not None and _reuse(
+                        batch, run, previous, prev_folder):
                     progress.finished(run.id, batch.entries[run.id])
                 else:
                     todo.append(run)
             batch.save()
             _run_stage(batch, todo, pool, progress)
             batch.collect()
-            upstream = upstream + keys
+            upstream, executed = upstream + keys, executed or bool(todo)
     except KeyboardInterrupt:
         _cancel_running()
         batch.manifest["status"] = "cancelled"

@@ -98,9 +98,9 @@ def simulate_program(*, n_firms: int = 600, seed: int = 2011, dip: float = 1.0,
     sizes = dict(cohort_sizes or COHORT_SIZES)
     firms_static = _draw_firms(rng, n_firms, sizes)
     y0, y1 = _draw_accounts(rng, firms_static, dip)
-    firms = _finalise(rng, firms_static, y0)
-    firms1 = _finalise(np.random.default_rng(0), firms_static, y1, keep=firms.index)
-    truth = _firm_truth(firms, firms1)
+    firms = _finalise(rng, firms_static, y1)  # the observed world: participants got the program
+    firms0 = _finalise(np.random.default_rng(0), firms_static, y0, keep=firms.index)
+    truth = _firm_truth(firms, firms0)
     cities, city_truth = _draw_cities(rng)
     truth["city"] = city_truth
     truth["spec"] = {"seed": seed, "n_firms": n_firms, "dip": dip, "effects": EFFECTS,
@@ -154,10 +154,10 @@ def _draw_accounts(rng, f, dip) -> tuple[dict, dict]:
     shock = np.array([0, .01, .02, -.06, .0, .02, .0, -.01, .0, .01, .0, .01, .0])[None, :]
     dip_m1 = dip * (e == -1)
     base_p = 3.9 + rng.normal(0, 0.35, n)[:, None] + (0.03 + f["growth"].to_numpy()[:, None]) * t + shock
-    p0 = base_p - 0.16 * dip_m1 + _ar1(rng, n, len(years), 0.5, 0.05)
+    p0 = base_p - 0.125 * dip_m1 + _ar1(rng, n, len(years), 0.5, 0.05)
     le0 = np.log(f["emp0"].to_numpy())[:, None] + 0.01 * t + 0.5 * shock - 0.03 * dip_m1 \
         + _ar1(rng, n, len(years), 0.7, 0.04)
-    c0 = rng.normal(0.93, 0.025, n)[:, None] - 0.002 * t - 0.4 * shock + 0.23 * dip_m1 \
+    c0 = rng.normal(0.93, 0.025, n)[:, None] - 0.002 * t - 0.4 * shock + 0.21 * dip_m1 \
         + rng.normal(0, 0.012, (n, len(years)))
     va_share = rng.uniform(0.24, 0.34, n)[:, None]
     inv_u = rng.random((n, len(years)))
@@ -218,7 +218,8 @@ def _finalise(rng, f, world, keep=None) -> pd.DataFrame:
     return long
 
 
-def _firm_truth(obs: pd.DataFrame, treated_world: pd.DataFrame) -> dict:
+def _firm_truth(obs: pd.DataFrame, untreated_world: pd.DataFrame) -> dict:
+    """Mean of Y(1) - Y(0) over the participants observed in each (cohort, year) cell."""
     from .outcomes import FAMILIES, derive_outcomes
     from .panel import Panel
     import warnings
@@ -226,8 +227,8 @@ def _firm_truth(obs: pd.DataFrame, treated_world: pd.DataFrame) -> dict:
     price = PRICE_INDEX
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p0 = derive_outcomes(Panel(obs, unit="firm_id", time="year", cohort="cohort"), price_index=price)
-        p1 = derive_outcomes(Panel(treated_world, unit="firm_id", time="year", cohort="cohort"),
+        p1 = derive_outcomes(Panel(obs, unit="firm_id", time="year", cohort="cohort"), price_index=price)
+        p0 = derive_outcomes(Panel(untreated_world, unit="firm_id", time="year", cohort="cohort"),
                              price_index=price)
     d0, d1 = p0.data, p1.data
     part = (d0["cohort"] < np.inf).to_numpy()

@@ -148,7 +148,10 @@ def _read_excel(path: Path, sheet_name) -> pd.DataFrame:
     try:
         return pd.read_excel(path, sheet_name=sheet_name)
     except ValueError as exc:
-        raise PanelError(f"Data file `{path}`: {exc}. Pass `sheet_name=` with an existing sheet.") from None
+        if "sheet" in str(exc).lower():
+            raise PanelError(f"Data file `{path}`: {exc}. Pass `sheet_name=` with an existing sheet.") from None
+        raise PanelError(f"Data file `{path}` is not a readable Excel workbook ({exc}). Open and "
+                         "re-save it in Excel, or export it as CSV.") from None
     except Exception as exc:  # openpyxl raises several unrelated types for corrupt files
         raise PanelError(f"Data file `{path}` is not a readable Excel workbook ({type(exc).__name__}: "
                          f"{exc}). Open and re-save it in Excel, or export it as CSV.") from None

@@ -24,6 +24,9 @@ from .io import LoadInfo, read_table
 
 __all__ = ["Panel", "DataQualityReport", "NEVER_TREATED"]
 
+# pandas >= 3 always copies on write, so a shallow copy already protects the panel's data.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
 #: How never-participants are coded in ``Panel.data[panel.cohort]``.
 NEVER_TREATED = np.inf
 
@@ -210,7 +213,7 @@ class Panel:
     def _coerce_column(self, frame: pd.DataFrame, col: str, coerce: bool) -> pd.Series:
         text = frame[col].astype("string").str.strip()
         placeholder = text.isin(_PLACEHOLDERS)
-        commas = text.str.contains(r"^-?[\d,]+(\.\d+)?$", regex=True, na=False) & text.str.contains(",", na=False)
+        commas = text.str.contains(r"^-?[\d,]+(?:\.\d+)?$", regex=True, na=False) & text.str.contains(",", na=False)
         parsed = pd.to_numeric(text.where(~placeholder).str.replace(",", "", regex=False), errors="coerce")
         other = parsed.isna() & text.notna() & ~placeholder
         if other.any() or not coerce:
@@ -262,7 +265,7 @@ class Panel:
     @property
     def data(self) -> pd.DataFrame:
         """The validated table (a copy: changing it does not change the panel)."""
-        return self._data.copy(deep=False) if pd.options.mode.copy_on_write else self._data.copy()
+        return self._data.copy(deep=not _COPY_ON_WRITE)
 
     @property
     def times(self) -> np.ndarray:

@@ -30,6 +30,7 @@ import ast
 import difflib
 import io
 import json
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,7 +298,9 @@ def _hint(param: Parameter, value: Any) -> str:
     """The fix for a mismatch, in the words of the YAML file the value came from."""
     base = param.kind[1] if param.kind[0] == "union" and param.kind[2] == _NONE else param.kind
     tag = base[0]
-    if isinstance(value, str) and tag in ("int", "float", "bool"):
+    if isinstance(value, str) and tag == "bool" and value.lower() in ("true", "false"):
+        return f": write {value.lower()} without quotes"
+    if isinstance(value, str) and tag in ("int", "float"):
         try:
             ast.literal_eval(value)
             return f": write {value} without quotes"
@@ -308,7 +311,7 @@ def _hint(param: Parameter, value: Any) -> str:
     if tag in ("str", "int", "float", "bool") and isinstance(value, (list, tuple)):
         return ": give a single value, not a list"
     if tag == "literal":
-        close = difflib.get_close_matches(str(value), [str(v) for v in base[1]], n=1)
+        close = difflib.get_close_matches(str(value), [str(v) for v in base[1]], n=1, cutoff=0.5)
         return f" (did you mean {close[0]!r}?)" if close else ""
     return ""
 
@@ -350,7 +353,9 @@ def check_params(parameters: dict[str, Parameter], values: dict[str, Any], *,
                         f"{value!r}{detail}{_hint(param, value)}.")
     for name, param in parameters.items():
         if param.required and name not in values and name not in provided:
-            what = f"{param.type_text}: {param.comment}" if param.comment else param.type_text
+            # a comment often starts "required: ..."; the message already says so
+            comment = re.sub(r"^required\b[:;,.\s-]*", "", param.comment, flags=re.I)
+            what = f"{param.type_text}: {comment}" if comment else param.type_text
             problems.append(f"missing required parameter `{name}` ({what}): set it in a params "
                             f"file or with -p {name}=VALUE.")
     return converted, problems

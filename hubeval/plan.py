@@ -200,17 +200,17 @@ def _slug(value: Any) -> str:
     return text[:40] or "x"
 
 
-def _grid(grid: Any, where: str, problems: list[str]) -> list[dict]:
+def _grid(grid: Any, problems: list[str]) -> list[dict]:
     """Expand ``{name: [values]}`` into the list of combinations (cartesian product)."""
     if grid is None:
         return [{}]
     if not isinstance(grid, dict) or not grid:
-        problems.append(f"{where}: `grid` must map parameter names to lists of values, got "
+        problems.append(f"`grid` must map parameter names to lists of values, got "
                         f"{grid!r}.")
         return [{}]
     bad = [name for name, values in grid.items() if not isinstance(values, list) or not values]
     if bad:
-        problems.append(f"{where}: grid values must be non-empty lists; not a list: "
+        problems.append(f"grid values must be non-empty lists; not a list: "
                         f"{format_examples(bad)} (write e.g. `outcome: [a, b]`).")
         return [{}]
     names = list(grid)
@@ -276,7 +276,7 @@ def _draft_runs(entry: Any, index: int, ctx: dict, problems: dict) -> list[_Draf
         local.append(f"`params` must be a mapping, got {run_params!r}.")
         run_params = {}
     base.update(run_params)
-    combos = _grid(entry.get("grid"), where, local)
+    combos = _grid(entry.get("grid"), local)
     clash = sorted(set(run_params) & set(entry.get("grid") or {}))
     if clash:
         local.append(f"{format_examples(clash)} set in both `params` and `grid`; keep one.")

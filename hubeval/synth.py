@@ -242,13 +242,12 @@ def _fixed_v(v, labels) -> np.ndarray | None:
     return v / v.sum()
 
 
-def _prepare(data, *, unit, time, outcome, treated_unit, treatment_time, predictors,
+def _prepare(frame, *, unit, time, outcome, treated_unit, treatment_time, predictors,
              special_predictors, donors, pre_period, post_period, predictor_period, method, v,
              call) -> _Problem:
     if method not in get_args(SynthMethod):
         raise SpecError(f"`method`={method!r} is not one of {', '.join(get_args(SynthMethod))}. Fix: "
                         "use 'synth' (Abadie et al. 2010) or 'sdid' (Arkhangelsky et al. 2021).")
-    frame = data
     predictors = [predictors] if isinstance(predictors, str) else list(predictors or [])
     if method == "sdid" and (predictors or special_predictors or v is not None):
         raise SpecError("`predictors`, `special_predictors` and `v` are not used by method='sdid', which "
@@ -525,12 +524,15 @@ def _build_result(problem: _Problem, fitted: _Fit, alpha: float) -> SynthResult:
         .sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
     time_weights = None if fitted.time_weights is None else \
         pd.DataFrame({"time": problem.times[problem.fit], "weight": fitted.time_weights})
-    spec = {"method": problem.method, "outcome": call["outcome"], "unit": call["unit"],
+    design = ("synthetic control (Abadie et al. 2010)" if problem.method == "synth"
+              else "synthetic difference-in-differences (Arkhangelsky et al. 2021)")
+    spec = {"method": problem.method, "design": f"{design}, one treated unit", "outcome": call["outcome"], "unit": call["unit"],
             "time": call["time"], "treated_unit": problem.units[0],
             "treatment_time": call["treatment_time"], "pre_period": problem.times[problem.fit].tolist(),
             "post_period": problem.times[problem.post].tolist(), "predictors": list(problem.labels),
             "v": "fixed" if problem.v is not None else ("optimised" if problem.X is not None else None),
-            "alpha": alpha, "variance": "placebo" if problem.method == "sdid" else None}
+            "alpha": alpha, "variance": "placebo" if problem.method == "sdid" else None,
+            "donors": list(problem.units[1:])}
     note = ("One treated unit: judge the effect by placebo tests (hb.synth_placebo); pre-period fit "
             "RMSPE should be small relative to the effect.")
     return SynthResult(estimates=row, gaps=gaps, weights=weights, balance=_balance(problem, fitted, call["outcome"]),
