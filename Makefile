@@ -1,0 +1,51 @@
+# hubeval: the two commands of the README are `make evaluate` and `make test`.
+# Both create .venv (Python 3.11) and install the package on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BATCH  ?= params/batches/main.yaml
+
+.PHONY: evaluate test test-slow lab data check bench clean-venv help
+
+help:
+	@echo "make evaluate   run the full example evaluation (creates .venv, data, runs/, reports/)"
+	@echo "make test       run the test suite (Monte Carlo studies excluded; see make test-slow)"
+	@echo "make lab        open JupyterLab with the hubeval kernel registered"
+	@echo "make data       regenerate data/example/ from the documented simulation"
+	@echo "make bench      run the benchmark scripts in benchmarks/"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+data/example/firms.csv: | $(STAMP)
+	$(BIN)/hubeval example-data --out data/example
+
+evaluate: $(STAMP) data/example/firms.csv
+	$(BIN)/hubeval run $(BATCH)
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m slow
+
+check: $(STAMP) data/example/firms.csv
+	$(BIN)/hubeval check data/example/firms.csv
+
+lab: $(STAMP) data/example/firms.csv
+	$(BIN)/hubeval kernel
+	$(BIN)/jupyter lab notebooks/
+
+data: $(STAMP)
+	$(BIN)/hubeval example-data --out data/example
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)
