@@ -4,7 +4,7 @@ csdid (the Python port of R ``did``, test-only dependency) is run on a simulated
 every specification below; its ATT(g,t), aggregations, analytic standard errors and pre-trend
 Wald statistic are written next to this script:
 
-    csdid_data.csv       the panel (firm_id, year, cohort (0 = never), x, y, w, region)
+    csdid_data.csv       the panel (firm_id, year, cohort (0 = never), x, y, w, region, size)
     csdid_specs.json     the specifications (hubeval argument names)
     csdid_att_gt.csv     spec, cohort, time, estimate, std_error
     csdid_aggregate.csv  spec, by, window, key, estimate, std_error  (key "overall" for the overall)
@@ -30,18 +30,22 @@ import hubeval as hb
 HERE = pathlib.Path(__file__).parent
 
 SPECS = []
-for covariates in (None, "x"):
+for covariates in (None, "size"):
     for control in ("never_treated", "not_yet_treated"):
         for base_period in ("varying", "universal"):
             SPECS.append(dict(covariates=covariates, control=control, base_period=base_period,
                               method="dr"))
 SPECS += [
-    dict(covariates="x", control="never_treated", base_period="varying", method="ipw"),
-    dict(covariates="x", control="never_treated", base_period="varying", method="reg"),
-    dict(covariates="x", control="not_yet_treated", base_period="universal", method="ipw"),
-    dict(covariates="x", control="never_treated", base_period="varying", method="dr", weights="w"),
-    dict(covariates="x", control="never_treated", base_period="varying", method="dr", cluster="region"),
-    dict(covariates="x", control="not_yet_treated", base_period="varying", method="dr", anticipation=1),
+    dict(covariates="size", control="never_treated", base_period="varying", method="ipw"),
+    dict(covariates="size", control="never_treated", base_period="varying", method="reg"),
+    dict(covariates="size", control="not_yet_treated", base_period="universal", method="ipw"),
+    dict(covariates="size", control="not_yet_treated", base_period="varying", method="reg"),
+    dict(covariates=["x", "size"], control="never_treated", base_period="varying", method="dr"),
+    dict(covariates="size", control="never_treated", base_period="varying", method="dr", weights="w"),
+    dict(covariates="size", control="never_treated", base_period="varying", method="dr",
+         cluster="region"),
+    dict(covariates="size", control="not_yet_treated", base_period="varying", method="dr",
+         anticipation=1),
 ]
 #: aggregation requests: (hubeval by, csdid type, window label, csdid extra arguments)
 AGGREGATIONS = [
@@ -64,15 +68,27 @@ def make_data() -> pd.DataFrame:
     data["firm_id"] = data["firm_id"].str[1:].astype(int)
     rng = np.random.default_rng(7)
     firms = data["firm_id"].unique()
+    x = data.groupby("firm_id")["x"].first().reindex(firms).to_numpy()
     per_firm = pd.DataFrame({"firm_id": firms, "w": rng.uniform(0.5, 2.0, len(firms)),
-                             "region": rng.integers(0, 8, len(firms))})
-    return data.merge(per_firm, on="firm_id", how="left")
+                             "region": rng.integers(0, 8, len(firms)),
+                             "size": 0.8 * x + rng.normal(0, 1, len(firms))})
+    data = data.merge(per_firm, on="firm_id", how="left")
+    # A continuous covariate that shifts trends, so dr, ipw and reg differ.
+    data["y"] += 0.03 * data["size"] * (data["year"] - 2008)
+    return data
+
+
+def _formula(covariates) -> str | None:
+    if covariates is None:
+        return None
+    covariates = [covariates] if isinstance(covariates, str) else covariates
+    return "y~" + "+".join(covariates)
 
 
 def run_spec(data: pd.DataFrame, index: int, spec: dict):
     model = ATTgt(yname="y", tname="year", idname="firm_id", gname="cohort", data=data,
                   control_group=spec["control"].replace("_", ""),
-                  xformla=None if spec["covariates"] is None else "y~x",
+                  xformla=_formula(spec["covariates"]),
                   weights_name=spec.get("weights"), clustervar=spec.get("cluster"),
                   anticipation=spec.get("anticipation", 0))
     model.fit(est_method=spec["method"], base_period=spec["base_period"], bstrap=False)
