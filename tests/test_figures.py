@@ -104,7 +104,8 @@ def test_set_theme_settings():
     rc = matplotlib.rcParams
     assert rc["font.family"][0] == "NanumSquare"
     assert rc["pdf.fonttype"] == 42 and rc["ps.fonttype"] == 42
-    assert rc["axes.prop_cycle"].by_key()["color"][:3] == [c.lower() for c in figures.PALETTE[:3]]
+    cycle = [c.lower() for c in rc["axes.prop_cycle"].by_key()["color"][:3]]
+    assert cycle == [c.lower() for c in figures.PALETTE[:3]]
     assert figures.current_lang() == "ko"
     assert tuple(rc["figure.figsize"]) == figures.FIGSIZE["memo"]
 
@@ -129,7 +130,7 @@ def test_every_label_has_both_languages():
 def test_label_errors():
     with pytest.raises(SpecError) as err:
         figures.label("event_tme")
-    assert str(err.value) == ("No label for `key` 'event_tme'. Did you mean 'event_time'? Add it "
+    assert str(err.value) == ("No label for `key` 'event_tme'. Did you mean 'event_time', 'event_study'? Add it "
                               "to hubeval.figures.LABELS in both languages.")
     with pytest.raises(SpecError, match=re.escape("`lang` must be one of ('en', 'ko'); got 'jp'.")):
         figures.label("npv", "jp")
@@ -147,8 +148,8 @@ def test_save_figure_writes_three_formats_at_300_dpi(tmp_path):
 
 
 def test_save_figure_never_overwrites_silently(tmp_path):
-    fig = korean_figure()
     figures.set_theme()
+    fig = korean_figure()
     first = figures.save_figure(fig, "fig", shows=PUBLIC, out_dir=tmp_path, formats=("pdf",))
     digest = hashlib.sha256(first["pdf"].read_bytes()).hexdigest()
     with pytest.raises(FileExistsError, match=re.escape("Not overwriting existing file(s)")):
@@ -165,6 +166,7 @@ def test_disclosive_figure_cannot_be_saved(tmp_path):
     subgroup = pd.DataFrame({"term": ["att", "att"], "industry": ["A", "B"],
                              "estimate": [0.1, 0.2], "std_error": [0.05, 0.05],
                              "n_treated": [12, 3]})
+    figures.set_theme(lang="ko")
     fig = korean_figure()
     with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry"):
         figures.save_figure(fig, "subgroups", shows=subgroup, out_dir=tmp_path)
@@ -183,6 +185,12 @@ def test_disclosive_figure_cannot_be_saved(tmp_path):
 
 
 def test_missing_glyph_is_refused_before_writing(tmp_path):
+    fig = korean_figure()  # Korean without the theme: DejaVu Sans has no Hangul
+    with pytest.raises(HubevalError, match=re.escape(
+            "The figure has characters no available font can draw: Glyph 44032 "
+            "(\\N{HANGUL SYLLABLE GA}) missing from font(s) DejaVu Sans.")):
+        figures.save_figure(fig, "no_theme", shows=PUBLIC, out_dir=tmp_path)
+    figures.set_theme(lang="ko")
     fig, ax = plt.subplots()
     ax.set_title("\u0f00")  # Tibetan: in no bundled or fallback font
     with pytest.raises(HubevalError, match=r"^The figure has characters no available font can"):
@@ -216,7 +224,7 @@ def test_tornado_chart(cba_results, lang):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks[-1] == figures.label("effect_size", lang)  # largest swing on top
     assert len(ticks) == 8 and len(ax.patches) == 16
-    assert ax.get_title() == figures.label("tornado_title", lang)
+    assert ax.get_title(loc="left") == figures.label("tornado_title", lang)
 
 
 def test_tornado_bcr_metric_and_given_axes(cba_results):
