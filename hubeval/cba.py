@@ -76,6 +76,7 @@ from .results import ResultMixin, to_jsonable
 
 __all__ = [
     "PAYERS", "COST_COLUMNS", "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "real_costs",
+    "participant_baseline",
     "cost_benefit", "CostBenefitResult", "cba_sensitivity", "CostBenefitSensitivityResult",
     "format_krw", "describe_cba",
 ]
@@ -166,6 +167,19 @@ def _check_ledger(costs: pd.DataFrame) -> pd.DataFrame:
     return costs
 
 
+def _price_series(price_index: Any) -> pd.Series:
+    """A year-indexed float Series from a mapping, a Series or a (year, value) table."""
+    if isinstance(price_index, pd.DataFrame):
+        values = [c for c in price_index.columns if c != "year"]
+        if "year" not in price_index.columns or len(values) != 1:
+            raise SpecError("`price_index` as a table needs a `year` column and one value column; "
+                            f"got columns {list(price_index.columns)}.")
+        price_index = price_index.set_index("year")[values[0]]
+    index = pd.Series(price_index, dtype=float)
+    index.index = index.index.astype(int)
+    return index
+
+
 def _deflators(costs: pd.DataFrame, price_index: Any,
                price_base_year: int | None) -> tuple[pd.Series, int]:
     """Factor per row turning nominal KRW of ``price_year`` into real base-year KRW, and the
@@ -178,8 +192,7 @@ def _deflators(costs: pd.DataFrame, price_index: Any,
                 "`price_index`. Pass price_index={year: deflator} (base year = 100) to express "
                 "all costs in real base-year KRW.")
         return pd.Series(1.0, index=costs.index), int(years.iloc[0])
-    index = pd.Series(price_index, dtype=float)
-    index.index = index.index.astype(int)
+    index = _price_series(price_index)
     if price_base_year is None:
         base = index.index[np.isclose(index.to_numpy(), 100.0)]
         if len(base) != 1:
@@ -202,9 +215,9 @@ def real_costs(costs: pd.DataFrame, *, price_index: Mapping[int, float] | pd.Ser
         Ledger with columns :data:`COST_COLUMNS`: ``cohort`` (participation year), ``payer``
         (one of :data:`PAYERS`), ``item``, ``quantity``, ``unit``, ``unit_cost_krw``,
         ``amount_krw`` (nominal, = quantity x unit cost) and ``price_year``.
-    price_index : mapping of year to deflator, optional
-        E.g. the GDP deflator with base year = 100. Without it all rows must share one price
-        year, taken as the base.
+    price_index : mapping of year to deflator, Series, or DataFrame with ``year``, optional
+        E.g. the GDP deflator or PPI with base year = 100 (a table needs a ``year`` column and
+        one value column). Without it all rows must share one price year, taken as the base.
     price_base_year : int, optional
         Year whose prices to use; default the year where the index is 100.
 
@@ -263,6 +276,66 @@ def _baseline(baseline: Any, need_employment: bool) -> pd.DataFrame:
         raise SpecError("`baseline` must have one row per cohort (sum participants' baseline "
                         "value added and employment within a cohort).")
     return frame.set_index(frame["cohort"].astype(int)).sort_index()
+
+
+def participant_baseline(data: pd.DataFrame, *, unit: str = "firm_id", time: str = "year",
+                         cohort: str = "cohort", value_added: str = "value_added",
+                         employment: str = "employment", window: tuple[int, int] = (-3, -2),
+                         money_unit: float = 1.0, price_index: Any = None,
+                         price_base_year: int | None = None) -> pd.DataFrame:
+    """Participants' baseline value added and employment per cohort, for :func:`cost_benefit`.
+
+    Each participant's baseline is its mean over event times ``window`` (default 3 and 2 years
+    before participation: the year just before is skipped because firms often join after a bad
+    year, an Ashenfelter dip that would understate the base); the firm means are summed by cohort.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Firm-year panel; non-participants (missing ``cohort``) are ignored.
+    unit, time, cohort, value_added, employment : str
+        Column names.
+    window : (int, int), default (-3, -2)
+        First and last event time of the baseline window.
+    money_unit : float, default 1.0
+        KRW per unit of ``value_added`` (1e6 for data in KRW million, 백만원).
+    price_index, price_base_year
+        Deflate nominal value added to base-year prices, as in :func:`real_costs`; use the same
+        base year as the cost ledger.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``n_firms``, ``value_added_krw``, ``employment``.
+
+    Raises
+    ------
+    SpecError
+        Missing columns, an empty window, or participants with no data in the window.
+    """
+    _check_frame(data, "data", [unit, time, cohort, value_added, employment])
+    lo, hi = window
+    if lo > hi or hi >= 0:
+        raise SpecError(f"`window` must be (first, last) pre-participation event times with "
+                        f"first <= last < 0; got {window}.")
+    rows = data[data[cohort].notna()].copy()
+    rows["_event"] = rows[time].astype(int) - rows[cohort].astype(int)
+    factor = money_unit
+    if price_index is not None:
+        index = _price_series(price_index)
+        base = price_base_year if price_base_year is not None else \
+            int(index.index[np.isclose(index.to_numpy(), 100.0)][0])
+        factor = money_unit * index[base] / rows[time].astype(int).map(index)
+    rows["_va"] = rows[value_added].astype(float) * factor
+    window_rows = rows[rows["_event"].between(lo, hi)]
+    firm = window_rows.groupby([cohort, unit])[["_va", employment]].mean()
+    missing = sorted(set(rows[unit]) - set(firm.index.get_level_values(unit)))
+    if missing:
+        raise SpecError(f"{len(missing)} participant(s) have no rows in the baseline window "
+                        f"{window}: {format_examples(missing)}. Widen `window`.")
+    out = firm.groupby(level=cohort).agg(n_firms=("_va", "size"), value_added_krw=("_va", "sum"),
+                                         employment=(employment, "sum")).reset_index()
+    return out.rename(columns={cohort: "cohort"}).astype({"cohort": int})
 
 
 def _extend(paths: np.ndarray, horizon: int, persistence: float) -> np.ndarray:

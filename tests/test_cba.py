@@ -339,3 +339,42 @@ def test_sentences_in_both_languages_use_the_numbers():
     assert "double counting" in en[-1] and "이중 계산" in ko[-1]
     with pytest.raises(SpecError, match=re.escape("`lang` must be one of ['en', 'ko']; got 'fr'.")):
         res.sentences("fr")
+
+
+# --- baseline from a firm panel and price tables --------------------------------------------
+
+def panel():
+    rows = []
+    for firm, cohort, va in (("A", 2011, 100.0), ("B", 2011, 300.0), ("C", 2012, 50.0),
+                             ("D", None, 999.0)):
+        for year in range(2007, 2013):
+            rows.append({"firm_id": firm, "year": year, "cohort": cohort,
+                         "value_added": va * (0.5 if cohort and year == cohort - 1 else 1.0),
+                         "employment": 10.0})
+    return pd.DataFrame(rows)
+
+
+def test_participant_baseline_skips_the_dip_year_and_deflates():
+    base = cba.participant_baseline(panel(), money_unit=1e6)
+    assert base.to_dict("records") == [
+        {"cohort": 2011, "n_firms": 2, "value_added_krw": 400e6, "employment": 20.0},
+        {"cohort": 2012, "n_firms": 1, "value_added_krw": 50e6, "employment": 10.0}]
+    index = pd.DataFrame({"year": range(2007, 2013), "ppi": [80.0, 100.0, 100.0, 125.0, 125.0,
+                                                             125.0]})
+    real = cba.participant_baseline(panel(), price_index=index)
+    # 2011 cohort window: 2008-2009 (index 100); 2012 cohort: 2009 (100) and 2010 (125).
+    assert real["value_added_krw"].tolist() == pytest.approx([400.0, (50 + 40) / 2])
+    with pytest.raises(SpecError, match=re.escape(
+            "`window` must be (first, last) pre-participation event times with first <= last < 0;"
+            " got (-1, 0).")):
+        cba.participant_baseline(panel(), window=(-1, 0))
+
+
+def test_price_index_as_year_value_table():
+    costs = ledger([(2011, "posco", "consulting", 100.0, 1.1e6, 2012)])
+    table = pd.DataFrame({"year": [2011, 2012], "ppi": [100.0, 110.0]})
+    assert cba.real_costs(costs, price_index=table)["amount_real_krw"].item() == pytest.approx(1e8)
+    with pytest.raises(SpecError, match=re.escape(
+            "`price_index` as a table needs a `year` column and one value column; got columns "
+            "['year', 'ppi', 'cpi'].")):
+        cba.real_costs(costs, price_index=table.assign(cpi=1.0))
