@@ -247,9 +247,7 @@ def _by_calendar(cells, min_e, max_e, balance, notes, **_):
 
 
 # --- public functions ------------------------------------------------------------------------
-def _validate(gt, by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights) -> None:
-    if not isinstance(gt, GroupTimeResult):
-        raise SpecError(f"`gt` must be the result of hb.att_gt(); got {type(gt).__name__}.")
+def _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights) -> None:
     if by not in BY_OPTIONS:
         raise SpecError(f"`by` must be one of {', '.join(repr(b) for b in BY_OPTIONS)}; got {by!r}.")
     for name, value in (("min_event_time", min_event_time), ("max_event_time", max_event_time)):
@@ -339,11 +337,13 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
     >>> list(es.estimates.columns[:3])
     ['term', 'event_time', 'estimate']
     """
+    if not isinstance(gt, GroupTimeResult):
+        raise SpecError(f"`gt` must be the result of hb.att_gt(); got {type(gt).__name__}.")
     alpha = gt.spec["alpha"] if alpha is None else alpha
     n_boot = gt.spec["n_boot"] if n_boot is None else n_boot
     boot_weights = gt.spec["boot_weights"] if boot_weights is None else boot_weights
     seed = gt.seed if seed is None else seed
-    _validate(gt, by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights)
+    _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights)
     notes: list[str] = []
     cells = _cells(gt, notes)
     min_e = -np.inf if min_event_time is None else min_event_time
