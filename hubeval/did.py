@@ -34,14 +34,16 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .errors import EstimationWarning, SpecError, format_examples
 from .panel import Panel
-from .results import ResultMixin, add_inference, percent_effect, to_jsonable
+from ._effects import (EffectResultMixin, check_choice, check_covariates, check_outcome, event_term,
+                       is_log_outcome, treated_by_cohort)
+from .results import add_inference, to_jsonable
 
 __all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
            "Vcov", "BeforeAfterScale"]
@@ -62,85 +64,6 @@ NOTE_TWFE = (
     "biased when effects grow with time since entry (Goodman-Bacon 2021; de Chaisemartin & "
     "D'Haultfoeuille 2020). Prefer att_gt() or imputation().")
 _VCOV_PYFIXEST = {"iid": "iid", "hc1": "hetero"}
-_LOG_PREFIXES = ("log_", "ln_", "log(")
-
-
-# --- shared result behaviour -------------------------------------------------------------------
-class EffectResultMixin(ResultMixin):
-    """Adds the evidence label, percent effects for log outcomes and a headline effect."""
-
-    def _summary_lines(self) -> list[str]:
-        lines = super()._summary_lines()
-        design = getattr(self, "design", None)
-        if design:
-            lines.insert(1, f"design: {design}")
-        n_treated = getattr(self, "n_treated", None)
-        if isinstance(n_treated, dict) and n_treated:
-            lines.append("n_treated by cohort: " + ", ".join(f"{k}: {v}" for k, v in n_treated.items()))
-        return lines
-
-    def summary(self) -> str:
-        """A plain-text summary; effects on a log outcome also in percent."""
-        text = super().summary()
-        if self.spec.get("log_outcome") and "std_error" in self.estimates:
-            table = self.percent().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-            text += "\n\nIn percent (100 * (exp(b) - 1)):\n" + table
-        return text
-
-    def percent(self) -> pd.DataFrame:
-        """Estimates as percent effects, ``100 * (exp(b) - 1)`` with transformed bounds.
-
-        Meaningful when the outcome is in logs (``spec["log_outcome"]``).
-        """
-        return percent_effect(self.estimates)
-
-
-def _is_log_outcome(name: str) -> bool:
-    return name.lower().startswith(_LOG_PREFIXES)
-
-
-def check_outcome(panel: Panel, outcome: str, *, function: str) -> None:
-    """Raise :class:`SpecError` unless ``outcome`` is a numeric column of ``panel``."""
-    if not isinstance(panel, Panel):
-        raise SpecError(f"`panel` must be a hubeval.Panel; got {type(panel).__name__}. Build one with "
-                        f"hb.Panel(df, unit=..., time=..., cohort=...) and pass it to {function}().")
-    data = panel.data
-    if outcome not in data.columns:
-        raise SpecError(f"`outcome`: column '{outcome}' is not in the panel. Outcomes available: "
-                        f"{format_examples(panel.outcomes, limit=12)}. Pass one of them, or add the "
-                        "column to the data before building the Panel.")
-    if not pd.api.types.is_numeric_dtype(data[outcome]):
-        raise SpecError(f"`outcome`: column '{outcome}' is not numeric (dtype {data[outcome].dtype}). "
-                        "List it in `outcomes=` when building the Panel so it is converted.")
-
-
-def check_covariates(panel: Panel, covariates) -> list[str]:
-    """Normalise ``covariates`` to a list and check the columns exist and are numeric."""
-    if covariates is None:
-        return []
-    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    data = panel.data
-    missing = [c for c in covariates if c not in data.columns]
-    if missing:
-        raise SpecError(f"`covariates`: column(s) {format_examples(missing)} not in the panel. "
-                        f"Available columns: {format_examples(list(data.columns), limit=12)}.")
-    textual = [c for c in covariates if not pd.api.types.is_numeric_dtype(data[c])]
-    if textual:
-        raise SpecError(f"`covariates`: column(s) {format_examples(textual)} are not numeric. "
-                        "Encode categories as 0/1 dummy columns first.")
-    return covariates
-
-
-def treated_by_cohort(data: pd.DataFrame, panel: Panel) -> dict[int, int]:
-    """Number of participating units per cohort in ``data``."""
-    per_unit = data.groupby(panel.unit)[panel.cohort].first()
-    per_unit = per_unit[np.isfinite(per_unit)].astype(int)
-    return {int(k): int(v) for k, v in per_unit.value_counts().sort_index().items()}
-
-
-def event_term(event_time: int) -> str:
-    """The ``term`` label of an event-time row, shared by every event-study table."""
-    return f"event_time:{int(event_time)}"
 
 
 # --- before / after ----------------------------------------------------------------------------
@@ -233,13 +156,13 @@ def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,
     'before-after (level 1 of 5, descriptive)'
     """
     check_outcome(panel, outcome, function="before_after")
-    _check_choice("scale", scale, BeforeAfterScale)
+    check_choice("scale", scale, BeforeAfterScale)
     if not (isinstance(pre, (int, np.integer)) and isinstance(post, (int, np.integer))) or pre >= post:
         raise SpecError(f"`pre` and `post` must be whole event times with pre < post; got pre={pre!r}, "
                         f"post={post!r}. The default compares the year before entry (-1) with the year "
                         "after (1).")
     firms = _paired_changes(panel, outcome, pre, post)
-    log_outcome = _is_log_outcome(outcome)
+    log_outcome = is_log_outcome(outcome)
     if scale == "log" and not log_outcome and (firms[["before", "after"]] <= 0).any().any():
         raise SpecError(f"`scale='log'` needs positive values of '{outcome}', but "
                         f"{int((firms[['before', 'after']] <= 0).any(axis=1).sum())} firm(s) have a "
@@ -318,12 +241,6 @@ def _before_after_rows(firms: pd.DataFrame, log_outcome: bool, scale: str) -> li
     elif scale == "log":
         rows.append(dict(zip(("term", "estimate", "std_error"), ("change_log",) + mean_se(change))))
     return rows
-
-
-def _check_choice(name: str, value, options) -> None:
-    allowed = get_args(options)
-    if value not in allowed:
-        raise SpecError(f"`{name}` must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}.")
 
 
 # --- two-way fixed effects ---------------------------------------------------------------------
@@ -541,7 +458,7 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     >>> res.estimates["term"].tolist()
     ['post']
     """
-    _check_choice("vcov", vcov, Vcov)
+    check_choice("vcov", vcov, Vcov)
     if cluster is not None and vcov not in ("cluster", "cv3"):
         raise SpecError(f"`cluster={cluster!r}` is only used with vcov='cluster' or 'cv3'; got "
                         f"vcov={vcov!r}. Drop `cluster` or choose a clustered vcov.")
@@ -551,10 +468,12 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
         warnings.warn(message, EstimationWarning, stacklevel=2)
     fit = _fit_feols(design, vcov)
     table = _twfe_table(fit, design, panel, alpha)
+    if vcov == "cv3" and _units_nested_in_clusters(design):
+        table = _with_cv3(table, design, alpha)
     spec = dict(estimator="twfe", outcome=outcome, treatment=list(design.coefficients) if treatment
                 is not None else "post-participation indicator", covariates=list(design.covariates),
                 vcov=vcov, cluster=design.cluster, event_study=event_study, alpha=alpha,
-                log_outcome=_is_log_outcome(outcome), formula=design.formula)
+                log_outcome=is_log_outcome(outcome), formula=design.formula)
     data = design.data
     return TwfeResult(table, spec, int(data[panel.unit].nunique()), len(data),
                       int(data[design.cluster].nunique()), treated_by_cohort(
@@ -632,8 +551,10 @@ def _check_has_treated(data, coefs, terms, outcome) -> None:
 
 def _fit_feols(design: TwfeDesign, vcov: str):
     import pyfixest as pf
-    spec = {"cluster": {"CRV1": design.cluster}, "cv3": {"CRV3": design.cluster}}.get(
-        vcov, _VCOV_PYFIXEST.get(vcov))
+    # CV3 with clusters that nest the firms is computed by _with_cv3 (pyfixest refits the whole
+    # fixed-effects model once per cluster, minutes for a few hundred firms); otherwise pyfixest's.
+    cv3 = {"CRV1": design.cluster} if _units_nested_in_clusters(design) else {"CRV3": design.cluster}
+    spec = {"cluster": {"CRV1": design.cluster}, "cv3": cv3}.get(vcov, _VCOV_PYFIXEST.get(vcov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
         fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none")
@@ -668,3 +589,67 @@ def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataF
         table["n_units"] = table["event_time"].map(counts).fillna(0).astype(int).to_numpy()
     table["outcome"] = design.outcome
     return table.reset_index(drop=True)
+
+
+# --- CV3 (jackknife) cluster-robust variance ---------------------------------------------------
+def _units_nested_in_clusters(design: TwfeDesign) -> bool:
+    unit = design.fixed_effects[0]
+    return bool(design.data.groupby(unit)[design.cluster].nunique().max() == 1)
+
+
+def _with_cv3(table: pd.DataFrame, design: TwfeDesign, alpha: float) -> pd.DataFrame:
+    """Replace the inference columns by CV3 (MacKinnon, Nielsen & Webb 2023), t(G - 1)."""
+    names = list(design.coefficients) + list(design.covariates)
+    labels = dict(zip(design.coefficients, design.terms))
+    se = dict(zip([labels.get(n, n) for n in names], cv3_standard_errors(design)))
+    out = table.copy()
+    rows = out["term"].isin(se.keys())
+    out.loc[rows, "std_error"] = out.loc[rows, "term"].map(se)
+    n_clusters = design.data[design.cluster].nunique()
+    inferred = add_inference(out.loc[rows], alpha=alpha, df=n_clusters - 1)
+    out.loc[rows, inferred.columns] = inferred
+    return out
+
+
+def cv3_standard_errors(design: TwfeDesign, chunk: int = 20_000) -> np.ndarray:
+    """CV3 standard errors of the design's regressors (coefficients, then covariates).
+
+    ``V = (G - 1) / G * sum_g (b_(g) - b)(b_(g) - b)'`` with ``b_(g)`` the estimate without
+    cluster g. Firm effects are nested in the clusters, so they are partialled out once (dropping
+    a cluster drops whole firms and leaves the other firms' demeaning unchanged); year effects
+    are not nested and stay as explicit dummies. Equals pyfixest's CRV3 (see the tests).
+    """
+    data, unit, time = design.data, design.fixed_effects[0], design.fixed_effects[1]
+    names = list(design.coefficients) + list(design.covariates)
+    years = pd.get_dummies(data[time], drop_first=True, dtype=float).to_numpy()
+    x = np.column_stack([data[names].to_numpy(float), years])
+    y = data[design.outcome].to_numpy(float)
+    firm = pd.factorize(data[unit])[0]
+    x = x - _group_means(x, firm)
+    y = y - _group_means(y[:, None], firm)[:, 0]
+    cluster, _ = pd.factorize(data[design.cluster])
+    n_clusters, k = cluster.max() + 1, x.shape[1]
+    xtx_g, xty_g = np.zeros((n_clusters, k, k)), np.zeros((n_clusters, k))
+    for start in range(0, len(y), chunk):  # bounded memory for the per-row outer products
+        part = slice(start, start + chunk)
+        np.add.at(xtx_g, cluster[part], x[part, :, None] * x[part, None, :])
+        np.add.at(xty_g, cluster[part], x[part] * y[part, None])
+    xtx, xty = xtx_g.sum(axis=0), xty_g.sum(axis=0)
+    beta = np.linalg.solve(xtx, xty)
+    left_out = xtx[None] - xtx_g
+    sv = np.linalg.svd(left_out, compute_uv=False)
+    bad = np.flatnonzero(sv[:, -1] <= 1e-10 * sv[:, 0])
+    if len(bad):
+        raise SpecError(
+            f"vcov='cv3' is not defined here: dropping cluster(s) {format_examples(bad[:5])} (codes) "
+            "leaves a regressor without variation (e.g. one firm carries an event time or cohort). "
+            "Use vcov='cluster' with the wild cluster bootstrap, or bin sparse event times.")
+    dev = np.linalg.solve(left_out, (xty[None] - xty_g)[..., None])[..., 0] - beta
+    vcov = (n_clusters - 1) / n_clusters * dev.T @ dev
+    return np.sqrt(np.diag(vcov))[:len(names)]
+
+
+def _group_means(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    sums = np.zeros((codes.max() + 1, values.shape[1]))
+    np.add.at(sums, codes, values)
+    return (sums / np.bincount(codes)[:, None])[codes]

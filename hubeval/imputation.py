@@ -41,8 +41,8 @@ from scipy import sparse, stats
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu
 
-from .did import (EffectResultMixin, _is_log_outcome, check_covariates, check_outcome, event_term,
-                  treated_by_cohort)
+from ._effects import (EffectResultMixin, check_covariates, check_outcome, event_term, is_log_outcome,
+                       treated_by_cohort)
 from .errors import EstimationError, EstimationWarning, SpecError, format_examples
 from .panel import Panel
 from .results import add_inference, to_jsonable
@@ -193,7 +193,7 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(estimator="imputation", outcome=outcome, covariates=covariates,
                 horizons=[int(h) for h in horizons], pretrends=len(test.get("leads", [])),
-                alpha=alpha, log_outcome=_is_log_outcome(outcome),
+                alpha=alpha, log_outcome=is_log_outcome(outcome),
                 variance="BJS (2024) Theorem 3, leave-one-out cohort x year averages, clustered by unit")
     used = effects.loc[weights[:, -1] > 0]
     return ImputationResult(estimates, overall, pd.DataFrame(vcov, index=labels, columns=labels), spec,

@@ -150,7 +150,8 @@ def test_twfe_equals_two_by_two_did(two_by_two):
     assert res.n_units == 40 and res.n_obs == 80 and res.n_treated == {2012: 15}
 
 
-def test_twfe_agrees_with_statsmodels_dummies(panel):
+def test_twfe_agrees_with_statsmodels_dummies():
+    panel = make_panel(hb.simulate_panel(60, seed=4).data)
     res = hb.twfe(panel, outcome="y")
     data = panel.data.assign(post=lambda d: (d["year"] >= d["cohort"]).astype(float))
     ols = smf.ols("y ~ post + C(firm_id) + C(year)", data=data).fit()
@@ -183,6 +184,19 @@ def test_twfe_vcov_options(panel):
     assert se["cv3"] > se["cluster"]  # the jackknife CRV3 is more conservative
     by_x = hb.twfe(panel, outcome="y", cluster="x")
     assert by_x.n_clusters == 2 and by_x.spec["cluster"] == "x"
+
+
+@pytest.mark.parametrize("event_study", [False, True])
+def test_twfe_cv3_agrees_with_pyfixest_crv3(event_study):
+    import pyfixest as pf
+    panel = make_panel(hb.simulate_panel(40, seed=8).data)
+    res = hb.twfe(panel, outcome="y", vcov="cv3", event_study=event_study)
+    design = res.regression
+    fit = pf.feols(design.formula, data=design.data, vcov={"CRV3": "firm_id"}, fixef_rm="none",
+                   ssc=pf.ssc(k_adj=False, G_adj=False))
+    ours = res.estimates.dropna(subset=["std_error"])["std_error"].to_numpy()
+    # pyfixest without small-sample factors is sum_g (b_g - b)^2; CV3 scales it by (G - 1) / G.
+    np.testing.assert_allclose(ours**2 * 40 / 39, fit.tidy()["Std. Error"].to_numpy()**2, rtol=1e-8)
 
 
 def test_twfe_event_study_table(panel):
