@@ -46,7 +46,7 @@ EFFECTS = {"log_productivity": float(np.log(1.08)), "cost_ratio": -0.03,
 #: Korean column headers of the CP949 copy (as a Korean Excel export would have them).
 KOREAN_COLUMNS = {
     "firm_id": "사업체번호", "city": "시군", "gwangyang": "광양소재", "ksic2": "업종코드",
-    "industry": "업종명", "size_class": "규모", "posco_supplier": "포스코협력사", "year": "연도",
+    "industry": "업종명", "metal": "금속업종", "size_class": "규모", "posco_supplier": "포스코협력사", "year": "연도",
     "cohort": "참여연도", "sales": "매출액", "value_added": "부가가치", "employment": "종사자수",
     "total_cost": "총비용", "materials_cost": "재료비", "labour_cost": "인건비",
     "capex": "설비투자", "capital": "유형자산",
@@ -128,7 +128,7 @@ def _draw_firms(rng, n, sizes) -> pd.DataFrame:
     return pd.DataFrame({
         "firm_id": [f"GY{i:04d}" if g else f"CP{i:04d}" for i, g in enumerate(gwangyang)],
         "city": city, "gwangyang": gwangyang, "ksic2": ksic,
-        "industry": [INDUSTRIES[k][0] for k in ksic],
+        "industry": [INDUSTRIES[k][0] for k in ksic], "metal": metal,
         "size_class": np.where(emp0 < 50, "10-49", np.where(emp0 < 100, "50-99", "100-299")),
         "posco_supplier": supplier, "cohort": cohort, "emp0": emp0,
         "growth": 0.012 * supplier + 0.008 * metal + rng.normal(0, 0.006, n),
@@ -200,7 +200,7 @@ def _finalise(rng, f, world, keep=None) -> pd.DataFrame:
     years = np.arange(YEARS[0], YEARS[1] + 1)
     n = len(f)
     long = f.drop(columns=["emp0", "growth"]).loc[np.repeat(np.arange(n), len(years))].reset_index(drop=True)
-    long.insert(7, "year", np.tile(years, n))
+    long.insert(list(long.columns).index("cohort"), "year", np.tile(years, n))
     deflator = np.tile([PRICE_INDEX[y] / 100 for y in years], n)
     for col, values in world.items():
         scale = 1.0 if col == "employment" else deflator
