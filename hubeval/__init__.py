@@ -45,7 +45,8 @@ from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
 from . import disclosure, figures  # noqa: F401  (hb.disclosure.public, hb.figures.label, ...)
 from .cba import (  # noqa: F401
     ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, CostBenefitResult, CostBenefitSensitivityResult,
-    cba_sensitivity, cost_benefit, describe_cba, format_krw, participant_baseline, real_costs,
+    cba_sensitivity, cba_table, cost_benefit, describe_cba, format_krw, participant_baseline,
+    real_costs,
 )
 from .disclosure import (  # noqa: F401
     DisclosureResult, assert_publishable, check_estimates, check_result, protect_table, save_table,

@@ -78,7 +78,7 @@ __all__ = [
     "PAYERS", "COST_COLUMNS", "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "real_costs",
     "participant_baseline",
     "cost_benefit", "CostBenefitResult", "cba_sensitivity", "CostBenefitSensitivityResult",
-    "format_krw", "describe_cba",
+    "format_krw", "describe_cba", "cba_table",
 ]
 
 #: Payers recognised in a cost ledger.
@@ -700,4 +700,4 @@ def _summary_table(inputs, p, pv_benefits, pv_costs, net_jobs, break_even, draws
 
 # Re-exported so ``hubeval.cba`` is the one place to import cost-benefit tools from.
 from .cba_sensitivity import CostBenefitSensitivityResult, cba_sensitivity  # noqa: E402
-from .cba_text import describe_cba, format_krw  # noqa: E402
+from .cba_text import cba_table, describe_cba, format_krw  # noqa: E402

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from .errors import SpecError
 
 if TYPE_CHECKING:
     from .cba import CostBenefitResult
 
-__all__ = ["format_krw", "describe_cba"]
+__all__ = ["format_krw", "describe_cba", "cba_table"]
 
 
 def format_krw(value: float, lang: str = "en") -> str:
@@ -126,3 +127,57 @@ _WHY_KO = {
 
 def _why(note: str, lang: str) -> str:
     return _WHY_KO.get(note, note) if lang == "ko" else note
+
+
+_MONEY_TERMS = ("pv_costs", "pv_benefits", "npv", "cost_per_firm", "cost_per_net_job",
+                "cost_per_pp_productivity")
+_TABLE_TERMS = ("pv_costs", "pv_benefits", "npv", "bcr", "prob_bcr_above_1", "cost_per_firm",
+                "net_additional_jobs", "cost_per_net_job", "productivity_effect_pct",
+                "cost_per_pp_productivity", "break_even_persistence")
+
+
+def _format_value(term: str, value: float, lang: str) -> str:
+    if not np.isfinite(value):
+        return "∞" if value == np.inf else ""
+    if term in _MONEY_TERMS:
+        return format_krw(value, lang)
+    if term in ("prob_bcr_above_1", "break_even_persistence"):
+        return f"{value:.0%}"
+    if term == "productivity_effect_pct":
+        return f"{value:.1f}%"
+    if term == "net_additional_jobs":
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def cba_table(result: CostBenefitResult, *, lang: str = "en") -> pd.DataFrame:
+    """The cost-benefit result as a memo table: measure, formatted value and interval.
+
+    Parameters
+    ----------
+    result : CostBenefitResult
+    lang : {"en", "ko"}, default "en"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three text columns with headers in ``lang``; measures without a value (e.g. cost per
+        net job when no employment effect was given) are left out.
+    """
+    from .figures import label
+
+    if lang not in _TEXT:
+        raise SpecError(f"`lang` must be one of {list(_TEXT)}; got {lang!r}.")
+    est = result.estimates.set_index("term")
+    level = 1 - result.spec["alpha"]
+    rows = []
+    for term in _TABLE_TERMS:
+        value = est.at[term, "estimate"]
+        if np.isnan(value):
+            continue
+        lo, hi = est.at[term, "conf_low"], est.at[term, "conf_high"]
+        interval = f"{_format_value(term, lo, lang)} ~ {_format_value(term, hi, lang)}" \
+            if np.isfinite(lo) and np.isfinite(hi) else ""
+        rows.append((label(term, lang), _format_value(term, value, lang), interval))
+    columns = [label("measure", lang), label("value", lang), label("interval", lang, level=level)]
+    return pd.DataFrame(rows, columns=columns)

@@ -378,3 +378,15 @@ def test_price_index_as_year_value_table():
             "`price_index` as a table needs a `year` column and one value column; got columns "
             "['year', 'ppi', 'cpi'].")):
         cba.real_costs(costs, price_index=table.assign(cpi=1.0))
+
+
+def test_memo_table_in_both_languages():
+    res = run(n_sim=300, seed=2)
+    en, ko = cba.cba_table(res), cba.cba_table(res, lang="ko")
+    assert list(en.columns) == ["Measure", "Value", "95% simulation interval"]
+    assert list(ko.columns) == ["지표", "값", "95% 모의실험 구간"]
+    assert len(en) == len(ko) == 9  # no employment effects: no jobs rows
+    row = en.set_index("Measure").loc["Net present value"]
+    assert row["Value"] == cba.format_krw(res.npv)
+    assert row["95% simulation interval"].count("KRW") == 2
+    assert ko.set_index("지표").loc["비용편익비(B/C)", "값"] == f"{res.bcr:.2f}"
