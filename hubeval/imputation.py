@@ -185,7 +185,9 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     vcov = _bjs_vcov(design, tau, weights, effects, panel, notes)
     table = _post_table(estimate, vcov, effects, horizons, labels, panel, alpha)
     leads, test = _pretrend_test(panel, data[untreated], outcome, covariates, pretrends, alpha)
-    estimates = pd.concat([leads, table.iloc[:-1]], ignore_index=True)[_EVENT_COLUMNS]
+    parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
+    estimates = pd.concat(parts, ignore_index=True)[_EVENT_COLUMNS]
+    estimates["event_time"] = estimates["event_time"].astype(int)
     estimates["outcome"] = outcome
     overall = table.iloc[[-1]].drop(columns="event_time").reset_index(drop=True)
     overall["outcome"] = outcome
@@ -323,12 +325,16 @@ def _check_collinear(fe0, x0, covariates) -> None:
         raise SpecError(f"`covariates`: {format_examples(absorbed)} are collinear with the firm and year "
                         "fixed effects on untreated observations (constant within firms, or the same for "
                         "all firms each year), so they cannot be estimated. Drop them from `covariates`.")
-    from scipy.linalg import qr
-    _, r, perm = qr(residual, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int((diag > 1e-8 * diag[0]).sum())
-    if rank < len(covariates):
-        redundant = [covariates[j] for j in perm[rank:]]
+    # Walk the covariates in the user's order so the later of two collinear ones is named.
+    kept: list[int] = []
+    redundant = []
+    for j, name in enumerate(covariates):
+        candidate = residual[:, kept + [j]] / np.linalg.norm(residual[:, kept + [j]], axis=0)
+        if np.linalg.svd(candidate, compute_uv=False)[-1] > 1e-7:
+            kept.append(j)
+        else:
+            redundant.append(name)
+    if redundant:
         raise SpecError(f"`covariates` are collinear with each other (after the fixed effects): "
                         f"{format_examples(redundant)} can be written from the others. Drop "
                         f"{'it' if len(redundant) == 1 else 'them'} from `covariates`.")
@@ -382,13 +388,14 @@ def _post_table(estimate, vcov, effects, horizons, labels, panel, alpha) -> pd.D
 # --- pre-trend test (BJS Test 1) ---------------------------------------------------------------
 def _pretrend_test(panel, data0, outcome, covariates, pretrends, alpha) -> tuple[pd.DataFrame, dict]:
     available = sorted({int(-e) for e in data0["_event_time"].dropna().unique()})
-    limit = len(available) - (0 if panel.n_never_treated else 1)
+    # A lead is identified only against earlier untreated years of the same firms (the firm
+    # effects absorb the rest), so the longest pre-period must extend beyond the window.
+    limit = max(len(available) - 1, 0)
     if pretrends is None:
         pretrends = max(min(3, limit), 0)
     elif not isinstance(pretrends, (int, np.integer)) or pretrends < 0 or pretrends > limit:
         raise SpecError(f"`pretrends` must be a whole number from 0 to {limit} (the pre-entry years that "
-                        f"can be tested against earlier years{'' if panel.n_never_treated else ' without never-participants'}); "
-                        f"got {pretrends!r}.")
+                        f"can be tested against earlier pre-entry years); got {pretrends!r}.")
     empty = pd.DataFrame(columns=_EVENT_COLUMNS)
     if pretrends == 0:
         return empty, {}
