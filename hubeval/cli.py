@@ -126,6 +126,7 @@ def add_kernel(sub) -> None:
     where.add_argument("--user", action="store_true", help="install for the user (default)")
     where.add_argument("--sys-prefix", action="store_true",
                        help="install into this environment (seen by its own JupyterLab)")
+    where.add_argument("--prefix", help="install under this prefix (share/jupyter/kernels)")
     p.set_defaults(handler=cmd_kernel)
 
 
@@ -133,8 +134,8 @@ def cmd_kernel(args) -> int:
     """Same as ``python -m ipykernel install --user --name hubeval``."""
     from ipykernel.kernelspec import install
 
-    prefix = sys.prefix if args.sys_prefix else None
-    path = install(user=not args.sys_prefix, kernel_name=args.name,
+    prefix = sys.prefix if args.sys_prefix else args.prefix
+    path = install(user=prefix is None, kernel_name=args.name,
                    display_name=args.display_name, prefix=prefix)
     print(f"Installed kernel `{args.name}` ({sys.executable}) in {path}")
     return 0
