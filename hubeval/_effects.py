@@ -89,9 +89,15 @@ def treated_by_cohort(data: pd.DataFrame, panel: Panel) -> dict[int, int]:
     return {int(k): int(v) for k, v in per_unit.value_counts().sort_index().items()}
 
 
-def event_term(event_time: int) -> str:
-    """The ``term`` label of an event-time row, shared by every event-study table."""
-    return f"event_time:{int(event_time)}"
+def event_term(event_time: int, prefix: str = "ATT") -> str:
+    """The ``term`` label of an event-time row, as in ``hb.aggregate(gt, by="event_time")``."""
+    return f"{prefix}(e={int(event_time)})"
+
+
+def event_counts(frame: pd.DataFrame, unit: str, cohort: str, event_time: str) -> pd.DataFrame:
+    """Per event time: cohorts and participating firms behind it (``n_cohorts``, ``n_treated``)."""
+    rows = frame[frame[cohort].map(np.isfinite) & frame[event_time].notna()]
+    return rows.groupby(event_time).agg(n_cohorts=(cohort, "nunique"), n_treated=(unit, "nunique"))
 
 
 def check_choice(name: str, value, options) -> None:

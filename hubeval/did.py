@@ -41,8 +41,8 @@ import pandas as pd
 
 from .errors import EstimationWarning, SpecError, format_examples
 from .panel import Panel
-from ._effects import (EffectResultMixin, check_choice, check_covariates, check_outcome, event_term,
-                       is_log_outcome, treated_by_cohort)
+from ._effects import (EffectResultMixin, check_choice, check_covariates, check_outcome, event_counts,
+                       event_term, is_log_outcome, treated_by_cohort)
 from .results import add_inference, to_jsonable
 
 __all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
@@ -76,7 +76,7 @@ class BeforeAfterResult(EffectResultMixin):
     estimates : DataFrame
         One row per quantity (``term``): ``mean_before``, ``mean_after``, ``change_level``,
         ``percent_change_of_means``, ``mean_firm_percent_change``, ``change_log`` (log outcomes
-        and ``scale="log"``), each with tidy inference columns and ``outcome``.
+        and ``scale="log"``), each with tidy inference columns and ``n_treated``.
     headline_term : str
         The row chosen by ``scale``.
     n_units : int
@@ -171,10 +171,9 @@ def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,
     table = pd.DataFrame(rows)
     n = len(firms)
     table = add_inference(table, alpha=alpha, df=max(n - 1, 1))
-    table["n_units"] = n
-    table["outcome"] = outcome
+    table["n_treated"] = n
     table = table[["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-                   "n_units", "outcome"]]
+                   "n_treated"]]
     for term in ("mean_before", "mean_after"):  # levels are not tests of zero
         table.loc[table["term"] == term, ["statistic", "p_value"]] = np.nan
     headline = {"level": "change_level", "log": "change_log",
@@ -317,8 +316,9 @@ class TwfeResult(EffectResultMixin):
     ----------
     estimates : DataFrame
         Static: one row per regressor (treatment terms first, then covariates). Event study: one
-        row per event time (``term, event_time, estimate, std_error, statistic, p_value,
-        conf_low, conf_high, n_units``), the reference period -1 at zero with no interval.
+        row per event time with the columns of ``hb.aggregate(gt, by="event_time")`` (``term,
+        event_time, estimate, std_error, statistic, p_value, conf_low, conf_high, n_cohorts,
+        n_treated``), the reference period -1 at zero with no interval.
     spec : dict
     n_units, n_obs, n_clusters : int
     n_treated : dict
@@ -536,7 +536,7 @@ def _event_dummies(panel, data, outcome, covariates, notes):
     names = [_free_name(data, f"event_time_{'m' if e < 0 else 'p'}{abs(e)}") for e in estimated]
     dummies = {n: (rel == e).astype(float).to_numpy() for n, e in zip(names, estimated)}
     data = data.assign(**dummies, _event_time=rel.to_numpy())
-    return data, names, [event_term(e) for e in estimated], tuple(estimated)
+    return data, names, [event_term(e, "TWFE") for e in estimated], tuple(estimated)
 
 
 def _check_has_treated(data, coefs, terms, outcome) -> None:
@@ -582,12 +582,14 @@ def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataF
     if design.event_times is not None:
         table = table.iloc[:len(design.coefficients)]
         table.insert(1, "event_time", list(design.event_times))
-        reference = pd.DataFrame({"term": [event_term(-1)], "event_time": [-1], "estimate": [0.0]})
+        reference = pd.DataFrame({"term": [event_term(-1, "TWFE")], "event_time": [-1],
+                                  "estimate": [0.0]})
         table = pd.concat([table, reference], ignore_index=True).sort_values("event_time")
-        rel = design.data[panel.time] - design.data[panel.unit].map(panel.unit_cohorts)
-        counts = design.data.assign(_e=rel).groupby("_e")[panel.unit].nunique()
-        table["n_units"] = table["event_time"].map(counts).fillna(0).astype(int).to_numpy()
-    table["outcome"] = design.outcome
+        cohorts = design.data[panel.unit].map(panel.unit_cohorts)
+        counts = event_counts(design.data.assign(_cohort=cohorts, _e=design.data[panel.time] - cohorts),
+                              panel.unit, "_cohort", "_e")
+        for col in ("n_cohorts", "n_treated"):
+            table[col] = table["event_time"].map(counts[col]).fillna(0).astype(int).to_numpy()
     return table.reset_index(drop=True)
 
 

@@ -41,8 +41,8 @@ from scipy import sparse, stats
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu
 
-from ._effects import (EffectResultMixin, check_covariates, check_outcome, event_term, is_log_outcome,
-                       treated_by_cohort)
+from ._effects import (EffectResultMixin, check_covariates, check_outcome, event_counts, event_term,
+                       is_log_outcome, treated_by_cohort)
 from .errors import EstimationError, EstimationWarning, SpecError, format_examples
 from .panel import Panel
 from .results import add_inference, to_jsonable
@@ -54,8 +54,10 @@ DESIGN_IMPUTATION = ("difference-in-differences, imputation estimator of Borusya
 NOTE_IMPUTATION = ("Causal under parallel trends and no anticipation; untreated outcomes imputed "
                    "from firm and year effects fitted on not-yet- and never-participating firm-years. "
                    "Pre-period rows are BJS Test 1 coefficients, not imputation estimates.")
+#: The columns of ``hb.aggregate(gt, by="event_time")`` (without a bootstrap band).
 _EVENT_COLUMNS = ["term", "event_time", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                  "conf_high", "n_units"]
+                  "conf_high", "n_cohorts", "n_treated"]
+OVERALL_TERM = "ATT(overall)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,11 +67,12 @@ class ImputationResult(EffectResultMixin):
     Attributes
     ----------
     estimates : DataFrame
-        One row per event time: ``term, event_time, estimate, std_error, statistic, p_value,
-        conf_low, conf_high, n_units, outcome`` (pre-periods from the pre-trend regression).
-    overall : DataFrame
-        One row (``term = "ATT"``): the average effect over all treated observations in the
-        horizons (BJS's default equal weights per treated firm-year).
+        One row per event time with the columns of ``hb.aggregate(gt, by="event_time")``:
+        ``term, event_time, estimate, std_error, statistic, p_value, conf_low, conf_high,
+        n_cohorts, n_treated`` (pre-periods from the pre-trend regression).
+    overall : dict
+        ``term = "ATT(overall)"``, estimate and inference: the average effect over all treated
+        observations in the horizons (BJS's default equal weights per treated firm-year).
     vcov : DataFrame
         Covariance of the post-entry estimates and the overall ATT (BJS Theorem 3).
     pretrend_test : dict
@@ -84,7 +87,7 @@ class ImputationResult(EffectResultMixin):
     """
 
     estimates: pd.DataFrame
-    overall: pd.DataFrame
+    overall: dict
     vcov: pd.DataFrame
     spec: dict
     pretrend_test: dict
@@ -98,12 +101,12 @@ class ImputationResult(EffectResultMixin):
     title = "Imputation estimator (Borusyak, Jaravel & Spiess 2024)"
 
     def headline(self) -> pd.Series:
-        """The overall ATT row."""
-        return self.overall.iloc[0].rename("ATT")
+        """The overall ATT (a Series with ``term``, ``estimate`` and inference)."""
+        return pd.Series(self.overall, name=OVERALL_TERM)
 
     def _summary_lines(self) -> list[str]:
         lines = super()._summary_lines()
-        row = self.overall.iloc[0]
+        row = self.overall
         lines.append(f"overall ATT: {row['estimate']:.4g} (SE {row['std_error']:.4g}, "
                      f"{row['conf_low']:.4g} to {row['conf_high']:.4g})")
         if self.pretrend_test:
@@ -188,9 +191,8 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
     estimates = pd.concat(parts, ignore_index=True)[_EVENT_COLUMNS]
     estimates["event_time"] = estimates["event_time"].astype(int)
-    estimates["outcome"] = outcome
-    overall = table.iloc[[-1]].drop(columns="event_time").reset_index(drop=True)
-    overall["outcome"] = outcome
+    overall = {k: (v.item() if hasattr(v, "item") else v)
+               for k, v in table.iloc[-1].drop("event_time").items()}
     for message in notes:
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(estimator="imputation", outcome=outcome, covariates=covariates,
@@ -346,7 +348,7 @@ def _weights(event_time: np.ndarray, horizons: list[int]) -> tuple[np.ndarray, l
     columns = [(event_time == h).astype(float) for h in horizons]
     columns.append(np.isin(event_time, horizons).astype(float))
     weights = np.column_stack([c / c.sum() for c in columns])
-    return weights, [event_term(h) for h in horizons] + ["ATT"]
+    return weights, [event_term(h) for h in horizons] + [OVERALL_TERM]
 
 
 def _bjs_vcov(design: _FirstStep, tau, weights, effects, panel, notes) -> np.ndarray:
@@ -377,12 +379,13 @@ def _leave_out_mean(effects: pd.DataFrame, tau: np.ndarray, panel, notes) -> np.
 
 
 def _post_table(estimate, vcov, effects, horizons, labels, panel, alpha) -> pd.DataFrame:
-    counts = effects.groupby("event_time")[panel.unit].nunique()
-    in_horizon = effects["event_time"].isin(horizons)
-    n_units = [int(counts.get(h, 0)) for h in horizons] + [int(effects.loc[in_horizon, panel.unit].nunique())]
+    counts = event_counts(effects, panel.unit, panel.cohort, "event_time").reindex(horizons)
+    used = effects[effects["event_time"].isin(horizons)]
     table = pd.DataFrame({"term": labels, "event_time": horizons + [np.nan], "estimate": estimate,
-                          "std_error": np.sqrt(np.clip(np.diag(vcov), 0, None)), "n_units": n_units})
-    return add_inference(table, alpha=alpha)
+                          "std_error": np.sqrt(np.clip(np.diag(vcov), 0, None)),
+                          "n_cohorts": list(counts["n_cohorts"]) + [used[panel.cohort].nunique()],
+                          "n_treated": list(counts["n_treated"]) + [used[panel.unit].nunique()]})
+    return add_inference(table, alpha=alpha)[_EVENT_COLUMNS]
 
 
 # --- pre-trend test (BJS Test 1) ---------------------------------------------------------------
@@ -413,11 +416,11 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, alpha) -> tuple
     coef = fit.coef()[names].to_numpy()
     idx = [list(fit._coefnames).index(n) for n in names]
     cov = np.asarray(fit._vcov)[np.ix_(idx, idx)]
-    counts = frame.groupby("_event_time")[panel.unit].nunique()
+    counts = event_counts(frame, panel.unit, panel.cohort, "_event_time").reindex(leads).fillna(0)
     table = add_inference(pd.DataFrame({
         "term": [event_term(k) for k in leads], "event_time": leads, "estimate": coef,
-        "std_error": np.sqrt(np.diag(cov)), "n_units": [int(counts.get(k, 0)) for k in leads]}),
-        alpha=alpha)
+        "std_error": np.sqrt(np.diag(cov)), "n_cohorts": counts["n_cohorts"].astype(int).to_numpy(),
+        "n_treated": counts["n_treated"].astype(int).to_numpy()}), alpha=alpha)[_EVENT_COLUMNS]
     chi2 = float(coef @ np.linalg.solve(cov, coef))
     n_clusters = int(frame[panel.unit].nunique())
     f_stat = chi2 / len(leads)

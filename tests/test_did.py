@@ -203,9 +203,9 @@ def test_twfe_event_study_table(panel):
     res = hb.twfe(panel, outcome="y", event_study=True)
     table = res.estimates
     assert table.columns.tolist() == ["term", "event_time", "estimate", "std_error", "statistic",
-                                      "p_value", "conf_low", "conf_high", "n_units", "outcome"]
+                                      "p_value", "conf_low", "conf_high", "n_cohorts", "n_treated"]
     ref = table.set_index("event_time").loc[-1]
-    assert ref["estimate"] == 0 and np.isnan(ref["std_error"]) and ref["term"] == "event_time:-1"
+    assert ref["estimate"] == 0 and np.isnan(ref["std_error"]) and ref["term"] == "TWFE(e=-1)"
     assert table["event_time"].is_monotonic_increasing
     post = table[table["event_time"].between(0, 4)]
     assert (abs(post["estimate"] - 0.1) < 3.5 * post["std_error"]).all()

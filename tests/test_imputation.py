@@ -14,7 +14,7 @@ from hubeval.errors import EstimationWarning, SpecError
 from hubeval.simulate import ramp_effect
 
 EVENT_COLUMNS = ["term", "event_time", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                 "conf_high", "n_units", "outcome"]
+                 "conf_high", "n_cohorts", "n_treated"]
 
 
 def make_panel(data: pd.DataFrame) -> hb.Panel:
@@ -42,9 +42,11 @@ def test_event_study_table_columns_and_rows(result, panel):
     table = result.estimates
     assert table.columns.tolist() == EVENT_COLUMNS
     assert table["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7]
-    assert table["term"].iloc[3] == "event_time:0"
-    assert result.overall["term"].tolist() == ["ATT"]
-    assert table.loc[table["event_time"] == 0, "n_units"].item() == panel.n_treated
+    assert table["term"].iloc[3] == "ATT(e=0)"
+    assert result.overall["term"] == "ATT(overall)"
+    assert table.loc[table["event_time"] == 0, "n_treated"].item() == panel.n_treated
+    assert table.loc[table["event_time"] == 0, "n_cohorts"].item() == 6
+    assert table.loc[table["event_time"] == 7, "n_cohorts"].item() == 1
     assert result.n_treated == {int(c): int(n) for c, n in panel.cohort_sizes.items()}
 
 
@@ -53,7 +55,7 @@ def test_within_three_standard_errors_of_truth(sim, result):
     post = result.estimates[result.estimates["event_time"] >= 0].set_index("event_time")
     gap = (post["estimate"] - truth.loc[post.index]).abs()
     assert (gap < 3 * post["std_error"]).all(), gap / post["std_error"]
-    overall = result.overall.iloc[0]
+    overall = result.overall
     expected = float(sim.true_effect("simple").iloc[0])
     assert abs(overall["estimate"] - expected) < 3 * overall["std_error"]
 
@@ -63,7 +65,7 @@ def test_unbiased_where_twfe_is_biased():
                             effect=ramp_effect(0.3, years_to_full=8), noise_sd=0.05)
     panel = make_panel(sim.data)
     truth = float(sim.true_effect("simple").iloc[0])
-    row = hb.imputation(panel, outcome="y", pretrends=0).overall.iloc[0]
+    row = hb.imputation(panel, outcome="y", pretrends=0).overall
     assert abs(row["estimate"] - truth) < 3 * row["std_error"]
     assert hb.twfe(panel, outcome="y").estimates["estimate"].iloc[0] < 0.5 * truth
 
@@ -141,7 +143,7 @@ def test_two_by_two_equals_hand_did_and_twfe():
     panel = make_panel(data)
     res = hb.imputation(panel, outcome="y")
     assert res.estimates["event_time"].tolist() == [0]  # one pre-period: nothing to test it against
-    assert res.overall["estimate"].item() == pytest.approx(did, abs=1e-10)
+    assert res.overall["estimate"] == pytest.approx(did, abs=1e-10)
     assert hb.twfe(panel, outcome="y").estimates["estimate"].item() == pytest.approx(did, abs=1e-10)
 
 
@@ -191,16 +193,17 @@ def test_row_order_and_input_not_mutated(sim, result):
     shuffled = hb.imputation(make_panel(data.sample(frac=1, random_state=9)), outcome="y")
     pd.testing.assert_frame_equal(data, before)
     pd.testing.assert_frame_equal(shuffled.estimates, result.estimates, atol=1e-10)
-    pd.testing.assert_frame_equal(shuffled.overall, result.overall, atol=1e-10)
+    for key in ("estimate", "std_error", "n_treated"):
+        assert shuffled.overall[key] == pytest.approx(result.overall[key], abs=1e-10)
 
 
 def test_result_serialises_and_displays(result):
     out = result.to_dict()
     json.dumps(out)
     assert "effects" not in out and out["design"].startswith("difference-in-differences")
-    assert out["vcov"]["ATT"]["ATT"] == pytest.approx(result.overall["std_error"].item() ** 2)
+    assert out["vcov"]["ATT(overall)"]["ATT(overall)"] == pytest.approx(result.overall["std_error"] ** 2)
     assert "Borusyak" in result._repr_html_() and "overall ATT" in result.summary()
-    assert result.headline()["estimate"] == result.overall["estimate"].item()
+    assert result.headline()["estimate"] == result.overall["estimate"]
 
 
 def test_log_outcome_percent(panel):

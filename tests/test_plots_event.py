@@ -100,8 +100,8 @@ def test_event_study_rejects_results_without_event_time(panel):
     res = hb.twfe(panel, outcome="y")
     with pytest.raises(SpecError, match=re.escape(
             "`result` has no event-time estimates (columns event_time, estimate, conf_low, conf_high); "
-            "found ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high', "
-            "'outcome']. Pass hb.aggregate(gt, by='event_time'), hb.imputation(...) or "
+            "found ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high']. "
+            "Pass hb.aggregate(gt, by='event_time'), hb.imputation(...) or "
             "hb.twfe(..., event_study=True).")):
         hb.plot_event_study(res)
 
