@@ -36,6 +36,14 @@ from .aggregate import AggregateResult, PretrendResult, aggregate, pretrend_test
 
 # --- inference, matching, power (issue 5) ---------------------------------------------------
 from .matching import MatchResult, balance_table, match  # noqa: F401
+from .inference import (  # noqa: F401
+    InfluenceBootstrapResult, RegressionDesign, WildBootstrapResult, bootstrap_influence, holm,
+    regression_design, romano_wolf, wild_bootstrap_family, wild_cluster_bootstrap,
+)
+from .ri import (  # noqa: F401
+    InferencePanelResult, RandomizationResult, cs_simple_statistic, inference_panel,
+    randomization_inference, twfe_statistic,
+)
 
 # --- synthetic control (issue 6) ------------------------------------------------------------
 from .synth import SynthResult, synth  # noqa: F401
