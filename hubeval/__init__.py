@@ -27,12 +27,17 @@ from .panel import NEVER_TREATED, DataQualityReport, Panel  # noqa: F401
 from .simulate import SimulatedPanel, ramp_effect, simulate_panel  # noqa: F401
 from .outcomes import FAMILIES, OUTCOMES, codebook, derive_outcomes, outcome_family  # noqa: F401
 from .example import ExampleData, load_example, simulate_program, write_example_data  # noqa: F401
+from .workflow import (  # noqa: F401
+    BatchResults, DescriptiveResult, describe_cohorts, load_batch_results, load_cities, load_panel,
+    report_folder,
+)
 
 # --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
 from .did import BeforeAfterResult, TwfeDesign, TwfeResult, before_after, twfe, twfe_design  # noqa: F401
 from .imputation import ImputationResult, imputation  # noqa: F401
 from .staggered import GroupTimeResult, att_gt  # noqa: F401
 from .aggregate import AggregateResult, PretrendResult, aggregate, pretrend_test  # noqa: F401
+from .evaluate import EvaluationResult, OutcomeEvaluation, evaluate_outcome, evaluate_outcomes  # noqa: F401
 
 # --- inference, matching, power (issue 5) ---------------------------------------------------
 from .matching import MatchResult, balance_table, match  # noqa: F401
@@ -71,4 +76,5 @@ from .record import collect_records, record  # noqa: F401
 from .plots.balance import plot_balance  # noqa: F401
 from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
 from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
+from .plots.memo import plot_estimators, plot_event_grid, plot_headline  # noqa: F401
 from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401
