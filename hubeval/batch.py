@@ -218,6 +218,9 @@ def _now() -> str:
 
 
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    if os.name != "posix":
+        proc.kill()
+        return
     try:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -235,6 +238,7 @@ def execute_task(task: dict) -> dict:
     Path(task["task_file"]).write_text(json.dumps(task, indent=2), encoding="utf-8")
     env = {**os.environ, **task["env"]}
     limit = task.get("timeout")
+    t0 = time.monotonic()
     with open(folder / "run.log", "ab") as log:
         proc = subprocess.Popen([task["python"] or sys.executable, str(WORKER), task["task_file"]],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=task["cwd"],
@@ -244,17 +248,21 @@ def execute_task(task: dict) -> dict:
         try:
             code = proc.wait(timeout=limit + GRACE_SECONDS if limit else None)
         except subprocess.TimeoutExpired:
-            _kill_group(proc, signal.SIGKILL)
+            _kill_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
             code = proc.wait()
         finally:
             with _PROCS_LOCK:
                 _PROCS.pop(task["run_id"], None)
     status_path = Path(task["status"])
     if status_path.exists():
-        return json.loads(status_path.read_text(encoding="utf-8"))
-    return {"run_id": task["run_id"], "status": "failed", "failure": "worker", "cell": None,
-            "error": f"the worker process exited with code {code} before reporting; see "
-                     f"{folder / 'run.log'}", "finished": _now(), "duration": None}
+        status = json.loads(status_path.read_text(encoding="utf-8"))
+    else:
+        status = {"run_id": task["run_id"], "status": "failed", "failure": "worker",
+                  "cell": None, "finished": _now(), "duration": None,
+                  "error": f"the worker process exited with code {code} before reporting; "
+                           f"see {folder / 'run.log'}"}
+    status["wall"] = round(time.monotonic() - t0, 3)  # process start and exit included
+    return status
 
 
 def _cancel_running() -> None:

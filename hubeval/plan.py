@@ -282,7 +282,7 @@ def _draft_runs(entry: Any, index: int, ctx: dict, problems: dict) -> list[_Draf
         local.append(f"{format_examples(clash)} set in both `params` and `grid`; keep one.")
     if local:
         problems.setdefault(where, []).extend(local)
-    stem = str(entry.get("id") or notebook.stem)
+    stem = _slug(entry.get("id") or notebook.stem)  # it names a folder
     timeout = entry.get("timeout", ctx["timeout"])
     drafts = []
     for combo in combos:

@@ -1,7 +1,8 @@
 """Records: the one call a notebook uses to save a result, and their collection into a batch.
 
 ``hb.record(name, obj, out_dir=output_dir)`` writes ``<out_dir>/records/<name>.json`` (the
-full result, JSON) and ``<name>.csv`` (its tidy table). Both carry the run's context: notebook,
+full result, JSON) and ``<name>.csv`` (its tidy table); a matplotlib figure goes to
+``<out_dir>/figures/<name>.png``. Both carry the run's context: notebook,
 run id, outcome and parameters. Under the batch runner the context comes from the ``run.json``
 file the runner writes into each run's folder (found through the ``HUBEVAL_RUN_CONTEXT``
 environment variable, or in ``out_dir``); run interactively, the notebook is ``interactive``
@@ -68,6 +69,16 @@ def _table(obj: Any, name: str) -> tuple[pd.DataFrame, Any]:
         "`tidy()`), a pandas DataFrame or a dict.")
 
 
+def _figure(obj: Any):
+    """The matplotlib Figure behind ``obj`` (a Figure or an Axes), else None."""
+    if hasattr(obj, "savefig"):
+        return obj
+    if hasattr(obj, "get_figure") and hasattr(obj, "plot") and not isinstance(
+            obj, (pd.DataFrame, pd.Series)):
+        return obj.get_figure()
+    return None
+
+
 def _outcome(table: pd.DataFrame, obj: Any, params: dict, outcome: str | None) -> str | None:
     if outcome is not None:
         return outcome
@@ -99,9 +110,10 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
     name : str
         The record's name, unique within the notebook (letters, digits, ``_ . -``); the files
         are ``records/<name>.json`` and ``records/<name>.csv``.
-    obj : hubeval result, pandas.DataFrame or dict
+    obj : hubeval result, pandas.DataFrame, dict or matplotlib Figure/Axes
         A result with ``tidy()`` (and ``to_dict()``), a table, or a dict (of scalars: one row;
-        of lists: one column each).
+        of lists: one column each). A figure is saved as ``figures/<name>.png`` instead (no
+        table: figures are drawn from recorded results, never the other way round).
     out_dir : str or Path, optional
         The notebook's output folder: pass its ``output_dir`` parameter. Defaults to the
         ``HUBEVAL_OUTPUT_DIR`` environment variable the batch runner sets.
@@ -112,7 +124,7 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
     Returns
     -------
     Path
-        The CSV file written.
+        The CSV file written (the PNG file for a figure).
 
     Raises
     ------
@@ -134,6 +146,12 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
         raise ParameterError("`out_dir` is not set and no batch runner provided one: pass the "
                              "notebook's output folder, hb.record(name, obj, out_dir=output_dir).")
     out_dir = Path(out_dir)
+    figure = _figure(obj)
+    if figure is not None:
+        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+        path = out_dir / "figures" / f"{name}.png"
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+        return path
     context = _context(out_dir)
     table, payload = _table(obj, name)
     params = context.get("params", {})

@@ -275,6 +275,19 @@ def test_record_errors(tmp_path, monkeypatch):
                                "`tidy()`), a pandas DataFrame or a dict.")
 
 
+def test_record_figure(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    assert hb.record("line", ax, out_dir=tmp_path) == tmp_path / "figures" / "line.png"
+    assert (tmp_path / "figures" / "line.png").stat().st_size > 0
+    assert not (tmp_path / "records").exists()
+    plt.close(fig)
+
+
 def test_collect_records_empty(tmp_path):
     assert hb.collect_records(tmp_path).columns.tolist() == ["run_id", "notebook", "record",
                                                              "outcome"]
