@@ -266,6 +266,18 @@ class TwfeDesign:
         Column with cluster ids (the unit unless ``cluster=`` named another column).
     event_times : tuple of int or None
         Event time of each coefficient in an event study.
+    warnings : tuple of str
+        Choices made while building it (rows dropped, dose treatment, extra reference period).
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> sim = hb.simulate_panel(100, seed=1)
+    >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
+    >>> design = hb.twfe_design(panel, outcome="y")
+    >>> arrays = design.arrays()  # y, X (fixed effects partialled out), names, cluster
+    >>> arrays["names"], design.coefficients
+    (['post'], ('post',))
     """
 
     data: pd.DataFrame
@@ -277,6 +289,7 @@ class TwfeDesign:
     fixed_effects: tuple
     cluster: str
     event_times: tuple | None = None
+    warnings: tuple = ()
 
     def arrays(self) -> dict:
         """Outcome and regressors with both fixed effects partialled out (Frisch-Waugh-Lovell).
@@ -364,11 +377,17 @@ class TwfeResult(EffectResultMixin):
 
 def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
                 covariates: Sequence[str] | None = None, cluster: str | None = None,
-                event_study: bool = False) -> tuple[TwfeDesign, tuple[str, ...]]:
-    """Build (without fitting) the TWFE regression of :func:`twfe`.
+                event_study: bool = False) -> TwfeDesign:
+    """Build (without fitting) the TWFE regression of :func:`twfe`, e.g. for a wild bootstrap.
 
-    Parameters are those of :func:`twfe`. Returns the :class:`TwfeDesign` and the warnings
-    (choices made for the user) raised while building it.
+    Parameters are those of :func:`twfe`. Choices made for the user are in
+    ``design.warnings`` (not emitted as warnings here; :func:`twfe` emits them).
+
+    Returns
+    -------
+    TwfeDesign
+        Formula, estimation sample, coefficient names, cluster column and
+        :meth:`TwfeDesign.arrays` (outcome and regressors with the fixed effects partialled out).
     """
     check_outcome(panel, outcome, function="twfe")
     covariates = check_covariates(panel, covariates)
@@ -393,8 +412,8 @@ def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | 
     rhs = " + ".join(coefs + covariates)
     formula = f"{outcome} ~ {rhs} | {panel.unit} + {panel.time}"
     design = TwfeDesign(data, formula, outcome, tuple(coefs), tuple(terms), tuple(covariates),
-                        (panel.unit, panel.time), cluster, events)
-    return design, tuple(notes)
+                        (panel.unit, panel.time), cluster, events, tuple(notes))
+    return design
 
 
 def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
@@ -462,8 +481,9 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     if cluster is not None and vcov not in ("cluster", "cv3"):
         raise SpecError(f"`cluster={cluster!r}` is only used with vcov='cluster' or 'cv3'; got "
                         f"vcov={vcov!r}. Drop `cluster` or choose a clustered vcov.")
-    design, notes = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
-                                cluster=cluster, event_study=event_study)
+    design = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
+                         cluster=cluster, event_study=event_study)
+    notes = design.warnings
     for message in notes:
         warnings.warn(message, EstimationWarning, stacklevel=2)
     fit = _fit_feols(design, vcov)

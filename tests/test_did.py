@@ -233,6 +233,19 @@ def test_twfe_design_reproduces_coefficients(panel):
     assert res.estimates["term"].tolist() == ["post", "w"]
 
 
+def test_twfe_design_without_fitting(sim):
+    data = sim.data.copy()
+    data.loc[:2, "y"] = np.nan
+    design = hb.twfe_design(make_panel(data), outcome="y", event_study=True)
+    assert design.warnings == ("3 of 3900 rows dropped for missing values in y.",)
+    assert design.coefficients[0] == "event_time_m10" and design.terms[0] == "TWFE(e=-10)"
+    assert design.event_times[:2] == (-10, -9) and -1 not in design.event_times
+    assert len(design.data) == 3897 and design.cluster == "firm_id"
+    arrays = design.arrays()
+    assert arrays["X"].shape == (3897, len(design.coefficients))
+    assert np.abs(arrays["X"].mean(axis=0)).max() < 1e-10  # fixed effects partialled out
+
+
 def test_twfe_user_treatment_and_dose_warning(panel):
     data = panel.data.assign(d=lambda d: (d["year"] >= d["cohort"]).astype(int),
                              dose=lambda d: d["d"] * 2.5)

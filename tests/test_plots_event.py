@@ -85,6 +85,19 @@ def test_event_study_uniform_band_when_present(imputed):
     assert not [c for c in no_band.collections if c.get_gid() == "uniform_band"]
 
 
+def test_event_study_percent_for_log_outcomes(panel, imputed):
+    log_panel = panel.with_data(panel.data.rename(columns={"y": "log_va"}))
+    res = hb.imputation(log_panel, outcome="log_va", horizons=[0, 1], pretrends=1)
+    ax = hb.plot_event_study(res, percent=True)
+    ys = [y for c in ax.containers for y in c.lines[0].get_ydata()]
+    np.testing.assert_allclose(sorted(ys), sorted(100 * np.expm1(res.estimates["estimate"])))
+    assert ax.get_ylabel() == "Effect (%)"
+    with pytest.raises(SpecError, match=re.escape(
+            "`percent=True` needs a log outcome; 'y' is not one (names starting log_ or ln_). Use "
+            "percent=False.")):
+        hb.plot_event_study(imputed, percent=True)
+
+
 def test_event_study_overlay_on_given_axes(panel, imputed):
     fig, ax = plt.subplots()
     twfe = hb.twfe(panel, outcome="y", event_study=True)

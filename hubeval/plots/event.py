@@ -74,7 +74,8 @@ def _draw_points(ax, frame: pd.DataFrame, x: np.ndarray, color, marker: str, fil
 
 
 def plot_event_study(result, *, ax=None, color: str | None = None, name: str | None = None,
-                     dodge: float = 0.0, band: bool = True, title: str | None = None):
+                     dodge: float = 0.0, band: bool = True, percent: bool = False,
+                     title: str | None = None):
     """Effects by years since entry (event time), with intervals and the entry line.
 
     Parameters
@@ -93,6 +94,8 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
         Horizontal shift of the points, to overlay estimators without overlap.
     band : bool
         Draw the uniform (simultaneous) band when the estimates have ``band_low``/``band_high``.
+    percent : bool
+        For a log outcome, show ``100 * (exp(b) - 1)`` (interval and band transformed too).
     title : str, optional
 
     Returns
@@ -104,6 +107,8 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
     Callaway & Sant'Anna (2021), figure 1; Borusyak, Jaravel & Spiess (2024).
     """
     frame = _event_frame(result)
+    if percent:
+        frame = _as_percent(frame, result)
     ax = _axes(ax)
     color = color or COLORS["causal"]
     x = frame["event_time"].to_numpy(float) + dodge
@@ -116,7 +121,7 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
     _draw_points(ax, frame[~pre], x[~pre], color, "o", True, name)
     _reference_lines(ax)
     ax.set_xlabel(label("event_time"))
-    ax.set_ylabel(_outcome_label(result))
+    ax.set_ylabel(label("effect_percent") if percent else _outcome_label(result))
     if title:
         ax.set_title(title)
     if name or ax.get_legend_handles_labels()[1]:
@@ -137,6 +142,18 @@ def _event_frame(result) -> pd.DataFrame:
     if frame.empty:
         raise SpecError("`result` has no row with an event time to plot.")
     return frame.reset_index(drop=True)
+
+
+def _as_percent(frame: pd.DataFrame, result) -> pd.DataFrame:
+    spec = getattr(result, "spec", {}) or {}
+    if not spec.get("log_outcome") and not str(spec.get("outcome", "")).startswith(("log_", "ln_")):
+        raise SpecError(f"`percent=True` needs a log outcome; '{spec.get('outcome')}' is not one (names "
+                        "starting log_ or ln_). Use percent=False.")
+    out = frame.copy()
+    for col in ("estimate", "conf_low", "conf_high", "band_low", "band_high"):
+        if col in out:
+            out[col] = 100 * np.expm1(out[col].astype(float))
+    return out
 
 
 def _reference_lines(ax) -> None:
