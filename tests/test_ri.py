@@ -1,0 +1,164 @@
+"""Tests of hubeval.ri: kernels equal the estimators, exact enumeration, strata, seeds, errors,
+the inference panel; slow size study."""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hubeval as hb
+from hubeval.errors import SpecError
+from hubeval.ri import cs_simple_statistic, inference_panel, randomization_inference, twfe_statistic
+
+
+def quiet(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
+
+def make_panel(n=300, seed=1, **kw):
+    sim = hb.simulate_panel(n, seed=seed, **kw)
+    return quiet(hb.Panel, sim.data, unit="firm_id", time="year", cohort="cohort")
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return make_panel()
+
+
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+def test_cs_kernel_equals_att_gt_simple(panel, control):
+    stat = cs_simple_statistic(panel, outcome="y", control=control)
+    agg = quiet(hb.aggregate, quiet(hb.att_gt, panel, outcome="y", control=control), by="simple")
+    assert stat.value(stat.cohorts) == pytest.approx(agg.overall["estimate"], rel=1e-10)
+
+
+def test_cs_kernel_equals_att_gt_with_weights(panel):
+    w = panel.data.groupby("firm_id")["x"].transform("first") + 0.5
+    p = quiet(panel.with_data, panel.data.assign(w=w), outcomes=["y", "w"])
+    stat = cs_simple_statistic(p, outcome="y", weights="w")
+    agg = quiet(hb.aggregate, quiet(hb.att_gt, p, outcome="y", weights="w"), by="simple")
+    assert stat.value(stat.cohorts) == pytest.approx(agg.overall["estimate"], rel=1e-10)
+
+
+def test_twfe_kernel_equals_twfe(panel):
+    stat = twfe_statistic(panel, outcome="y")
+    assert stat.value(stat.cohorts) == pytest.approx(quiet(hb.twfe, panel, outcome="y").estimates["estimate"].iloc[0],
+                                                     rel=1e-9)
+
+
+def test_kernels_are_linear_in_the_outcome(panel):
+    stat = cs_simple_statistic(panel, outcome="y")
+    # The statistic computed on the treatment indicator of the actual assignment is exactly 1.
+    assert stat.value(stat.cohorts, effect_of=stat.cohorts) == pytest.approx(1.0)
+
+
+def test_callable_path_agrees_with_kernel():
+    p = make_panel(60, seed=4, cohorts=(2011, 2012))
+    kernel = twfe_statistic(p, outcome="y")
+    fast = randomization_inference(p, kernel, n_permutations=29, seed=3)
+    slow = randomization_inference(p, lambda q: hb.twfe(q, outcome="y"), n_permutations=29, seed=3)
+    np.testing.assert_allclose(fast.distribution, slow.distribution, rtol=1e-8)
+    assert fast.estimates["p_value"].iloc[0] == slow.estimates["p_value"].iloc[0]
+
+
+def test_exact_enumeration_small_design():
+    rows = [(f"F{i}", year, cohort, float(i) + (year >= 2012) * (cohort == 2012) * 1.0)
+            for i, cohort in enumerate([2012, 2012, 0, 0, 0, 0]) for year in range(2009, 2015)]
+    data = pd.DataFrame(rows, columns=["firm", "year", "cohort", "y"])
+    data["y"] += np.random.default_rng(1).normal(0, 0.1, len(data))
+    p = quiet(hb.Panel, data, unit="firm", time="year", cohort="cohort")
+    res = randomization_inference(p, cs_simple_statistic(p, outcome="y"), n_permutations=999)
+    row = res.estimates.iloc[0]
+    assert row["exact"] and row["n_permutations"] == math.comb(6, 2) == 15
+    assert row["min_p_value"] == pytest.approx(1 / 15)
+    assert row["p_value"] == pytest.approx(1 / 15)  # the real assignment is the most extreme
+
+
+def test_strata_preserve_counts_and_seed_reproducible(panel):
+    data = panel.data.assign(sector=lambda d: np.where(d["x"] == 1, "metal", "other"))
+    p = quiet(panel.with_data, data)
+    stat = cs_simple_statistic(p, outcome="y")
+    from hubeval.ri import _random_assignments, _strata_codes
+    strata = _strata_codes(p, stat.units, "sector")
+    mask = np.ones(len(stat.units), bool)
+    for new in _random_assignments(stat.cohorts, mask, strata, 5, np.random.default_rng(1)):
+        for s in np.unique(strata):
+            a, b = np.sort(new[strata == s]), np.sort(stat.cohorts[strata == s])
+            np.testing.assert_array_equal(a, b)
+    r1 = randomization_inference(p, stat, n_permutations=99, strata="sector", seed=5)
+    r2 = randomization_inference(p, stat, n_permutations=99, strata="sector", seed=5)
+    np.testing.assert_array_equal(r1.distribution, r2.distribution)
+
+
+def test_null_p_value_not_small_and_effect_detected():
+    null = make_panel(200, seed=2, effect=0.0)
+    res = randomization_inference(null, cs_simple_statistic(null, outcome="y"), n_permutations=499, seed=1)
+    assert res.estimates["p_value"].iloc[0] > 0.01
+    low, high = res.estimates[["conf_low", "conf_high"]].iloc[0]
+    assert low < 0 < high or res.estimates["p_value"].iloc[0] <= 0.05
+    strong = make_panel(200, seed=2, effect=0.2)
+    res = randomization_inference(strong, cs_simple_statistic(strong, outcome="y"), n_permutations=499, seed=1)
+    assert res.estimates["p_value"].iloc[0] == pytest.approx(1 / 500)
+
+
+def test_errors(panel):
+    data = panel.data
+    lone = data.loc[np.isfinite(data["cohort"]), "firm_id"].iloc[0]
+    p = quiet(panel.with_data, data.assign(sector=np.where(data["firm_id"] == lone, "ships", "metal")))
+    stat = cs_simple_statistic(p, outcome="y")
+    with pytest.raises(SpecError, match=re.escape(
+            f"`strata`: 1 stratum/strata hold a single eligible firm, a participant ({lone}); its "
+            "assignment cannot vary")):
+        randomization_inference(p, stat, strata="sector")
+    with pytest.raises(SpecError, match=re.escape("`eligible` leaves out 1 participant(s), e.g. " + lone)):
+        randomization_inference(p, stat, eligible=[u for u in p.units if u != lone])
+    with pytest.raises(SpecError, match=re.escape("`n_permutations` must be an integer >= 19")):
+        randomization_inference(p, stat, n_permutations=10)
+    missing = quiet(panel.with_data, data.assign(y=np.where(np.arange(len(data)) == 3, np.nan, data["y"])))
+    with pytest.raises(SpecError, match=r"^`y` has missing firm-years; the fast permutation statistics"):
+        cs_simple_statistic(missing, outcome="y")
+
+
+@pytest.mark.parametrize("estimator", ["att_gt", "twfe"])
+def test_inference_panel(estimator):
+    p = make_panel(200, seed=3, treated_share=0.1, cohorts=(2011, 2012, 2013))
+    res = quiet(inference_panel, p, outcome="y", estimator=estimator, n_boot=999, n_permutations=199, seed=1)
+    table = res.estimates
+    assert table["method"].str.startswith("randomization").iloc[-1]
+    assert np.ptp(table["estimate"]) < 1e-9
+    assert res.n_treated_clusters == 20 and res.n_control_clusters == 180
+    assert res.advice.startswith("With 20 treated and 180 control clusters, conventional clustered "
+                                 "errors over-reject. Trust the wild")
+    assert (table["conf_low"] < table["estimate"]).all() and (table["estimate"] < table["conf_high"]).all()
+
+
+def test_inference_panel_few_treated_clusters_advice():
+    p = make_panel(200, seed=3, treated_share=0.1, cohorts=(2011, 2012, 2013))
+    region = p.data["firm_id"].str[-1].map(lambda c: int(c) % 8)
+    q = quiet(p.with_data, p.data.assign(region=region))
+    res = quiet(inference_panel, q, outcome="y", cluster="region", n_boot=999, n_permutations=199, seed=1)
+    assert res.n_treated_clusters + res.n_control_clusters == 8
+    assert "conventional clustered errors over-reject" in res.advice
+    assert any("Only 8 clusters" in w for w in res.warnings)
+
+
+@pytest.mark.slow
+def test_size_monte_carlo_ri_and_conventional():
+    """1,000 null panels, ~20 treated firms: RI rejects 3-7%; reports how often CR1 (normal) does."""
+    from scipy import stats
+    reps, hits_ri, hits_conv = 1000, 0, 0
+    for seed in range(reps):
+        p = make_panel(200, seed=seed, effect=0.0, treated_share=0.1, cohorts=(2011, 2012, 2013), rho=0.6)
+        stat = cs_simple_statistic(p, outcome="y")
+        ri = randomization_inference(p, stat, n_permutations=199, seed=seed).estimates.iloc[0]
+        hits_ri += ri["p_value"] <= 0.05
+        agg = quiet(hb.aggregate, quiet(hb.att_gt, p, outcome="y"), by="simple").overall
+        hits_conv += 2 * stats.norm.sf(abs(agg["statistic"])) < 0.05
+    print("rejection at 5%: RI", hits_ri / reps, "conventional", hits_conv / reps)
+    assert 0.03 <= hits_ri / reps <= 0.07
