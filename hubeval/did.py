@@ -649,7 +649,7 @@ def cv3_standard_errors(design: TwfeDesign, chunk: int = 20_000) -> np.ndarray:
     firm = pd.factorize(data[unit])[0]
     x = x - _group_means(x, firm)
     y = y - _group_means(y[:, None], firm)[:, 0]
-    cluster, _ = pd.factorize(data[design.cluster])
+    cluster, cluster_ids = pd.factorize(data[design.cluster])
     n_clusters, k = cluster.max() + 1, x.shape[1]
     xtx_g, xty_g = np.zeros((n_clusters, k, k)), np.zeros((n_clusters, k))
     for start in range(0, len(y), chunk):  # bounded memory for the per-row outer products
@@ -663,8 +663,9 @@ def cv3_standard_errors(design: TwfeDesign, chunk: int = 20_000) -> np.ndarray:
     bad = np.flatnonzero(sv[:, -1] <= 1e-10 * sv[:, 0])
     if len(bad):
         raise SpecError(
-            f"vcov='cv3' is not defined here: dropping cluster(s) {format_examples(bad[:5])} (codes) "
-            "leaves a regressor without variation (e.g. one firm carries an event time or cohort). "
+            f"vcov='cv3' is not defined here: dropping {len(bad)} cluster(s) (`{design.cluster}` = "
+            f"{format_examples(cluster_ids[bad])}) leaves a regressor without variation (e.g. one "
+            "firm carries an event time or cohort). "
             "Use vcov='cluster' with the wild cluster bootstrap, or bin sparse event times.")
     dev = np.linalg.solve(left_out, (xty[None] - xty_g)[..., None])[..., 0] - beta
     vcov = (n_clusters - 1) / n_clusters * dev.T @ dev

@@ -199,6 +199,18 @@ def test_twfe_cv3_agrees_with_pyfixest_crv3(event_study):
     np.testing.assert_allclose(ours**2 * 40 / 39, fit.tidy()["Std. Error"].to_numpy()**2, rtol=1e-8)
 
 
+def test_twfe_cv3_undefined_with_single_firm_cohort(sim):
+    data = sim.data.copy()
+    lone = data.loc[data["cohort"] == 0, "firm_id"].iloc[0]
+    data.loc[data["firm_id"] == lone, "cohort"] = 2017
+    panel = make_panel(data)
+    with pytest.raises(SpecError, match=re.escape(
+            f"vcov='cv3' is not defined here: dropping 1 cluster(s) (`firm_id` = {lone}) leaves a "
+            "regressor without variation (e.g. one firm carries an event time or cohort). Use "
+            "vcov='cluster' with the wild cluster bootstrap, or bin sparse event times.")):
+        hb.twfe(panel, outcome="y", vcov="cv3", event_study=True)
+
+
 def test_twfe_event_study_table(panel):
     res = hb.twfe(panel, outcome="y", event_study=True)
     table = res.estimates
