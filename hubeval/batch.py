@@ -33,7 +33,6 @@ Design
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -54,6 +53,7 @@ import pandas as pd
 from .errors import ParameterError
 from .plan import (OUTPUT_PARAM, RESULTS_PARAM, BatchPlan, RunSpec, display_path,
                    load_batch, plan_notebook)
+from .manifest import data_hashes, environment, notebook_hash, package_fingerprint, run_key
 from .progress import Progress
 from .record import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 
@@ -63,9 +63,6 @@ ExecutorName = Literal["local", "dask"]
 ProgressMode = Literal["auto", "live", "plain", "none"]
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "pyfixest",
-            "papermill", "nbclient", "nbformat", "ipykernel", "jupyter_client", "dask",
-            "distributed", "pyyaml")
 WORKER = Path(__file__).with_name("_worker.py")
 GRACE_SECONDS = 30  # after a run's own limit, before the parent kills a stuck worker
 _PROCS: dict[str, subprocess.Popen] = {}
@@ -115,100 +112,6 @@ class BatchResult:
     def _repr_html_(self) -> str:
         return (f"<div><b>batch</b> {self.folder}</div>"
                 + self.runs.to_html(index=False, na_rep=""))
-
-
-# --- hashing and environment ---------------------------------------------------------------------
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def notebook_hash(path: str | Path) -> str:
-    """Hash of a notebook's cell types and sources: saving outputs or metadata changes nothing."""
-    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-    text = json.dumps([[c.get("cell_type"), "".join(c.get("source", ""))] for c in cells])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _path_values(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [v for item in value for v in _path_values(item)]
-    if isinstance(value, dict):
-        return [v for item in value.values() for v in _path_values(item)]
-    return []
-
-
-def data_hashes(params: dict, root: Path) -> dict[str, str]:
-    """sha256 of every existing file (or folder, file by file) a parameter value names."""
-    out = {}
-    for name, value in params.items():
-        if name in (OUTPUT_PARAM, RESULTS_PARAM):
-            continue
-        for text in _path_values(value):
-            if not text or len(text) > 400 or "\n" in text:
-                continue
-            path = (root / text)
-            if path.is_file():
-                out[text] = _sha256_file(path)
-            elif path.is_dir() and text not in (".", ""):
-                files = sorted(p for p in path.rglob("*") if p.is_file())
-                joined = "".join(f"{p.relative_to(path)}:{_sha256_file(p)}" for p in files)
-                out[text] = hashlib.sha256(joined.encode()).hexdigest()
-    return out
-
-
-def package_fingerprint() -> dict:
-    """hubeval's version and a hash of its source files (any code change changes run keys)."""
-    from . import __version__
-
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
-    return {"version": __version__, "source_sha256": digest.hexdigest()}
-
-
-def _git(root: Path) -> dict:
-    def call(*args):
-        try:
-            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                                 text=True, timeout=10)
-            return out.stdout.strip() if out.returncode == 0 else None
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    commit = call("rev-parse", "HEAD")
-    dirty = call("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(dirty) if dirty is not None else None}
-
-
-def _environment(root: Path) -> dict:
-    from importlib import metadata
-
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {"hubeval": package_fingerprint(), "git": _git(root), "python": sys.version.split()[0],
-            "platform": sys.platform, "executable": sys.executable, "packages": versions}
-
-
-def run_key(run: RunSpec, data: dict, fingerprint: dict, upstream: list[str]) -> str:
-    """The resume key: notebook sources, parameters, data, package, earlier stages' keys."""
-    params = {k: v for k, v in run.effective_params().items() if k not in (OUTPUT_PARAM,
-                                                                           RESULTS_PARAM)}
-    blob = json.dumps({"notebook": notebook_hash(run.notebook), "params": params, "data": data,
-                       "package": fingerprint, "upstream": sorted(upstream)},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 # --- executing one run -------------------------------------------------------------------
@@ -388,7 +291,7 @@ class _Batch:
             "batch": plan.name, "source": str(plan.source), "root": str(plan.root),
             "folder": str(folder), "created": _now(), "finished": None, "status": "running",
             "options": {k: v for k, v in options.items() if k != "scheduler_object"},
-            "environment": _environment(plan.root), "runs": []}
+            "environment": environment(plan.root), "runs": []}
 
     def inject(self, run: RunSpec) -> dict:
         """The values papermill injects: the run's own plus the runner-filled folders."""

@@ -167,7 +167,7 @@ def test_unknown_and_missing_required_listed_together():
         "in a params file or with -p import_year=VALUE.\n" + FOOTER)
 
 
-# --- batch files -------------------------------------------------------------------------------------
+# --- batch files ---------------------------------------------------------------------------
 
 @pytest.fixture
 def project(tmp_path):
