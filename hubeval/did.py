@@ -43,7 +43,7 @@ from .errors import EstimationWarning, SpecError, format_examples
 from .panel import Panel
 from ._effects import (EffectResultMixin, check_choice, check_covariates, check_outcome, event_counts,
                        event_term, is_log_outcome, treated_by_cohort)
-from .results import add_inference, to_jsonable
+from .results import ResultMixin, add_inference, to_jsonable
 
 __all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
            "Vcov", "BeforeAfterScale"]
@@ -97,6 +97,14 @@ class BeforeAfterResult(EffectResultMixin):
     note: str = NOTE_BEFORE_AFTER
     title = "Before/after change of participants (descriptive, not causal)"
 
+    def summary(self) -> str:
+        """A plain-text summary (the percent rows are already in the table)."""
+        return ResultMixin.summary(self)
+
+    def percent(self) -> pd.DataFrame:
+        """The rows that are percent changes (levels are not converted)."""
+        return self.estimates[self.estimates["term"].str.contains("percent")].reset_index(drop=True)
+
     def headline(self) -> pd.Series:
         """The row selected by ``scale`` (with ``term``, ``estimate`` and interval)."""
         return self.estimates.set_index("term").loc[self.headline_term].rename(self.headline_term)
@@ -119,7 +127,8 @@ def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,
     reports mean levels before and after, the mean change in levels, the percent change of the
     means, the mean of firm-level percent changes and, with ``scale="log"``, the mean change in
     logs. Standard errors come from the paired firm-level changes (Student t, ``n - 1`` df; the
-    percent change of means by the delta method).
+    percent change of means by the delta method). Firms with a non-positive value before entry
+    are left out of the mean of firm-level percent changes only.
 
     This is **descriptive, not causal** (Maryland SMS level 1): there is no comparison group.
 

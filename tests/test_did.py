@@ -103,6 +103,8 @@ def test_before_after_log_outcome_reports_percent(two_by_two):
     assert table.loc["percent_change", "estimate"] == pytest.approx(100 * np.expm1(change))
     assert "percent_change_of_means" not in table.index
     assert res.headline_term == "percent_change"
+    assert res.percent()["term"].tolist() == ["percent_change"]
+    assert "In percent" not in res.summary()
 
 
 def test_before_after_scale_log_on_levels(panel):
