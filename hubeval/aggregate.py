@@ -24,8 +24,8 @@ from scipy import stats
 
 from .errors import EstimationWarning, SpecError, format_examples
 from .influence import influence_se, influence_vcov, multiplier_bootstrap
-from .results import ResultMixin, add_inference, to_jsonable
-from .staggered import BOOT_WEIGHTS, GroupTimeResult, _add_band, _percent
+from .results import ResultMixin, to_jsonable
+from .staggered import BOOT_WEIGHTS, GroupTimeResult, _add_band, _percent, tidy_table
 
 __all__ = ["aggregate", "AggregateResult", "pretrend_test", "PretrendResult", "By", "BY_OPTIONS"]
 
@@ -129,13 +129,16 @@ def _cells(gt: GroupTimeResult, notes: list[str]) -> _Cells:
                      f"{format_examples(est.loc[~valid, 'term'])}.")
     cohorts = np.asarray(sorted(gt.n_treated), dtype=float)
     w = gt.unit_weights
-    pg_cohort = np.array([np.mean(w * (gt.unit_cohort == g)) for g in cohorts])
     cohort = est["cohort"].to_numpy(dtype=float)[valid]
     code = np.searchsorted(cohorts, cohort)
     unit_code = np.searchsorted(cohorts, gt.unit_cohort)
     unit_code = np.where(np.isin(gt.unit_cohort, cohorts), unit_code, -1)
+    # P(G = g) as R did: mean over all firms of weight x 1{cohort = g}.
+    pg_cohort = np.bincount(unit_code + 1, weights=w, minlength=len(cohorts) + 1)[1:] / len(w)
+    # Copy the influence matrix only when cells must be dropped (it can be 1M firms x 45 cells).
+    influence = gt.influence if valid.all() else gt.influence[:, valid]
     return _Cells(cohort, est["time"].to_numpy(dtype=float)[valid],
-                  est["estimate"].to_numpy(dtype=float)[valid], gt.influence[:, valid],
+                  est["estimate"].to_numpy(dtype=float)[valid], influence,
                   pg_cohort[code], code, unit_code, w, len(cohorts))
 
 
@@ -264,22 +267,22 @@ def _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_w
 
 
 def _rows_table(by, keys, theta, se, masks, cells, gt, alpha) -> pd.DataFrame:
-    frame = pd.DataFrame({"term": [_TERM[by].format(k) for k in keys]})
+    columns = {"term": [_TERM[by].format(k) for k in keys]}
     if _KEYS[by] is not None:
-        frame[_KEYS[by]] = keys
-    frame["estimate"], frame["std_error"] = theta, se
-    frame = add_inference(frame, alpha=alpha)
+        columns[_KEYS[by]] = keys
     cohorts_in = [np.unique(cells.cohort[m]) for m in masks]
-    frame["n_cohorts"] = [len(c) for c in cohorts_in]
-    frame["n_treated"] = [sum(gt.n_treated[int(g)] for g in c) for c in cohorts_in]
-    return frame
+    extra = {"n_cohorts": [len(c) for c in cohorts_in],
+             "n_treated": [sum(gt.n_treated[int(g)] for g in c) for c in cohorts_in]}
+    return tidy_table(columns, theta, se, alpha, extra)
 
 
 def _overall(by, estimate, inf, cluster, alpha) -> dict:
     se = influence_se(inf, cluster) if np.isfinite(estimate) else np.nan
-    row = add_inference(pd.DataFrame({"term": [f"ATT(overall, {by})"], "estimate": [estimate],
-                                      "std_error": [se]}), alpha=alpha)
-    return {k: (v if k == "term" else float(v)) for k, v in row.iloc[0].items()}
+    z = stats.norm.ppf(1 - alpha / 2)
+    statistic = estimate / se if se > 0 else np.nan
+    return {"term": f"ATT(overall, {by})", "estimate": float(estimate), "std_error": float(se),
+            "statistic": float(statistic), "p_value": float(2 * stats.norm.sf(abs(statistic))),
+            "conf_low": float(estimate - z * se), "conf_high": float(estimate + z * se)}
 
 
 def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | None = None,

@@ -155,65 +155,78 @@ def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> 
     return Design(method, d, x, w, w_treat, w_cont=w_cont, asy_ps=asy_ps, gram_inv=gram_inv)
 
 
-def estimate(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
+def estimate(design: Design, dy: np.ndarray) -> tuple:
     """The 2x2 ATT and its influence function for outcome changes ``dy`` on ``design``'s sample.
 
-    The influence function is scaled so that ``sqrt(mean(inf**2) / n)`` is the standard error.
+    ``dy`` is a vector (one comparison) or a matrix with one column per comparison sharing the
+    sample (e.g. all years of a cohort against never-participants); the ATT is then a vector and
+    the influence function a matrix. Once the design is fixed, the influence function is linear
+    in ``dy`` (a diagonal part plus a few rank-one parts), which is how it is computed here: a
+    handful of passes over the data for all columns at once. It is scaled so that
+    ``sqrt(mean(inf**2) / n)`` is the standard error.
     """
     dy = np.asarray(dy, dtype=float)
-    if design.method == "reg":
-        return _reg(design, dy)
-    if design.method == "ipw":
-        return _ipw(design, dy)
-    return _dr(design, dy)
+    one = dy.ndim == 1
+    dy = dy.reshape(len(dy), -1)
+    att, inf = {"reg": _reg, "ipw": _ipw, "dr": _dr}[design.method](design, dy)
+    return (float(att[0]), inf[:, 0]) if one else (att, inf)
 
 
-def _outcome_fit(design: Design, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fitted change for every unit from the comparison units' WLS, and its linear representation."""
-    x, n = design.x, len(dy)
+def _outcome_fit(design: Design, dy: np.ndarray) -> np.ndarray:
+    """Residual change ``dy - X beta`` from the comparison units' WLS, for every column of dy."""
+    x = design.x
     w_ols = design.w * (1 - design.d)
-    beta = design.gram_inv @ (x.T @ (w_ols * dy)) / n
-    out = x @ beta
-    asy = (w_ols * (dy - out))[:, None] * x @ design.gram_inv
-    return out, asy
+    beta = design.gram_inv @ (x.T @ (w_ols[:, None] * dy)) / len(dy)
+    return dy - x @ beta
 
 
-def _reg(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
-    out, asy = _outcome_fit(design, dy)
-    w_treat, x = design.w_treat, design.x
+def _ols_direction(design: Design, weights: np.ndarray) -> np.ndarray:
+    """``w_ols_i x_i' G^-1 mean(weights x)``: how a unit's residual moves the fitted regression."""
+    moment = design.x.T @ weights / len(weights)
+    return design.w * (1 - design.d) * (design.x @ (design.gram_inv @ moment))
+
+
+def _low_rank(design: Design, on_treat, on_cont, on_ps) -> np.ndarray:
+    """``w_treat a' + w_cont b' + asy_ps C`` as one matrix product (one pass over the data)."""
+    left = np.column_stack([design.w_treat, design.w_cont, design.asy_ps])
+    return left @ np.vstack([on_treat, on_cont, on_ps])
+
+
+def _reg(design: Design, dy: np.ndarray):
+    resid = _outcome_fit(design, dy)
+    w_treat, n = design.w_treat, len(dy)
     mean_wt = np.mean(w_treat)
-    eta_treat = np.mean(w_treat * dy) / mean_wt
-    eta_cont = np.mean(w_treat * out) / mean_wt
-    inf_treat = w_treat * (dy - eta_treat) / mean_wt
-    moment = np.mean(w_treat[:, None] * x, axis=0)
-    inf_cont = (w_treat * (out - eta_cont) + asy @ moment) / mean_wt
-    return float(eta_treat - eta_cont), inf_treat - inf_cont
+    # ATT = mean(w_treat * (dy - out)) / mean(w_treat); out = dy - resid.
+    att = (w_treat @ resid) / n / mean_wt
+    inf = ((w_treat - _ols_direction(design, w_treat))[:, None] * resid
+           - w_treat[:, None] * att[None, :]) / mean_wt
+    return att, inf
 
 
-def _ipw(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
-    w_treat, w_cont, x = design.w_treat, design.w_cont, design.x
+def _ipw(design: Design, dy: np.ndarray):
+    w_treat, w_cont, x, n = design.w_treat, design.w_cont, design.x, len(dy)
     mean_wt, mean_wc = np.mean(w_treat), np.mean(w_cont)
-    eta_treat = np.mean(w_treat * dy) / mean_wt
-    eta_cont = np.mean(w_cont * dy) / mean_wc
-    inf_treat = w_treat * (dy - eta_treat) / mean_wt
-    m2 = np.mean((w_cont * (dy - eta_cont))[:, None] * x, axis=0)
-    inf_cont = (w_cont * (dy - eta_cont) + design.asy_ps @ m2) / mean_wc
-    return float(eta_treat - eta_cont), inf_treat - inf_cont
+    eta_treat = (w_treat @ dy) / n / mean_wt
+    eta_cont = (w_cont @ dy) / n / mean_wc
+    coef = w_treat / mean_wt - w_cont / mean_wc
+    moment = (x.T @ (w_cont[:, None] * dy)) / n - np.outer(x.T @ w_cont / n, eta_cont)
+    inf = coef[:, None] * dy
+    inf -= _low_rank(design, eta_treat / mean_wt, -eta_cont / mean_wc, moment / mean_wc)
+    return eta_treat - eta_cont, inf
 
 
-def _dr(design: Design, dy: np.ndarray) -> tuple[float, np.ndarray]:
-    out, asy_ols = _outcome_fit(design, dy)
-    w_treat, w_cont, x = design.w_treat, design.w_cont, design.x
-    resid = dy - out
+def _dr(design: Design, dy: np.ndarray):
+    resid = _outcome_fit(design, dy)
+    w_treat, w_cont, x, n = design.w_treat, design.w_cont, design.x, len(dy)
     mean_wt, mean_wc = np.mean(w_treat), np.mean(w_cont)
-    eta_treat = np.mean(w_treat * resid) / mean_wt
-    eta_cont = np.mean(w_cont * resid) / mean_wc
-    m1 = np.mean(w_treat[:, None] * x, axis=0)
-    inf_treat = (w_treat * (resid - eta_treat) - asy_ols @ m1) / mean_wt
-    m2 = np.mean((w_cont * (resid - eta_cont))[:, None] * x, axis=0)
-    m3 = np.mean(w_cont[:, None] * x, axis=0)
-    inf_cont = (w_cont * (resid - eta_cont) + design.asy_ps @ m2 - asy_ols @ m3) / mean_wc
-    return float(eta_treat - eta_cont), inf_treat - inf_cont
+    eta_treat = (w_treat @ resid) / n / mean_wt
+    eta_cont = (w_cont @ resid) / n / mean_wc
+    coef = ((w_treat - _ols_direction(design, w_treat)) / mean_wt
+            - (w_cont - _ols_direction(design, w_cont)) / mean_wc)
+    moment = (x.T @ (w_cont[:, None] * resid)) / n - np.outer(x.T @ w_cont / n, eta_cont)
+    inf = coef[:, None] * resid
+    inf -= _low_rank(design, eta_treat / mean_wt, -eta_cont / mean_wc, moment / mean_wc)
+    return eta_treat - eta_cont, inf
 
 
 def did_2x2(y1, y0, d, *, covariates=None, weights=None, method: Method = "dr") -> tuple[float, float, np.ndarray]:

@@ -37,12 +37,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .drdid import METHODS, CellFailure, estimate, prepare_design
 from .errors import EstimationWarning, SpecError, format_examples
 from .influence import influence_se, influence_vcov, multiplier_bootstrap
 from .panel import Panel
-from .results import ResultMixin, add_inference, percent_effect, to_jsonable
+from .results import ResultMixin, percent_effect, to_jsonable
 
 __all__ = ["att_gt", "GroupTimeResult", "Control", "BasePeriod", "BootWeights"]
 
@@ -327,13 +328,16 @@ class _Comparisons:
         hi = np.searchsorted(self.sorted_cohort, g, side="right")
         return self.order[lo:hi]
 
-    def comparison(self, g: float, t: int, base: int) -> np.ndarray:
+    def comparison(self, g: float, t: int, base: int) -> tuple[np.ndarray, tuple]:
+        """Comparison firms of cell (g, t, base), and a key identifying that set."""
         if self.control == "never_treated":
-            return self.order[np.searchsorted(self.sorted_cohort, np.inf, side="left"):]
+            return self.order[np.searchsorted(self.sorted_cohort, np.inf, side="left"):], ("never",)
         threshold = self.times[max(t, base)] + self.anticipation
-        start = np.searchsorted(self.sorted_cohort, threshold, side="right")
+        start = int(np.searchsorted(self.sorted_cohort, threshold, side="right"))
         candidates, cohorts = self.order[start:], self.sorted_cohort[start:]
-        return candidates[cohorts != g] if g > threshold else candidates
+        if g > threshold:
+            return candidates[cohorts != g], (start, g)
+        return candidates, (start,)
 
 
 def _constant_within_unit(wide: np.ndarray) -> bool:
@@ -343,68 +347,88 @@ def _constant_within_unit(wide: np.ndarray) -> bool:
     return bool(np.all((low == high) | np.isnan(low)))
 
 
-def _design_key(sel: np.ndarray, n_treated: int, early: int, invariant: bool) -> tuple:
-    digest = hashlib.blake2b(sel.tobytes(), digest_size=16).digest()
-    return (n_treated, digest, None if invariant else early)
+def _design_key(g, comparison_key, sel_ok, complete: bool, early: int, invariant: bool) -> tuple:
+    """Cells with the same firms (and covariate year, if covariates vary) share one design.
+
+    A complete sample is identified by its cohort and comparison set; otherwise by a hash of
+    the firms kept."""
+    sample = ("all",) if complete else (hashlib.blake2b(sel_ok.tobytes(), digest_size=16).digest(),)
+    return (g, comparison_key) + sample + (None if invariant else early,)
+
+
+def _design(arrays: _Arrays, sel_ok: np.ndarray, n_treated: int, early: int, method: str):
+    x = np.ones((len(sel_ok), 1 + len(arrays.x)))
+    for c, cov in enumerate(arrays.x):
+        x[:, c + 1] = cov[:, early][sel_ok]
+    d = np.zeros(len(sel_ok))
+    d[:n_treated] = 1.0
+    return prepare_design(d, x, arrays.weights[sel_ok], method)
 
 
 def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, method: str,
                     outcome: str, covariates: list[str]) -> dict:
-    """Estimate every cell; returns estimates, influence matrix, counts, failures, left-out firms."""
+    """Estimate every cell; returns estimates, influence matrix, counts, failures, left-out firms.
+
+    Consecutive cells on the same firms (a cohort's years against never-participants, say)
+    share one design and are estimated together as the columns of one outcome-change matrix.
+    """
     n, k = len(arrays.units), len(cells)
-    influence = np.zeros((n, k), order="F")
-    att = np.full(k, np.nan)
-    counts = np.zeros((k, 2), dtype=np.int64)
-    failures: dict[str, list] = {}
+    out = dict(att=np.full(k, np.nan), influence=np.zeros((n, k), order="F"),
+               counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0)
     left_out = np.zeros(n, dtype=bool)
-    cells_short = 0
     invariant = all(_constant_within_unit(x) for x in arrays.x)
-    cache: dict = {}
+    group = None
     for j, (g, t, base, is_reference) in enumerate(cells):
         treated = comparisons.treated(g)
+        comparison, comparison_key = comparisons.comparison(g, t, base)
         if is_reference:
-            att[j] = 0.0
-            counts[j] = len(treated), len(comparisons.comparison(g, t, base))
+            out["att"][j] = 0.0
+            out["counts"][j] = len(treated), len(comparison)
             continue
-        sel = np.concatenate([treated, comparisons.comparison(g, t, base)])
-        dy = arrays.y[sel, t] - arrays.y[sel, base]
+        sel = np.concatenate([treated, comparison])
+        dy = arrays.y[:, t][sel] - arrays.y[:, base][sel]
         early = min(t, base)
         ok = np.isfinite(dy)
         for x in arrays.x:
-            ok &= np.isfinite(x[sel, early])
-        if not ok.all():
+            ok &= np.isfinite(x[:, early][sel])
+        complete = bool(ok.all())
+        if not complete:
             left_out[sel[~ok]] = True
-            cells_short += 1
+            out["cells_short"] += 1
         n_tr = int(ok[:len(treated)].sum())
-        counts[j] = n_tr, int(ok.sum()) - n_tr
-        if n_tr == 0 or counts[j, 1] == 0:
+        out["counts"][j] = n_tr, int(ok.sum()) - n_tr
+        if n_tr == 0 or out["counts"][j, 1] == 0:
             who = "cohort" if n_tr == 0 else "comparison firms"
-            failures.setdefault(f"`{outcome}` (or a covariate) is missing for every firm of the {who} "
-                                "in one of the two years", []).append((g, comparisons.times[t]))
+            out["failures"].setdefault(f"`{outcome}` (or a covariate) is missing for every firm of the "
+                                       f"{who} in one of the two years", []).append((g, arrays.times[t]))
             continue
-        sel_ok = sel[ok]
-        try:
-            key = _design_key(sel_ok, n_tr, early, invariant) if covariates else None
-            if key is None or key not in cache:
-                if key is not None and len(cache) > 2:
-                    cache.clear()  # cells come cohort by cohort: old designs are not reused
-                x = np.ones((len(sel_ok), 1 + len(arrays.x)))
-                for c, cov in enumerate(arrays.x):
-                    x[:, c + 1] = cov[sel_ok, early]
-                d = np.zeros(len(sel_ok))
-                d[:n_tr] = 1.0
-                design = prepare_design(d, x, arrays.weights[sel_ok], method)
-                if key is not None:
-                    cache[key] = design
-            else:
-                design = cache[key]
-            att[j], inf = estimate(design, dy[ok])
-        except CellFailure as failure:
-            failures.setdefault(str(failure), []).append((g, comparisons.times[t]))
-            continue
-        influence[sel_ok, j] = (n / len(sel_ok)) * inf
-    return dict(att=att, influence=influence, counts=counts, failures=failures,
-                left_out=int(left_out.sum()), cells_short=cells_short)
+        sel_ok = sel if complete else sel[ok]
+        key = _design_key(g, comparison_key, sel_ok, complete, early, invariant)
+        if group is not None and group["key"] != key:
+            _estimate_group(arrays, group, method, out)
+            group = None
+        if group is None:
+            group = dict(key=key, sel=sel_ok, n_treated=n_tr, early=early, cells=[], dy=[])
+        group["cells"].append((j, g, arrays.times[t]))
+        group["dy"].append(dy if complete else dy[ok])
+    if group is not None:
+        _estimate_group(arrays, group, method, out)
+    out["left_out"] = int(left_out.sum())
+    return out
+
+
+def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict) -> None:
+    sel = group["sel"]
+    try:
+        design = _design(arrays, sel, group["n_treated"], group["early"], method)
+        att, inf = estimate(design, np.column_stack(group["dy"]))
+    except CellFailure as failure:
+        out["failures"].setdefault(str(failure), []).extend((g, t) for _, g, t in group["cells"])
+        return
+    inf *= len(arrays.units) / len(sel)  # R did: n / n_cell, so SE = sqrt(sum inf^2) / n
+    for column, (j, _, _) in enumerate(group["cells"]):
+        out["att"][j] = att[column]
+        out["influence"][:, j][sel] = inf[:, column]
 
 
 _FIXES = {
@@ -433,19 +457,28 @@ def _cohort_notes(n_treated: dict) -> list[str]:
             "firm, their standard errors are unreliable and they must not be published on their own."]
 
 
+def tidy_table(keys: dict, estimate, std_error, alpha: float, extra: dict | None = None) -> pd.DataFrame:
+    """A tidy table built in one go: ``keys``, then estimate, std_error, statistic, p_value,
+    normal confidence interval, then ``extra`` columns (same columns as results.add_inference,
+    without its per-column pandas overhead, which dominates for small tables)."""
+    estimate, std_error = np.asarray(estimate, dtype=float), np.asarray(std_error, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = estimate / np.where(std_error > 0, std_error, np.nan)
+    z = stats.norm.ppf(1 - alpha / 2)
+    columns = dict(keys, estimate=estimate, std_error=std_error, statistic=statistic,
+                   p_value=2 * stats.norm.sf(np.abs(statistic)), conf_low=estimate - z * std_error,
+                   conf_high=estimate + z * std_error)
+    return pd.DataFrame(dict(columns, **(extra or {})))
+
+
 def _estimates_table(cells, times, fit, alpha) -> pd.DataFrame:
     g = np.array([c[0] for c in cells], dtype=float)
     t = times[[c[1] for c in cells]]
-    frame = pd.DataFrame({
-        "term": [f"ATT({int(a)},{int(b)})" for a, b in zip(g, t)],
-        "cohort": g.astype(int), "time": t.astype(int), "event_time": (t - g).astype(int),
-        "estimate": fit["att"], "std_error": fit["std_error"],
-    })
-    frame = add_inference(frame, alpha=alpha)
-    frame["base_time"] = times[[c[2] for c in cells]].astype(int)
-    frame["n_treated"] = fit["counts"][:, 0]
-    frame["n_control"] = fit["counts"][:, 1]
-    return frame
+    keys = {"term": [f"ATT({int(a)},{int(b)})" for a, b in zip(g, t)], "cohort": g.astype(int),
+            "time": t.astype(int), "event_time": (t - g).astype(int)}
+    extra = {"base_time": times[[c[2] for c in cells]].astype(int),
+             "n_treated": fit["counts"][:, 0], "n_control": fit["counts"][:, 1]}
+    return tidy_table(keys, fit["att"], fit["std_error"], alpha, extra)
 
 
 def _add_band(frame: pd.DataFrame, crit: float) -> pd.DataFrame:
