@@ -27,6 +27,7 @@ data/example/firms.csv: | $(STAMP)
 
 evaluate: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval run $(BATCH)
+	@echo "memo figures: $$(ls -dt reports/*/*/ 2>/dev/null | head -1)"
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
