@@ -62,7 +62,8 @@ NOTE_BEFORE_AFTER = (
 NOTE_TWFE = (
     "Benchmark only: with staggered cohorts TWFE uses already-treated firms as controls and is "
     "biased when effects grow with time since entry (Goodman-Bacon 2021; de Chaisemartin & "
-    "D'Haultfoeuille 2020). Prefer att_gt() or imputation().")
+    "D'Haultfoeuille 2020). Prefer att_gt() or imputation(). With few participating firms, "
+    "clustered standard errors over-reject: use vcov='cv3' or the wild cluster bootstrap.")
 _VCOV_PYFIXEST = {"iid": "iid", "hc1": "hetero"}
 
 

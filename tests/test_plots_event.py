@@ -192,3 +192,17 @@ def test_comparison_errors(panel):
     with pytest.raises(SpecError, match=re.escape(
             "A TWFE event study has no single headline effect.")):
         hb.plot_comparison([hb.twfe(panel, outcome="y", event_study=True)])
+
+
+def test_plots_take_callaway_santanna_results(panel, imputed):
+    gt = hb.att_gt(panel, outcome="y")
+    es = hb.aggregate(gt, by="event_time", n_boot=49, seed=1)
+    ax = hb.plot_event_study(es)
+    assert [c for c in ax.collections if c.get_gid() == "uniform_band"]
+    assert len(plotted_points(ax)) == len(es.estimates)
+    ax = hb.plot_group_time(gt)
+    assert len(vertical_lines(ax)) == len(panel.cohorts)
+    simple = hb.aggregate(gt, by="simple")
+    ax = hb.plot_comparison([hb.twfe(panel, outcome="y"), simple, imputed])
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1][1] == "Callaway & Sant'Anna"
+    assert ax.containers[1].lines[0].get_xdata()[0] == pytest.approx(simple.overall["estimate"])
