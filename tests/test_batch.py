@@ -326,3 +326,11 @@ def test_progress_plain_and_live(tmp_path):
     assert "  ok      c  1.2 s" in live.getvalue()
     with pytest.raises(ParameterError):
         Progress("fancy", plan, tmp_path / "log3")
+
+
+def test_test_notebooks_are_committed_without_outputs():
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path.name
+        assert "parameters" in code[0].metadata.get("tags", []), path.name
