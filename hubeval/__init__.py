@@ -45,6 +45,7 @@ from .inference import (  # noqa: F401
     InfluenceBootstrapResult, RegressionDesign, WildBootstrapResult, bootstrap_influence, holm,
     regression_design, romano_wolf, wild_bootstrap_family, wild_cluster_bootstrap,
 )
+from .power import LITERATURE_EFFECT, PowerResult, mde, mde_from_panel  # noqa: F401
 from .ri import (  # noqa: F401
     InferencePanelResult, RandomizationResult, cs_simple_statistic, inference_panel,
     randomization_inference, twfe_statistic,
