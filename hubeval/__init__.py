@@ -68,7 +68,7 @@ from .disclosure import (  # noqa: F401
 from .figures import figure_theme, label, save_figure, set_theme  # noqa: F401
 
 # --- batch runner and records (issue 4) -----------------------------------------------------
-from .batch import BatchResult, plan_batch, run_batch  # noqa: F401
+from .batch import BatchResult, latest_batch, plan_batch, run_batch  # noqa: F401
 from .params import Parameter, read_parameters, validate_params  # noqa: F401
 from .plan import BatchPlan, RunSpec  # noqa: F401
 from .record import collect_records, record  # noqa: F401

@@ -57,7 +57,8 @@ from .manifest import data_hashes, environment, notebook_hash, package_fingerpri
 from .progress import Progress
 from .record import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 
-__all__ = ["run_batch", "plan_batch", "BatchResult", "ExecutorName", "ProgressMode"]
+__all__ = ["run_batch", "plan_batch", "latest_batch", "BatchResult", "ExecutorName",
+           "ProgressMode"]
 
 ExecutorName = Literal["local", "dask"]
 ProgressMode = Literal["auto", "live", "plain", "none"]
@@ -262,10 +263,41 @@ def _new_folder(runs_dir: Path, name: str) -> Path:
             continue
 
 
+def _batch_folders(parent: Path) -> list[Path]:
+    """Batch folders under ``parent`` (those with a manifest), oldest first."""
+    def created(folder: Path) -> tuple:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return (0, folder.name)
+        return (manifest.get("created_ns", 0), folder.name)
+
+    return sorted((p for p in parent.glob("*") if (p / "manifest.json").exists()), key=created)
+
+
+def latest_batch(name: str, *, runs_dir: str | Path = "runs") -> Path:
+    """The newest folder of batch ``name`` that has a ``results.csv``.
+
+    For a notebook run outside a batch, e.g. the policy memo opened in JupyterLab::
+
+        results_dir = results_dir or hb.latest_batch("main")
+
+    Raises
+    ------
+    ParameterError
+        When no such folder exists.
+    """
+    parent = Path(runs_dir) / name
+    folders = [p for p in _batch_folders(parent) if (p / "results.csv").exists()]
+    if not folders:
+        raise ParameterError(f"No finished batch `{name}` under `{parent}`: run one first "
+                             f"(hubeval run params/batches/{name}.yaml) or set `runs_dir`.")
+    return folders[-1]
+
+
 def _previous(runs_dir: Path, name: str, resume, current: Path) -> Path | None:
     if resume is True:
-        folders = sorted(p for p in (runs_dir / name).glob("*")
-                         if p != current and (p / "manifest.json").exists())
+        folders = [p for p in _batch_folders(runs_dir / name) if p != current]
         return folders[-1] if folders else None
     folder = Path(resume)
     if not (folder / "manifest.json").exists():
@@ -289,7 +321,8 @@ class _Batch:
         self.entries: dict[str, dict] = {}
         self.manifest = {
             "batch": plan.name, "source": str(plan.source), "root": str(plan.root),
-            "folder": str(folder), "created": _now(), "finished": None, "status": "running",
+            "folder": str(folder), "created": _now(), "created_ns": time.time_ns(),
+            "finished": None, "status": "running",
             "options": {k: v for k, v in options.items() if k != "scheduler_object"},
             "environment": environment(plan.root), "runs": []}
 
@@ -342,6 +375,15 @@ class _Batch:
         return results
 
 
+_BOOKKEEPING = {"task.json", "status.json", "run.log", CONTEXT_FILE}
+
+
+def _outputs(folder: Path) -> list[str]:
+    """Files a run produced (executed notebook, records, figures), relative to its folder."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and p.name not in _BOOKKEEPING)
+
+
 def _reuse(batch: _Batch, run: RunSpec, previous: dict, prev_folder: Path) -> bool:
     entry = batch.entries[run.id]
     old = previous.get(run.id)
@@ -352,7 +394,7 @@ def _reuse(batch: _Batch, run: RunSpec, previous: dict, prev_folder: Path) -> bo
         return False
     shutil.copytree(source, batch.folder / run.id)  # copy: the earlier batch stays untouched
     for name in ("status", "failure", "cell", "error", "duration", "kernel_start",
-                 "cells_duration", "started", "finished"):
+                 "cells_duration", "wall", "started", "finished", "outputs"):
         entry[name] = old.get(name)
     entry.update(status="reused", reused_from=str(prev_folder / run.id))
     return True
@@ -377,7 +419,7 @@ def _run_stage(batch: _Batch, runs: list[RunSpec], executor, progress: Progress)
                     status = {"status": "failed", "failure": "executor", "cell": None,
                               "error": f"{type(exc).__name__}: {exc}", "finished": _now()}
                 status.pop("run_id", None)
-                batch.entries[run_id].update(status)
+                batch.entries[run_id].update(status, outputs=_outputs(batch.folder / run_id))
                 batch.save()
                 progress.finished(run_id, batch.entries[run_id])
         progress.tick()

@@ -119,6 +119,7 @@ def test_manifest_and_folder_layout(demo):
     assert memo["params"]["results_dir"] == str(demo.folder)
     log = (demo.folder / "batch.log").read_text()
     assert "FAILED  fail: cell 3: ZeroDivisionError: division by zero" in log
+    assert run["outputs"] == ["ok.ipynb", "records/effect.csv", "records/effect.json"]
     for name in ("ok-sales/records/effect.csv", "ok-sales/records/effect.json",
                  "ok-sales/run.json", "ok-sales/run.log", "memo/memo.ipynb"):
         assert (demo.folder / name).exists(), name
@@ -178,6 +179,14 @@ def test_resume_reruns_only_failed_or_changed(tmp_path, monkeypatch):
     fourth = hb.run_batch(path, jobs=2, resume=True, runs_dir=runs_dir)
     assert fourth.runs["status"].tolist() == ["reused", "ok", "ok"]  # the changed one reruns
     assert len(list((runs_dir / "demo").iterdir())) == 4  # four batches, four folders
+    assert hb.latest_batch("demo", runs_dir=runs_dir) == fourth.folder
+
+
+def test_latest_batch_missing(tmp_path):
+    with pytest.raises(ParameterError) as info:
+        hb.latest_batch("main", runs_dir=tmp_path)
+    assert str(info.value) == (f"No finished batch `main` under `{tmp_path / 'main'}`: run one "
+                               "first (hubeval run params/batches/main.yaml) or set `runs_dir`.")
 
 
 def test_resume_folder_without_manifest(tmp_path):
