@@ -42,14 +42,14 @@ def make_panel(n_donors: int, n_periods: int = 19, seed: int = 0) -> pd.DataFram
     return frame
 
 
-def run_hubeval(data: pd.DataFrame, spec: dict) -> tuple[float, float, pd.Series]:
+def run_hubeval(data: pd.DataFrame, spec: dict) -> tuple[float, float, pd.DataFrame]:
     start = time.perf_counter()
     placebo = hb.synth_placebo(data, **spec, tests=["in_space"])
     seconds = time.perf_counter() - start
-    return seconds, placebo.p_value, placebo.in_space.set_index("unit")["att"]
+    return seconds, placebo.p_value, placebo.in_space.set_index("unit")[["att", "pre_rmspe"]]
 
 
-def run_pysyncon(data: pd.DataFrame, spec: dict, units: list[str]) -> tuple[float, float, pd.Series]:
+def run_pysyncon(data: pd.DataFrame, spec: dict, units: list[str]) -> tuple[float, float, pd.DataFrame]:
     import copy
 
     from pysyncon import Dataprep, Synth
@@ -71,7 +71,8 @@ def run_pysyncon(data: pd.DataFrame, spec: dict, units: list[str]) -> tuple[floa
     gaps = pd.DataFrame(gaps)
     ratio = np.sqrt((gaps.loc[post] ** 2).mean()) / np.sqrt((gaps.loc[pre] ** 2).mean())
     p_value = float((ratio >= ratio["treated"]).mean())
-    return seconds, p_value, gaps.loc[post].mean()
+    table = pd.DataFrame({"att": gaps.loc[post].mean(), "pre_rmspe": np.sqrt((gaps.loc[pre] ** 2).mean())})
+    return seconds, p_value, table
 
 
 def main() -> None:
@@ -82,15 +83,19 @@ def main() -> None:
     spec = dict(unit="unit", time="time", outcome="y", treated_unit="treated", treatment_time=2011,
                 predictors=["x0", "x1", "x2"], special_predictors=[("y", [2004]), ("y", [2009])])
     units = list(pd.unique(data["unit"]))
-    ours, our_p, our_att = run_hubeval(data, spec)
-    theirs, their_p, their_att = run_pysyncon(data, spec, units)
-    diff = (our_att - their_att.reindex(our_att.index)).abs()
+    ours, our_p, our_fits = run_hubeval(data, spec)
+    theirs, their_p, their_fits = run_pysyncon(data, spec, units)
+    their_fits = their_fits.reindex(our_fits.index)
+    diff = (our_fits["att"] - their_fits["att"]).abs()
+    mspe = (our_fits["pre_rmspe"] / their_fits["pre_rmspe"]) ** 2
     print(f"placebo-in-space loop, {args.donors} donors, 5 predictors, {args.donors + 1} fits each")
     print(f"hubeval : {ours:8.2f} s   p-value {our_p:.4f}")
     print(f"pysyncon: {theirs:8.2f} s   p-value {their_p:.4f}")
     print(f"speed-up: {theirs / ours:8.1f}x  (target >= 5x)")
     print(f"placebo effects: median |difference| {diff.median():.4f}, max {diff.max():.4f} "
           f"(V optimisation is non-convex; the two optimisers may stop at different local optima)")
+    print(f"pre-period MSPE, hubeval / pysyncon: median {mspe.median():.3f}; hubeval fits better in "
+          f"{int((mspe < 0.999).sum())}, worse in {int((mspe > 1.001).sum())} of {len(mspe)} fits")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 
 from .errors import PanelError, SpecError, format_examples
+from .panel import Panel
 from .results import TIDY_COLUMNS, ResultMixin, add_inference, to_jsonable
 
 __all__ = ["SynthMethod", "SynthResult", "synth"]
@@ -72,17 +73,33 @@ class _Problem:
     data: pd.DataFrame      # the columns used, for placebo-in-time refits
 
 
-def _frame_and_roles(data, unit, time):
-    """Accept a DataFrame or a :class:`hubeval.Panel` (whose roles fill ``unit``/``time``)."""
-    if hasattr(data, "data") and hasattr(data, "unit") and not isinstance(data, pd.DataFrame):
-        return data.data, unit or data.unit, time or data.time
+def _frame_and_roles(data, unit, time, treated_unit, treatment_time, donors):
+    """DataFrame and roles. A :class:`hubeval.Panel` supplies ``unit``/``time`` and, when it has a
+    single treated unit, ``treated_unit``/``treatment_time``; its default donors are its
+    never-treated units (other participants would contaminate the control)."""
+    if isinstance(data, Panel):
+        cohorts = data.unit_cohorts
+        treated = cohorts[np.isfinite(cohorts)]
+        if treated_unit is None:
+            if len(treated) != 1:
+                raise SpecError(f"The Panel has {len(treated)} treated units ({format_examples(treated.index)}); "
+                                "synth() needs one. Fix: pass `treated_unit=`.")
+            treated_unit = treated.index[0]
+        if treatment_time is None and treated_unit in treated.index:
+            treatment_time = int(treated[treated_unit])
+        if donors is None:
+            donors = [u for u in cohorts.index[~np.isfinite(cohorts)] if u != treated_unit]
+        return data.data, unit or data.unit, time or data.time, treated_unit, treatment_time, donors
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"`data` must be a pandas DataFrame or hubeval.Panel, got "
                         f"{type(data).__name__}. Fix: load the panel with pandas.read_csv or hb.Panel.")
-    if unit is None or time is None:
-        raise SpecError("`unit` and `time` are required when `data` is a DataFrame. Fix: pass the "
-                        "column names, e.g. unit='city', time='year'.")
-    return data, unit, time
+    missing = [name for name, value in (("unit", unit), ("time", time), ("treated_unit", treated_unit),
+                                        ("treatment_time", treatment_time)) if value is None]
+    if missing:
+        raise SpecError(f"{', '.join(f'`{m}`' for m in missing)} required when `data` is a DataFrame. "
+                        "Fix: pass them, e.g. unit='city', time='year', treated_unit='Gwangyang', "
+                        "treatment_time=2011.")
+    return data, unit, time, treated_unit, treatment_time, donors
 
 
 def _check_columns(frame, roles: dict[str, Sequence[str]]) -> None:
@@ -115,7 +132,13 @@ def _check_treated(units, treated_unit, unit) -> None:
 
 def _periods(times, treatment_time, pre_period, post_period, time):
     """Fitting window and post-period as boolean masks over ``times``."""
-    if not times[0] < treatment_time <= times[-1]:
+    try:
+        inside = bool(times[0] < treatment_time <= times[-1])
+    except TypeError:
+        raise SpecError(f"`treatment_time`={treatment_time!r} cannot be compared with `{time}` values "
+                        f"such as {times.tolist()[0]!r}. Fix: pass it with the same type, e.g. "
+                        f"treatment_time={times.tolist()[len(times) // 2]!r}.") from None
+    if not inside:
         raise SpecError(
             f"`treatment_time`={treatment_time!r} is outside the observed range of `{time}` "
             f"({times[0]} to {times[-1]}); synthetic control needs periods before and from "
@@ -242,6 +265,18 @@ def _fixed_v(v, labels) -> np.ndarray | None:
     return v / v.sum()
 
 
+def _outcome_matrix(frame, unit, time, outcome, units, times, fit, post) -> np.ndarray:
+    """Outcome as units x times (treated first); no gaps allowed where the fit or effect uses it."""
+    wide = frame.pivot(index=unit, columns=time, values=outcome).reindex(index=units, columns=times)
+    treated_gaps = wide.loc[units[0], fit].isna().any()
+    _check_complete(wide, fit, outcome, "fitting window",
+                    "fill the treated unit's gaps or shorten `pre_period`" if treated_gaps else
+                    "drop those units with `donors=` or fill the gaps before calling synth()")
+    _check_complete(wide, post, outcome, "post-period", "drop those donors with `donors=`, fill the "
+                    "gaps, or shorten `post_period`")
+    return wide.to_numpy(float)
+
+
 def _prepare(frame, *, unit, time, outcome, treated_unit, treatment_time, predictors,
              special_predictors, donors, pre_period, post_period, predictor_period, method, v,
              call) -> _Problem:
@@ -264,20 +299,14 @@ def _prepare(frame, *, unit, time, outcome, treated_unit, treatment_time, predic
         raise SpecError(f"Only {len(donors)} donor(s); synthetic control needs at least 2. Fix: add "
                         "comparison units to `data` or `donors`.")
     units = [treated_unit, *donors]
-    wide = frame.pivot(index=unit, columns=time, values=outcome).reindex(index=units, columns=times)
-    fix = ("drop those units with `donors=` or fill the gaps before calling synth()"
-           if treated_unit not in wide.index[wide.loc[:, fit].isna().any(axis=1)]
-           else "fill the treated unit's gaps or shorten `pre_period`")
-    _check_complete(wide, fit, outcome, "fitting window", fix)
-    _check_complete(wide, post, outcome, "post-period", "drop those donors with `donors=`, fill the "
-                    "gaps, or shorten `post_period`")
+    wide = _outcome_matrix(frame, unit, time, outcome, units, times, fit, post)
     X, labels = None, ()
     if predictors or specials:
         period = times[fit] if predictor_period is None else \
             times[_mask(times, predictor_period, "predictor_period", time) & (times < treatment_time)]
         X, labels = _predictor_matrix(frame, unit, time, units, predictors, specials, period)
-    used = [c for c in dict.fromkeys([unit, time, outcome, *predictors, *(s[0] for s in specials)])]
-    return _Problem(units=tuple(units), times=times, Y=wide.to_numpy(float), fit=fit, post=post,
+    used = list(dict.fromkeys([unit, time, outcome, *predictors, *(s[0] for s in specials)]))
+    return _Problem(units=tuple(units), times=times, Y=wide, fit=fit, post=post,
                     X=X, labels=labels, v=_fixed_v(v, labels), method=method, call=call,
                     data=frame[used])
 
@@ -531,8 +560,7 @@ def _build_result(problem: _Problem, fitted: _Fit, alpha: float) -> SynthResult:
             "treatment_time": call["treatment_time"], "pre_period": problem.times[problem.fit].tolist(),
             "post_period": problem.times[problem.post].tolist(), "predictors": list(problem.labels),
             "v": "fixed" if problem.v is not None else ("optimised" if problem.X is not None else None),
-            "alpha": alpha, "variance": "placebo" if problem.method == "sdid" else None,
-            "donors": list(problem.units[1:])}
+            "alpha": alpha, "variance": "placebo" if problem.method == "sdid" else None}
     note = ("One treated unit: judge the effect by placebo tests (hb.synth_placebo); pre-period fit "
             "RMSPE should be small relative to the effect.")
     return SynthResult(estimates=row, gaps=gaps, weights=weights, balance=_balance(problem, fitted, call["outcome"]),
@@ -542,8 +570,8 @@ def _build_result(problem: _Problem, fitted: _Fit, alpha: float) -> SynthResult:
                        _problem=problem)
 
 
-def synth(data, *, unit: str | None = None, time: str | None = None, outcome: str, treated_unit,
-          treatment_time, predictors: Sequence[str] | None = None,
+def synth(data, *, unit: str | None = None, time: str | None = None, outcome: str,
+          treated_unit=None, treatment_time=None, predictors: Sequence[str] | None = None,
           special_predictors: Sequence[tuple] | None = None, donors: Sequence | None = None,
           method: SynthMethod = "synth", pre_period: Sequence | None = None,
           post_period: Sequence | None = None, predictor_period: Sequence | None = None,
@@ -559,9 +587,10 @@ def synth(data, *, unit: str | None = None, time: str | None = None, outcome: st
     outcome : str
         Outcome column.
     treated_unit : object
-        The treated unit's value in ``unit``.
+        The treated unit's value in ``unit``. Optional for a Panel with one treated unit.
     treatment_time : object
-        First treated period; earlier periods are pre-treatment.
+        First treated period; earlier periods are pre-treatment. Optional for a Panel (the
+        treated unit's cohort).
     predictors : list of str, optional
         ``method="synth"``: columns averaged over ``predictor_period`` per unit. With neither
         ``predictors`` nor ``special_predictors``, the weights match the pre-period outcome path
@@ -570,7 +599,7 @@ def synth(data, *, unit: str | None = None, time: str | None = None, outcome: st
         ``(column, periods)`` or ``(column, periods, op)`` with op in mean, median, sum, min, max,
         e.g. ``("mfg_employment", [2005])`` for the outcome in 2005 (R Synth's convention).
     donors : list, optional
-        Donor pool; default every other unit. Donors need complete outcomes in the fitting
+        Donor pool; default every other unit (a Panel's never-treated units). Donors need complete outcomes in the fitting
         window and the post-period.
     method : {"synth", "sdid"}
         ADH synthetic control or synthetic difference-in-differences.
@@ -619,7 +648,8 @@ def synth(data, *, unit: str | None = None, time: str | None = None, outcome: st
     """
     if not 0 < alpha < 1:
         raise SpecError(f"`alpha` must be between 0 and 1; got {alpha!r}. Fix: e.g. alpha=0.05.")
-    frame, unit, time = _frame_and_roles(data, unit, time)
+    frame, unit, time, treated_unit, treatment_time, donors = _frame_and_roles(
+        data, unit, time, treated_unit, treatment_time, donors)
     call = dict(unit=unit, time=time, outcome=outcome, treated_unit=treated_unit,
                 treatment_time=treatment_time, predictors=predictors,
                 special_predictors=special_predictors, donors=donors, method=method,

@@ -128,7 +128,7 @@ def _rank_p_value(table: pd.DataFrame) -> float:
 
 def _default_placebo_time(times):
     # The middle of the fitting window leaves a fake pre- and post-period of similar length.
-    return times[max(MIN_PRE_PERIODS, len(times) // 2)]
+    return times.tolist()[max(MIN_PRE_PERIODS, len(times) // 2)]
 
 
 def _in_time(result: SynthResult, placebo_time, notes: list[str]) -> SynthResult:

@@ -304,6 +304,17 @@ def test_result_surface(adh):
     assert "_problem" not in adh.to_dict()
 
 
+def test_panel_input_supplies_roles_and_never_treated_donors(panel):
+    data = panel.assign(cohort=np.where(panel["unit"] == "treated", 2012, 0))
+    data.loc[data["unit"] == "d01", "cohort"] = 2015  # a later participant must not be a donor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hb.DataWarning)
+        hb_panel = hb.Panel(data, unit="unit", time="time", cohort="cohort")
+    res = hb.synth(hb_panel, outcome="y", treated_unit="treated")
+    assert res.spec["treatment_time"] == 2012 and res.n_donors == 29
+    assert "d01" not in set(res.weights["unit"])
+
+
 def test_city_panel_shape():
     cities = factor_panel(n_donors=39, n_periods=19, treated_from=11).assign(
         unit=lambda d: d["unit"].replace({"treated": "Gwangyang"}))
@@ -371,6 +382,15 @@ def test_error_duplicate_rows(panel):
     _raises(hb.PanelError, "`data` has 2 duplicate (`unit`, `time`) pair(s) over 4 rows: (treated, "
             "2000), (d01, 2005). Fix: keep one row per unit and period (aggregate or drop "
             "duplicates, e.g. data.drop_duplicates(['unit', 'time'])).", data)
+
+
+def test_error_missing_roles_and_time_type(panel):
+    with pytest.raises(hb.SpecError, match=re.escape(
+            "`treated_unit`, `treatment_time` required when `data` is a DataFrame. Fix: pass them, "
+            "e.g. unit='city', time='year', treated_unit='Gwangyang', treatment_time=2011.")):
+        hb.synth(panel, unit="unit", time="time", outcome="y")
+    _raises(hb.SpecError, "`treatment_time`='2012' cannot be compared with `time` values such as 2000. "
+            "Fix: pass it with the same type, e.g. treatment_time=2010.", panel, treatment_time="2012")
 
 
 def test_error_other_bad_requests(panel):
