@@ -241,6 +241,8 @@ def plan_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     """
     if isinstance(source, BatchPlan):
         return source
+    if timeout is not None and not timeout > 0:
+        raise ParameterError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
     path = Path(source)
     if path.suffix == ".ipynb":
         return plan_notebook(path, params_file=params_file, params=params, timeout=timeout)

@@ -217,6 +217,19 @@ def _grid(grid: Any, problems: list[str]) -> list[dict]:
     return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
 
 
+def _setting(entry: dict, key: str, default, problems: list[str], *, integer: bool = False):
+    """A run's `timeout` (positive seconds or null) or `stage` (a whole number)."""
+    value = entry.get(key, default)
+    if value is None and not integer:
+        return None
+    kinds = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or (not integer and value <= 0):
+        what = "a whole number" if integer else "a positive number of seconds or null"
+        problems.append(f"`{key}` must be {what}, got {value!r}.")
+        return 1 if integer else None
+    return value
+
+
 def _unique_ids(ids: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -280,16 +293,16 @@ def _draft_runs(entry: Any, index: int, ctx: dict, problems: dict) -> list[_Draf
     clash = sorted(set(run_params) & set(entry.get("grid") or {}))
     if clash:
         local.append(f"{format_examples(clash)} set in both `params` and `grid`; keep one.")
+    timeout = _setting(entry, "timeout", ctx["timeout"], local)
+    stage = _setting(entry, "stage", 1, local, integer=True)
     if local:
         problems.setdefault(where, []).extend(local)
     stem = _slug(entry.get("id") or notebook.stem)  # it names a folder
-    timeout = entry.get("timeout", ctx["timeout"])
     drafts = []
     for combo in combos:
         run_id = "-".join([stem] + [_slug(v) for v in combo.values()])
         values = {**base, **combo, **{k: v for k, v in ctx["overrides"].items() if k in declared}}
-        drafts.append(_Draft(run_id, notebook, declared, values, int(entry.get("stage", 1)),
-                             timeout, sources))
+        drafts.append(_Draft(run_id, notebook, declared, values, stage, timeout, sources))
     return drafts
 
 

@@ -217,6 +217,9 @@ def test_option_errors(tmp_path):
         hb.run_batch(path, executor="slurm")
     assert str(info.value) == "`executor` must be 'local' or 'dask', got 'slurm'."
     with pytest.raises(ParameterError) as info:
+        hb.run_batch(path, timeout=0)
+    assert str(info.value) == "`timeout` must be a positive number of seconds, got 0."
+    with pytest.raises(ParameterError) as info:
         hb.run_batch(path, jobs=0)
     assert str(info.value) == "`jobs` must be a positive integer, got 0."
     with pytest.raises(ParameterError) as info:

@@ -255,6 +255,18 @@ runs:
         "params file or with -p results_dir=VALUE.\n" + FOOTER)
 
 
+def test_stage_and_timeout_checked(project):
+    path = write_batch(project, "timeout: '10'\nruns:\n  - notebook: notebooks/est.ipynb\n"
+                                "    stage: two\n")
+    with pytest.raises(ParameterError) as info:
+        load_batch(path)
+    assert str(info.value) == (
+        "Batch `b.yaml` does not fit its notebooks (2 problems); no run was started:\n"
+        "  run 1 of `b.yaml`:\n"
+        "    - `timeout` must be a positive number of seconds or null, got '10'.\n"
+        "    - `stage` must be a whole number, got 'two'.\n" + FOOTER)
+
+
 def test_duplicate_ids_are_numbered(project):
     path = write_batch(project, "runs:\n  - notebook: notebooks/est.ipynb\n"
                                 "  - notebook: notebooks/est.ipynb\n")
