@@ -346,3 +346,22 @@ def test_test_notebooks_are_committed_without_outputs():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), path.name
         assert "parameters" in code[0].metadata.get("tags", []), path.name
+
+
+def test_worker_kernels_use_ipc_and_this_interpreter(tmp_path):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("hubeval_worker", hb.batch.WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    worker.HubevalKernelManager.ipc_dir = str(tmp_path)
+    manager = worker.HubevalKernelManager(kernel_name="python3")
+    # IPC sockets in a private folder: simultaneous kernels cannot race for TCP ports
+    assert manager.transport == "ipc" and manager.ip == str(tmp_path / "k")
+    assert manager.kernel_spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a"),
+                                         nbformat.v4.new_code_cell("b"),
+                                         nbformat.v4.new_code_cell("c")])
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
+    assert [worker.source_cell_number(nb, i) for i in (0, 2)] == [1, 2]
