@@ -105,3 +105,33 @@ def check_choice(name: str, value, options) -> None:
     allowed = get_args(options)
     if value not in allowed:
         raise SpecError(f"`{name}` must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}.")
+
+
+def check_anticipation(anticipation, rows: pd.DataFrame, *, cohort: str, event_time: str,
+                       outcome: str) -> int:
+    """Validate ``anticipation`` (years before entry in which firms may already react).
+
+    ``rows`` are the observations an estimator uses (outcome observed), with the cohort and
+    event-time columns. A cohort observed before entry must keep at least one year before
+    ``entry - anticipation``; cohorts never observed before entry are left to the estimator.
+    """
+    if (isinstance(anticipation, bool) or not isinstance(anticipation, (int, np.integer))
+            or anticipation < 0):
+        raise SpecError(f"`anticipation` must be a whole number of years >= 0 (how many years before "
+                        f"entry firms may already react); got {anticipation!r}.")
+    anticipation = int(anticipation)
+    if anticipation == 0:
+        return 0
+    participants = rows[rows[cohort].map(np.isfinite)]
+    earliest = participants.groupby(cohort)[event_time].min()
+    earliest = earliest[earliest < 0]
+    lost = earliest[earliest >= -anticipation]
+    if len(lost):
+        shown = ", ".join(f"{int(g)} (earliest event time {int(e)})" for g, e in lost.items())
+        most = int(-earliest.max() - 1)
+        raise SpecError(
+            f"`anticipation={anticipation}` leaves cohort(s) {shown} without an untreated year: "
+            f"event times from {-anticipation} on count as possibly affected, and no earlier year "
+            f"has '{outcome}' observed. Use anticipation={most}{' or less' if most else ''}, or drop "
+            "those cohorts.")
+    return anticipation

@@ -41,8 +41,8 @@ from scipy import sparse, stats
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu
 
-from ._effects import (EffectResultMixin, check_covariates, check_outcome, event_counts, event_term,
-                       is_log_outcome, treated_by_cohort)
+from ._effects import (EffectResultMixin, check_anticipation, check_covariates, check_outcome,
+                       event_counts, event_term, is_log_outcome, treated_by_cohort)
 from .errors import EstimationError, EstimationWarning, SpecError, format_examples
 from .panel import Panel
 from .results import add_inference, to_jsonable
@@ -51,8 +51,9 @@ __all__ = ["imputation", "ImputationResult"]
 
 DESIGN_IMPUTATION = ("difference-in-differences, imputation estimator of Borusyak, Jaravel & "
                      "Spiess (level 3 of 5)")
-NOTE_IMPUTATION = ("Causal under parallel trends and no anticipation; untreated outcomes imputed "
-                   "from firm and year effects fitted on not-yet- and never-participating firm-years. "
+NOTE_IMPUTATION = ("Causal under parallel trends and no anticipation beyond spec['anticipation'] years; "
+                   "untreated outcomes imputed from firm and year effects fitted on not-yet- and "
+                   "never-participating firm-years. "
                    "Pre-period rows are BJS Test 1 coefficients, not imputation estimates.")
 #: The columns of ``hb.aggregate(gt, by="event_time")`` (without a bootstrap band).
 _EVENT_COLUMNS = ["term", "event_time", "estimate", "std_error", "statistic", "p_value", "conf_low",
@@ -129,7 +130,7 @@ class ImputationResult(EffectResultMixin):
 
 def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None = None,
                horizons: Sequence[int] | None = None, pretrends: int | None = None,
-               alpha: float = 0.05) -> ImputationResult:
+               anticipation: int = 0, alpha: float = 0.05) -> ImputationResult:
     """Event-study effects by the imputation estimator of Borusyak, Jaravel & Spiess (2024).
 
     Parameters
@@ -140,10 +141,19 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     covariates : list of str, optional
         Time-varying controls in the untreated-outcome model.
     horizons : list of int, optional
-        Event times (>= 0) to estimate; default every observed event time from 0 on.
+        Event times (>= ``-anticipation``) to estimate; default every observed event time from
+        ``-anticipation`` on.
     pretrends : int, optional
         Number of pre-entry years tested (BJS Test 1) and shown as pre-period rows; default
-        ``min(3, identified)``; 0 skips the test.
+        ``min(3, identified)``; 0 skips the test. With anticipation the leads are the years before
+        ``entry - anticipation``.
+    anticipation : int
+        Years before entry in which firms may already react (e.g. preparing for the consulting,
+        or a dip that selected them). Observations from event time ``-anticipation`` on are left
+        out of the untreated-outcome model and their effects are estimated, as R's
+        ``didimputation`` and Stata's ``did_imputation`` do by shifting the treatment date.
+        Event times ``-anticipation .. -1`` get their own rows; the overall ATT averages event
+        times >= 0 only (as ``hb.aggregate(gt, by="simple")``), so it stays comparable.
     alpha : float
         1 - confidence level (normal critical values, as BJS).
 
@@ -155,8 +165,9 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     Raises
     ------
     SpecError
-        Unknown outcome or covariate, bad ``horizons`` or ``pretrends``, no treated observation,
-        covariates collinear with the fixed effects or each other.
+        Unknown outcome or covariate, bad ``horizons``, ``pretrends`` or ``anticipation`` (also
+        when it leaves a cohort without an untreated year), no treated observation, covariates
+        collinear with the fixed effects or each other.
     EstimationError
         Untreated observations that split into unconnected groups (fixed effects not identified).
 
@@ -177,17 +188,20 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     covariates = check_covariates(panel, covariates)
     notes: list[str] = []
     data = _sample(panel, outcome, covariates, notes)
-    untreated = ~(data["_event_time"] >= 0).to_numpy()
+    anticipation = check_anticipation(anticipation, data, cohort=panel.cohort, event_time="_event_time",
+                                      outcome=outcome)
+    untreated = ~(data["_event_time"] >= -anticipation).to_numpy()
     data = _drop_unimputable(panel, data, untreated, notes)
-    untreated = ~(data["_event_time"] >= 0).to_numpy()
-    horizons = _check_horizons(data, horizons)
+    untreated = ~(data["_event_time"] >= -anticipation).to_numpy()
+    horizons = _check_horizons(data, horizons, anticipation)
     design = _FirstStep(panel, data, untreated, outcome, covariates)
     tau, effects = design.impute()
     weights, labels = _weights(effects["event_time"].to_numpy(), horizons)
     estimate = weights.T @ tau
     vcov = _bjs_vcov(design, tau, weights, effects, panel, notes)
     table = _post_table(estimate, vcov, effects, horizons, labels, panel, alpha)
-    leads, test = _pretrend_test(panel, data[untreated], outcome, covariates, pretrends, alpha)
+    leads, test = _pretrend_test(panel, data[untreated], outcome, covariates, pretrends, anticipation,
+                                 alpha)
     parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
     estimates = pd.concat(parts, ignore_index=True)[_EVENT_COLUMNS]
     estimates["event_time"] = estimates["event_time"].astype(int)
@@ -197,7 +211,7 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(estimator="imputation", outcome=outcome, covariates=covariates,
                 horizons=[int(h) for h in horizons], pretrends=len(test.get("leads", [])),
-                alpha=alpha, log_outcome=is_log_outcome(outcome),
+                anticipation=anticipation, alpha=alpha, log_outcome=is_log_outcome(outcome),
                 variance="BJS (2024) Theorem 3, leave-one-out cohort x year averages, clustered by unit")
     used = effects.loc[weights[:, -1] > 0]
     return ImputationResult(estimates, overall, pd.DataFrame(vcov, index=labels, columns=labels), spec,
@@ -243,15 +257,20 @@ def _drop_unimputable(panel, data, untreated, notes) -> pd.DataFrame:
     return data.loc[keep].reset_index(drop=True)
 
 
-def _check_horizons(data: pd.DataFrame, horizons) -> list[int]:
-    observed = sorted(int(e) for e in data.loc[data["_event_time"] >= 0, "_event_time"].unique())
+def _check_horizons(data: pd.DataFrame, horizons, anticipation: int) -> list[int]:
+    treated = data["_event_time"] >= -anticipation
+    observed = sorted(int(e) for e in data.loc[treated, "_event_time"].unique())
     if horizons is None:
         return observed
     horizons = [horizons] if isinstance(horizons, (int, np.integer)) else list(horizons)
-    bad = [h for h in horizons if not isinstance(h, (int, np.integer)) or h < 0]
+    bad = [h for h in horizons if not isinstance(h, (int, np.integer)) or h < -anticipation]
     if bad:
-        raise SpecError(f"`horizons` must be whole event times >= 0; got {format_examples(bad)}. "
-                        "Pre-entry years are tested with `pretrends=`.")
+        raise SpecError(f"`horizons` must be whole event times >= {-anticipation}; got "
+                        f"{format_examples(bad)}. Pre-entry years are tested with `pretrends=`"
+                        f"{'' if anticipation else ' (or estimated with `anticipation=`)'}.")
+    if not any(h >= 0 for h in horizons):
+        raise SpecError(f"`horizons` needs at least one event time >= 0 for the overall effect; got "
+                        f"{format_examples(horizons)}.")
     absent = [h for h in horizons if h not in observed]
     if absent:
         raise SpecError(f"`horizons`: no treated observation at event time(s) {format_examples(absent)}."
@@ -344,9 +363,13 @@ def _check_collinear(fe0, x0, covariates) -> None:
 
 # --- estimands and variance --------------------------------------------------------------------
 def _weights(event_time: np.ndarray, horizons: list[int]) -> tuple[np.ndarray, list[str]]:
-    """Columns: one per horizon (equal weights on its treated rows), then the overall ATT."""
+    """Columns: one per horizon (equal weights on its treated rows), then the overall ATT.
+
+    Anticipation horizons (< 0) are left out of the overall ATT, as in Callaway & Sant'Anna's
+    simple aggregation, so the headline effect means the same with and without anticipation.
+    """
     columns = [(event_time == h).astype(float) for h in horizons]
-    columns.append(np.isin(event_time, horizons).astype(float))
+    columns.append(np.isin(event_time, [h for h in horizons if h >= 0]).astype(float))
     weights = np.column_stack([c / c.sum() for c in columns])
     return weights, [event_term(h) for h in horizons] + [OVERALL_TERM]
 
@@ -380,7 +403,7 @@ def _leave_out_mean(effects: pd.DataFrame, tau: np.ndarray, panel, notes) -> np.
 
 def _post_table(estimate, vcov, effects, horizons, labels, panel, alpha) -> pd.DataFrame:
     counts = event_counts(effects, panel.unit, panel.cohort, "event_time").reindex(horizons)
-    used = effects[effects["event_time"].isin(horizons)]
+    used = effects[effects["event_time"].isin([h for h in horizons if h >= 0])]
     table = pd.DataFrame({"term": labels, "event_time": horizons + [np.nan], "estimate": estimate,
                           "std_error": np.sqrt(np.clip(np.diag(vcov), 0, None)),
                           "n_cohorts": list(counts["n_cohorts"]) + [used[panel.cohort].nunique()],
@@ -389,7 +412,8 @@ def _post_table(estimate, vcov, effects, horizons, labels, panel, alpha) -> pd.D
 
 
 # --- pre-trend test (BJS Test 1) ---------------------------------------------------------------
-def _pretrend_test(panel, data0, outcome, covariates, pretrends, alpha) -> tuple[pd.DataFrame, dict]:
+def _pretrend_test(panel, data0, outcome, covariates, pretrends, anticipation,
+                   alpha) -> tuple[pd.DataFrame, dict]:
     available = sorted({int(-e) for e in data0["_event_time"].dropna().unique()})
     # A lead is identified only against earlier untreated years of the same firms (the firm
     # effects absorb the rest), so the longest pre-period must extend beyond the window.
@@ -403,7 +427,7 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, alpha) -> tuple
     if pretrends == 0:
         return empty, {}
     import pyfixest as pf
-    leads = list(range(-int(pretrends), 0))
+    leads = list(range(-int(pretrends) - anticipation, -anticipation))
     names = [f"hb_lead_{-k}" for k in leads]
     frame = data0.assign(**{n: (data0["_event_time"] == k).astype(float) for n, k in zip(names, leads)})
     formula = f"{outcome} ~ {' + '.join(names + covariates)} | {panel.unit} + {panel.time}"

@@ -94,10 +94,10 @@ def test_point_estimates_agree_with_pyfixest_did2s(sim, result):
     np.testing.assert_allclose(ours, two_step.to_numpy(), atol=1e-8)
 
 
-def dense_bjs(data: pd.DataFrame, outcome: str, covariates=()):
+def dense_bjs(data: pd.DataFrame, outcome: str, covariates=(), anticipation=0):
     """The imputation estimator and its Theorem 3 variance with dense matrices, for checking."""
-    rel = np.where(data["cohort"] > 0, data["year"] - data["cohort"], -1)
-    treated = rel >= 0
+    rel = np.where(data["cohort"] > 0, data["year"] - data["cohort"], -1000)
+    treated = rel >= -anticipation
     z = pd.get_dummies(data[["firm_id"]].astype(str), dtype=float)
     z = pd.concat([z, pd.get_dummies(data["year"], drop_first=True, dtype=float,
                                      prefix="t"), data[list(covariates)]], axis=1).to_numpy(float)
@@ -130,6 +130,15 @@ def test_variance_matches_dense_theorem_3():
     rel = np.where(data["cohort"] > 0, data["year"] - data["cohort"], -1)
     y = data["y"].to_numpy()
     np.testing.assert_allclose(v0.T @ y[rel < 0] + w.T @ y[rel >= 0], estimate, atol=1e-10)
+
+
+def test_variance_matches_dense_theorem_3_with_anticipation():
+    sim = hb.simulate_panel(60, seed=5, cohorts=(2010, 2013), effect=0.1, treated_share=0.5)
+    res = hb.imputation(make_panel(sim.data), outcome="y", pretrends=0, anticipation=1)
+    estimate, se, _, _ = dense_bjs(sim.data, "y", anticipation=1)
+    assert res.estimates["event_time"].iloc[0] == -1
+    np.testing.assert_allclose(res.estimates["estimate"], estimate, atol=1e-10)
+    np.testing.assert_allclose(res.estimates["std_error"], se, rtol=1e-8)
 
 
 def test_two_by_two_equals_hand_did_and_twfe():
@@ -220,7 +229,7 @@ def test_errors(panel):
         hb.imputation(panel, outcome="sales")
     with pytest.raises(SpecError, match=re.escape(
             "`horizons` must be whole event times >= 0; got -1. Pre-entry years are tested with "
-            "`pretrends=`.")):
+            "`pretrends=` (or estimated with `anticipation=`).")):
         hb.imputation(panel, outcome="y", horizons=[-1, 0])
     with pytest.raises(SpecError, match=re.escape(
             "`horizons`: no treated observation at event time(s) 12. Observed event times: 0, 1, 2, "
@@ -271,3 +280,79 @@ def test_monte_carlo_coverage():
         row = res.estimates.set_index("event_time").loc[2]
         covered_h2 += row["conf_low"] <= sim.true_effect("event_time").loc[2] <= row["conf_high"]
     assert covered_att / reps >= 0.93 and covered_h2 / reps >= 0.93
+
+
+# --- anticipation -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dip_sim():
+    return hb.simulate_panel(300, seed=0, dip=-0.15, effect=0.1, treated_share=0.5)
+
+
+def test_anticipation_recovers_truth_under_a_dip_that_biases_the_default(dip_sim):
+    panel = make_panel(dip_sim.data)
+    truth = dip_sim.true_effect("event_time")
+    naive = hb.imputation(panel, outcome="y").estimates.set_index("event_time")
+    res = hb.imputation(panel, outcome="y", anticipation=1)
+    table = res.estimates.set_index("event_time")
+    post = table[table.index >= 0]
+    assert ((post["estimate"] - truth.loc[post.index]).abs() < 3 * post["std_error"]).all()
+    # The dip at event time -1 lowers the fitted firm effects, so without anticipation every
+    # post-entry effect is overstated.
+    assert (naive.loc[post.index, "estimate"] > post["estimate"]).all()
+    assert (naive.loc[post.index, "estimate"] - truth.loc[post.index]).mean() > 0.02
+    overall_truth = float(dip_sim.true_effect("simple").iloc[0])
+    assert abs(res.overall["estimate"] - overall_truth) < 3 * res.overall["std_error"]
+    # The dip itself is estimated as the anticipation effect.
+    dip = table.loc[-1]
+    assert dip["term"] == "ATT(e=-1)" and abs(dip["estimate"] + 0.15) < 3 * dip["std_error"]
+    assert res.estimates["event_time"].tolist()[:4] == [-4, -3, -2, -1]
+    assert res.pretrend_test["leads"] == [-4, -3, -2] and res.spec["anticipation"] == 1
+
+
+def test_anticipation_equals_shifting_the_entry_year(dip_sim):
+    data = dip_sim.data
+    shifted = data.assign(cohort=np.where(data["cohort"] > 0, data["cohort"] - 1, 0))
+    res = hb.imputation(make_panel(data), outcome="y", anticipation=1)
+    moved = hb.imputation(make_panel(shifted), outcome="y")
+    cols = ["estimate", "std_error", "n_cohorts", "n_treated"]
+    np.testing.assert_allclose(res.estimates[cols].to_numpy(float), moved.estimates[cols].to_numpy(float),
+                               atol=1e-10)
+    np.testing.assert_array_equal(res.estimates["event_time"], moved.estimates["event_time"] - 1)
+    # The overall ATT keeps to event times >= 0 (as aggregate(by="simple")), so it differs.
+    post = res.effects["event_time"] >= 0
+    assert res.overall["estimate"] == pytest.approx(res.effects.loc[post, "tau"].mean(), abs=1e-12)
+
+
+def test_anticipation_invariants(dip_sim):
+    data = dip_sim.data.copy()
+    before = data.copy()
+    res = hb.imputation(make_panel(data), outcome="y", anticipation=2, horizons=[-2, 0, 1])
+    shuffled = hb.imputation(make_panel(data.sample(frac=1, random_state=1)), outcome="y",
+                             anticipation=2, horizons=[-2, 0, 1])
+    pd.testing.assert_frame_equal(data, before)
+    pd.testing.assert_frame_equal(res.estimates, shuffled.estimates, atol=1e-10)
+    assert res.estimates["event_time"].tolist() == [-5, -4, -3, -2, 0, 1]
+    assert res.effects["event_time"].min() == -2 and res.vcov.index.tolist() == [
+        "ATT(e=-2)", "ATT(e=0)", "ATT(e=1)", "ATT(overall)"]
+    json.dumps(res.to_dict())
+
+
+def test_anticipation_errors(panel):
+    for bad in (-1, 1.5, True, "1"):
+        with pytest.raises(SpecError, match=re.escape(
+                "`anticipation` must be a whole number of years >= 0 (how many years before entry "
+                f"firms may already react); got {bad!r}.")):
+            hb.imputation(panel, outcome="y", anticipation=bad)
+    with pytest.raises(SpecError, match=re.escape(
+            "`horizons` must be whole event times >= -1; got -2. Pre-entry years are tested with "
+            "`pretrends=`.")):
+        hb.imputation(panel, outcome="y", anticipation=1, horizons=[-2, 0])
+    with pytest.raises(SpecError, match=re.escape(
+            "`horizons` needs at least one event time >= 0 for the overall effect; got -1.")):
+        hb.imputation(panel, outcome="y", anticipation=1, horizons=[-1])
+    sim = hb.simulate_panel(80, seed=1, cohorts=(2009, 2012), years=(2007, 2014))
+    with pytest.raises(SpecError, match=re.escape(
+            "`anticipation=2` leaves cohort(s) 2009 (earliest event time -2) without an untreated "
+            "year: event times from -2 on count as possibly affected, and no earlier year has 'y' "
+            "observed. Use anticipation=1 or less, or drop those cohorts.")):
+        hb.imputation(make_panel(sim.data), outcome="y", anticipation=2)
