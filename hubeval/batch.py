@@ -297,9 +297,10 @@ def latest_batch(name: str, *, runs_dir: str | Path = "runs") -> Path:
     return folders[-1]
 
 
-def _previous(runs_dir: Path, name: str, resume, current: Path) -> Path | None:
+def _previous(runs_dir: Path, name: str, resume) -> Path | None:
+    """The batch folder to resume from (None: nothing to resume, everything runs)."""
     if resume is True:
-        folders = [p for p in _batch_folders(runs_dir / name) if p != current]
+        folders = _batch_folders(runs_dir / name)
         return folders[-1] if folders else None
     folder = Path(resume)
     if not (folder / "manifest.json").exists():
@@ -325,7 +326,7 @@ class _Batch:
             "batch": plan.name, "source": str(plan.source), "root": str(plan.root),
             "folder": str(folder), "created": _now(), "created_ns": time.time_ns(),
             "finished": None, "status": "running",
-            "options": {k: v for k, v in options.items() if k != "scheduler_object"},
+            "options": options,
             "environment": environment(plan.root), "runs": []}
 
     def inject(self, run: RunSpec) -> dict:
@@ -438,7 +439,7 @@ def _options(plan: BatchPlan, jobs, executor, scheduler, kernel, threads_per_ker
     local_jobs = jobs or cores
     if threads_per_kernel is None:
         threads_per_kernel = max(1, cores // local_jobs) if executor == "local" else 1
-    return {"jobs": local_jobs if executor == "local" else jobs, "executor": executor,
+    return {"jobs": local_jobs, "executor": executor,
             "scheduler": scheduler if isinstance(scheduler, (str, type(None))) else repr(scheduler),
             "kernel": kernel, "threads_per_kernel": threads_per_kernel, "resume": resume,
             "timeout": plan.timeout, "cores": cores}
@@ -491,13 +492,15 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     plan = plan_batch(source, params=params, params_file=params_file, timeout=timeout)
     options = _options(plan, jobs, executor, scheduler, kernel, threads_per_kernel, resume)
     runs_dir = Path(runs_dir) if runs_dir is not None else plan.root / "runs"
+    prev_folder = _previous(runs_dir, plan.name, resume) if resume else None
     pool = (_LocalExecutor(options["jobs"]) if executor == "local"
             else _DaskExecutor(scheduler, jobs))
+    options["jobs"] = pool.slots  # for dask: the cluster's threads unless `jobs` was given
     folder = _new_folder(runs_dir, plan.name)
     batch = _Batch(plan, folder, options)
     progress_bar = Progress(progress, plan, folder / "batch.log")
     try:
-        _execute(batch, plan, pool, progress_bar, runs_dir, resume)
+        _execute(batch, plan, pool, progress_bar, prev_folder)
     finally:
         pool.close()
         progress_bar.close()
@@ -508,9 +511,8 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
                        manifest=batch.manifest)
 
 
-def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress, runs_dir: Path,
-             resume) -> None:
-    prev_folder = _previous(runs_dir, plan.name, resume, batch.folder) if resume else None
+def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
+             prev_folder: Path | None) -> None:
     previous = {}
     if prev_folder is not None:
         old = json.loads((prev_folder / "manifest.json").read_text(encoding="utf-8"))

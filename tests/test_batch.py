@@ -196,6 +196,7 @@ def test_resume_folder_without_manifest(tmp_path):
     assert str(info.value) == (
         f"`resume` folder `{tmp_path}` has no manifest.json; give a batch folder under "
         f"{tmp_path / 'runs' / 'demo'}, or resume=True for the latest.")
+    assert not (tmp_path / "runs").exists()  # checked before any folder is made
 
 
 def test_dask_executor_on_local_cluster(tmp_path):
