@@ -41,8 +41,9 @@ import pandas as pd
 
 from .errors import EstimationWarning, SpecError, format_examples
 from .panel import Panel
-from ._effects import (EffectResultMixin, check_choice, check_covariates, check_outcome, event_counts,
-                       event_term, is_log_outcome, treated_by_cohort)
+from ._cv3 import units_nested_in_clusters, with_cv3
+from ._effects import (EffectResultMixin, check_anticipation, check_choice, check_covariates,
+                       check_outcome, event_counts, event_term, is_log_outcome, treated_by_cohort)
 from .results import ResultMixin, add_inference, to_jsonable
 
 __all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
@@ -498,8 +499,8 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
         warnings.warn(message, EstimationWarning, stacklevel=2)
     fit = _fit_feols(design, vcov)
     table = _twfe_table(fit, design, panel, alpha)
-    if vcov == "cv3" and _units_nested_in_clusters(design):
-        table = _with_cv3(table, design, alpha)
+    if vcov == "cv3" and units_nested_in_clusters(design):
+        table = with_cv3(table, design, alpha)
     spec = dict(estimator="twfe", outcome=outcome, treatment=list(design.coefficients) if treatment
                 is not None else "post-participation indicator", covariates=list(design.covariates),
                 vcov=vcov, cluster=design.cluster, event_study=event_study, alpha=alpha,
@@ -581,9 +582,9 @@ def _check_has_treated(data, coefs, terms, outcome) -> None:
 
 def _fit_feols(design: TwfeDesign, vcov: str):
     import pyfixest as pf
-    # CV3 with clusters that nest the firms is computed by _with_cv3 (pyfixest refits the whole
+    # CV3 with clusters that nest the firms is computed by with_cv3 (pyfixest refits the whole
     # fixed-effects model once per cluster, minutes for a few hundred firms); otherwise pyfixest's.
-    cv3 = {"CRV1": design.cluster} if _units_nested_in_clusters(design) else {"CRV3": design.cluster}
+    cv3 = {"CRV1": design.cluster} if units_nested_in_clusters(design) else {"CRV3": design.cluster}
     spec = {"cluster": {"CRV1": design.cluster}, "cv3": cv3}.get(vcov, _VCOV_PYFIXEST.get(vcov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
@@ -621,68 +622,3 @@ def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataF
         for col in ("n_cohorts", "n_treated"):
             table[col] = table["event_time"].map(counts[col]).fillna(0).astype(int).to_numpy()
     return table.reset_index(drop=True)
-
-
-# --- CV3 (jackknife) cluster-robust variance ---------------------------------------------------
-def _units_nested_in_clusters(design: TwfeDesign) -> bool:
-    unit = design.fixed_effects[0]
-    return bool(design.data.groupby(unit)[design.cluster].nunique().max() == 1)
-
-
-def _with_cv3(table: pd.DataFrame, design: TwfeDesign, alpha: float) -> pd.DataFrame:
-    """Replace the inference columns by CV3 (MacKinnon, Nielsen & Webb 2023), t(G - 1)."""
-    names = list(design.coefficients) + list(design.covariates)
-    labels = dict(zip(design.coefficients, design.terms))
-    se = dict(zip([labels.get(n, n) for n in names], cv3_standard_errors(design)))
-    out = table.copy()
-    rows = out["term"].isin(se.keys())
-    out.loc[rows, "std_error"] = out.loc[rows, "term"].map(se)
-    n_clusters = design.data[design.cluster].nunique()
-    inferred = add_inference(out.loc[rows], alpha=alpha, df=n_clusters - 1)
-    out.loc[rows, inferred.columns] = inferred
-    return out
-
-
-def cv3_standard_errors(design: TwfeDesign, chunk: int = 20_000) -> np.ndarray:
-    """CV3 standard errors of the design's regressors (coefficients, then covariates).
-
-    ``V = (G - 1) / G * sum_g (b_(g) - b)(b_(g) - b)'`` with ``b_(g)`` the estimate without
-    cluster g. Firm effects are nested in the clusters, so they are partialled out once (dropping
-    a cluster drops whole firms and leaves the other firms' demeaning unchanged); year effects
-    are not nested and stay as explicit dummies. Equals pyfixest's CRV3 (see the tests).
-    """
-    data, unit, time = design.data, design.fixed_effects[0], design.fixed_effects[1]
-    names = list(design.coefficients) + list(design.covariates)
-    years = pd.get_dummies(data[time], drop_first=True, dtype=float).to_numpy()
-    x = np.column_stack([data[names].to_numpy(float), years])
-    y = data[design.outcome].to_numpy(float)
-    firm = pd.factorize(data[unit])[0]
-    x = x - _group_means(x, firm)
-    y = y - _group_means(y[:, None], firm)[:, 0]
-    cluster, cluster_ids = pd.factorize(data[design.cluster])
-    n_clusters, k = cluster.max() + 1, x.shape[1]
-    xtx_g, xty_g = np.zeros((n_clusters, k, k)), np.zeros((n_clusters, k))
-    for start in range(0, len(y), chunk):  # bounded memory for the per-row outer products
-        part = slice(start, start + chunk)
-        np.add.at(xtx_g, cluster[part], x[part, :, None] * x[part, None, :])
-        np.add.at(xty_g, cluster[part], x[part] * y[part, None])
-    xtx, xty = xtx_g.sum(axis=0), xty_g.sum(axis=0)
-    beta = np.linalg.solve(xtx, xty)
-    left_out = xtx[None] - xtx_g
-    sv = np.linalg.svd(left_out, compute_uv=False)
-    bad = np.flatnonzero(sv[:, -1] <= 1e-10 * sv[:, 0])
-    if len(bad):
-        raise SpecError(
-            f"vcov='cv3' is not defined here: dropping {len(bad)} cluster(s) (`{design.cluster}` = "
-            f"{format_examples(cluster_ids[bad])}) leaves a regressor without variation (e.g. one "
-            "firm carries an event time or cohort). "
-            "Use vcov='cluster' with the wild cluster bootstrap, or bin sparse event times.")
-    dev = np.linalg.solve(left_out, (xty[None] - xty_g)[..., None])[..., 0] - beta
-    vcov = (n_clusters - 1) / n_clusters * dev.T @ dev
-    return np.sqrt(np.diag(vcov))[:len(names)]
-
-
-def _group_means(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    sums = np.zeros((codes.max() + 1, values.shape[1]))
-    np.add.at(sums, codes, values)
-    return (sums / np.bincount(codes)[:, None])[codes]
