@@ -67,7 +67,7 @@ def test_pretrend_wald_matches_csdid(golden_fits, index):
     ref = pd.read_csv(GOLDEN / "csdid_pretrend.csv").query("spec == @index")["statistic"].iloc[0]
     if np.isnan(ref):
         pytest.skip("csdid reports no Wald statistic here (clustered covariance of rank 8 < cells)")
-    test = hb.pretrend_test(golden_fits[index])
+    test = hb.pretrend_test(golden_fits[index], by="cells")
     assert test.statistic == pytest.approx(ref, rel=1e-8)
     assert test.p_value == pytest.approx(1 - __import__("scipy").stats.chi2.cdf(ref, test.df))
 
@@ -95,9 +95,23 @@ def test_pretrend_test_does_not_reject_under_parallel_trends_and_rejects_with_a_
     assert hb.pretrend_test(ok).p_value > 0.01
     dip = hb.simulate_panel(1500, years=(2008, 2016), cohorts=(2012, 2013), seed=4, dip=-0.1)
     bad = hb.att_gt(hb.Panel(dip.data, unit="firm_id", time="year", cohort="cohort"), outcome="y")
-    result = hb.pretrend_test(bad)
+    result = hb.pretrend_test(bad, by="cells")
     assert result.p_value < 1e-6 and result.df == len(result.cells) == 7
-    assert "pre-trends (Wald)" in result.summary()
+    assert "pre-trends (Wald, cells)" in result.summary()
+    assert hb.pretrend_test(bad).p_value < 1e-6
+
+
+def test_event_time_pretrend_test_keeps_its_size_with_few_treated_firms():
+    """12 participants per cohort, 6 cohorts: the cell-level Wald over-rejects, the default does not."""
+    p_events, p_cells = [], []
+    for seed in range(12):
+        sim = hb.simulate_panel(600, seed=seed, treated_share=0.12)
+        gt = hb.att_gt(hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort"), outcome="y",
+                       control="not_yet_treated")
+        p_events.append(hb.pretrend_test(gt).p_value)
+        p_cells.append(hb.pretrend_test(gt, by="cells").p_value)
+    assert np.mean(np.array(p_events) < 0.05) <= 0.25  # 5% nominal; 12 draws
+    assert np.mean(np.array(p_cells) < 0.05) >= 0.75  # documents why the default changed
 
 
 # --- invariants and structure -------------------------------------------------------------------------------
