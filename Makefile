@@ -39,7 +39,7 @@ check: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval check data/example/firms.csv
 
 lab: $(STAMP) data/example/firms.csv
-	$(BIN)/hubeval kernel
+	$(BIN)/hubeval kernel --sys-prefix
 	$(BIN)/jupyter lab notebooks/
 
 data: $(STAMP)

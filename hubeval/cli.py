@@ -143,9 +143,58 @@ def cmd_kernel(args) -> int:
 
 # --- the command ---------------------------------------------------------------------------------
 
-#: Subcommand registrars, in the order `hubeval --help` lists them. The lead adds
-#: `add_example_data` and `add_check` here.
-SUBCOMMANDS = [add_run, add_params, add_kernel]
+# --- example-data and check -------------------------------------------------------------------
+
+def add_example_data(sub) -> None:
+    """``hubeval example-data [--out DIR] [--seed N]``: write the synthetic example data."""
+    p = sub.add_parser("example-data", help="write the synthetic example data (firms, cities, costs, truth)")
+    p.add_argument("--out", default="data/example", help="folder to write (default data/example)")
+    p.add_argument("--seed", type=int, default=2011, help="random seed (default 2011, the committed files)")
+    p.set_defaults(handler=cmd_example_data)
+
+
+def cmd_example_data(args) -> int:
+    from .example import write_example_data
+
+    for path in write_example_data(args.out, seed=args.seed):
+        print(path)
+    return 0
+
+
+def add_check(sub) -> None:
+    """``hubeval check FILE``: load a firm table as a panel and print its data-quality report."""
+    p = sub.add_parser("check", help="load a firm-year file and print the data-quality report")
+    p.add_argument("path", help="CSV (UTF-8 or CP949), Excel or Parquet firm-year table")
+    p.add_argument("--unit", default="firm_id", help="firm identifier column (default firm_id)")
+    p.add_argument("--time", default="year", help="year column (default year)")
+    p.add_argument("--cohort", default="cohort", help="first program year column (default cohort)")
+    p.add_argument("-f", "--params-file", help="YAML with `columns`, `encoding`, `price_index`, ... "
+                   "(e.g. params/templates/own_data.yaml)")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args) -> int:
+    import warnings
+
+    from .workflow import load_panel
+
+    settings = {"unit": args.unit, "time": args.time, "cohort": args.cohort}
+    if args.params_file:
+        with open(args.params_file, encoding="utf-8") as handle:
+            loaded = yaml.safe_load(handle) or {}
+        keys = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort")
+        settings.update({k: loaded[k] for k in keys if k in loaded})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report lists every warning
+        panel = load_panel(args.path, **settings)
+    print(panel)
+    print()
+    print(panel.report())
+    return 0
+
+
+#: Subcommand registrars, in the order `hubeval --help` lists them.
+SUBCOMMANDS = [add_run, add_params, add_kernel, add_example_data, add_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

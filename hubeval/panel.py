@@ -369,6 +369,9 @@ class Panel:
         dropped = list(self._dropped)
         if self.load_info is not None and self.load_info.blank_rows_dropped:
             dropped.insert(0, ("fully blank rows in the file", self.load_info.blank_rows_dropped))
+        if self.load_info is not None and self.load_info.units:
+            units = ", ".join(sorted(set(map(str, self.load_info.units.values()))))
+            dropped.insert(0, (f"unit row under the header ({units}; values not rescaled)", 1))
         dropped_df = pd.DataFrame(dropped, columns=["reason", "rows"])
         missing = pd.DataFrame({"column": self.outcomes,
                                 "missing": [int(data[c].isna().sum()) for c in self.outcomes],
