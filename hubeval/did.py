@@ -279,6 +279,11 @@ class TwfeDesign:
         Event time of each coefficient in an event study.
     warnings : tuple of str
         Choices made while building it (rows dropped, dose treatment, extra reference period).
+    weights : str or None
+        Column of regression (WLS) weights in ``data``, as read by the wild cluster bootstrap.
+    anticipation : int
+        Years before entry treated as possibly affected (the event-study reference period is
+        ``-1 - anticipation``).
 
     Examples
     --------
@@ -301,6 +306,13 @@ class TwfeDesign:
     cluster: str
     event_times: tuple | None = None
     warnings: tuple = ()
+    weights: str | None = None
+    anticipation: int = 0
+
+    @property
+    def reference(self) -> int:
+        """The event-study reference period, ``-1 - anticipation``."""
+        return -1 - self.anticipation
 
     def arrays(self) -> dict:
         """Outcome and regressors with both fixed effects partialled out (Frisch-Waugh-Lovell).
@@ -309,27 +321,30 @@ class TwfeDesign:
         -------
         dict
             ``y`` (n,), ``X`` (n, k) demeaned by unit and time, ``names`` (the k columns:
-            coefficients then covariates) and ``cluster`` (n,) integer cluster codes. OLS of ``y``
-            on ``X`` reproduces the TWFE coefficients, so a wild cluster bootstrap can work on
-            these arrays directly.
+            coefficients then covariates), ``cluster`` (n,) integer cluster codes and ``weights``
+            (n,) (ones without ``weights``). Weighted least squares of ``y`` on ``X`` with these
+            weights reproduces the TWFE coefficients (the demeaning is weighted too), so a wild
+            cluster bootstrap can work on these arrays directly.
         """
         from pyfixest.estimation import demean
         names = list(self.coefficients) + list(self.covariates)
         flist = np.column_stack([pd.factorize(self.data[c])[0] for c in self.fixed_effects])
         values = self.data[[self.outcome] + names].to_numpy(float)
-        demeaned, ok = demean(values, flist.astype(np.uint64), np.ones(len(values)), tol=1e-10)
+        weights = (self.data[self.weights].to_numpy(float) if self.weights
+                   else np.ones(len(values)))
+        demeaned, ok = demean(values, flist.astype(np.uint64), weights, tol=1e-10)
         if not ok:
             warnings.warn("Fixed-effect demeaning did not converge; arrays are approximate.",
                           EstimationWarning, stacklevel=2)
         return dict(y=demeaned[:, 0], X=demeaned[:, 1:], names=names,
-                    cluster=pd.factorize(self.data[self.cluster])[0])
+                    cluster=pd.factorize(self.data[self.cluster])[0], weights=weights)
 
     def summary_dict(self) -> dict:
         """The design without the data (for ``to_dict``)."""
         return dict(formula=self.formula, outcome=self.outcome, coefficients=list(self.coefficients),
                     terms=list(self.terms), covariates=list(self.covariates),
                     fixed_effects=list(self.fixed_effects), cluster=self.cluster,
-                    n_obs=len(self.data))
+                    weights=self.weights, anticipation=self.anticipation, n_obs=len(self.data))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -388,7 +403,8 @@ class TwfeResult(EffectResultMixin):
 
 def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
                 covariates: Sequence[str] | None = None, cluster: str | None = None,
-                event_study: bool = False) -> TwfeDesign:
+                event_study: bool = False, anticipation: int = 0,
+                weights: str | None = None) -> TwfeDesign:
     """Build (without fitting) the TWFE regression of :func:`twfe`, e.g. for a wild bootstrap.
 
     Parameters are those of :func:`twfe`. Choices made for the user are in
@@ -406,30 +422,35 @@ def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | 
         raise SpecError("`event_study=True` builds event-time dummies from the cohort; it cannot be "
                         f"combined with `treatment={treatment!r}`. Drop `treatment` or set event_study=False.")
     data = panel.data
+    anticipation = _check_twfe_anticipation(panel, data, outcome, anticipation, treatment)
     cluster = _check_cluster(data, cluster, panel.unit)
+    _check_weights_column(data, weights)
     notes: list[str] = []
     if event_study:
-        data, coefs, terms, events = _event_dummies(panel, data, outcome, covariates, notes)
+        data, coefs, terms, events = _event_dummies(panel, data, outcome, anticipation, notes)
     else:
-        data, coefs, terms = _treatment_columns(panel, data, treatment, notes)
+        data, coefs, terms = _treatment_columns(panel, data, treatment, anticipation, notes)
         events = None
     needed = list(dict.fromkeys([panel.unit, panel.time, cluster, outcome, *coefs, *covariates]))
     complete = data[needed].notna().all(axis=1)
     if not complete.all():
         notes.append(f"{int((~complete).sum())} of {len(data)} rows dropped for missing values in "
                      f"{format_examples([c for c in needed if data[c].isna().any()])}.")
-    data = data.loc[complete, needed].reset_index(drop=True)
+    data = data.loc[complete, list(dict.fromkeys(needed + ([weights] if weights else [])))]
+    if weights:
+        data = _usable_weights(data, weights, panel.unit, notes)
+    data = data.reset_index(drop=True)
     _check_has_treated(data, coefs, terms, outcome)
     rhs = " + ".join(coefs + covariates)
     formula = f"{outcome} ~ {rhs} | {panel.unit} + {panel.time}"
-    design = TwfeDesign(data, formula, outcome, tuple(coefs), tuple(terms), tuple(covariates),
-                        (panel.unit, panel.time), cluster, events, tuple(notes))
-    return design
+    return TwfeDesign(data, formula, outcome, tuple(coefs), tuple(terms), tuple(covariates),
+                      (panel.unit, panel.time), cluster, events, tuple(notes), weights, anticipation)
 
 
 def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
          covariates: Sequence[str] | None = None, vcov: Vcov = "cluster", cluster: str | None = None,
-         event_study: bool = False, alpha: float = 0.05) -> TwfeResult:
+         event_study: bool = False, anticipation: int = 0, weights: str | None = None,
+         alpha: float = 0.05) -> TwfeResult:
     """Two-way (firm and year) fixed effects regression: the conventional DiD benchmark.
 
     Fits ``y_it = a_i + l_t + b * D_it + x_it' c + e_it`` by :func:`pyfixest.feols`, where
@@ -462,6 +483,15 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
         Cluster column for ``"cluster"``/``"cv3"``.
     event_study : bool
         Fit leads and lags instead of one post indicator.
+    anticipation : int
+        Years before entry in which firms may already react. The post indicator starts at
+        ``cohort - anticipation`` (so the static coefficient mixes anticipation and post-entry
+        effects); in the event study the reference period becomes ``-1 - anticipation`` and
+        event times ``-anticipation .. -1`` are estimated. Not combinable with ``treatment``.
+    weights : str, optional
+        Column of non-negative regression weights, per firm (e.g. ``hb.match(...).to_panel(panel)``
+        adds ``weight``) or per firm-year, used as weighted least squares weights (pyfixest
+        ``aweights``). Rows with weight 0 are dropped (recorded in ``warnings``).
     alpha : float
 
     Returns
@@ -472,8 +502,10 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     Raises
     ------
     SpecError
-        Unknown outcome, covariate, treatment or cluster column; non-numeric treatment; no treated
-        observation; regressors collinear with the fixed effects or each other.
+        Unknown outcome, covariate, treatment, cluster or weights column; non-numeric treatment; no
+        treated observation; regressors collinear with the fixed effects or each other; bad
+        ``anticipation`` (also when it leaves a cohort without an untreated year); missing,
+        negative or non-numeric weights, or all weight on one firm.
 
     References
     ----------
@@ -493,7 +525,8 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
         raise SpecError(f"`cluster={cluster!r}` is only used with vcov='cluster' or 'cv3'; got "
                         f"vcov={vcov!r}. Drop `cluster` or choose a clustered vcov.")
     design = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
-                         cluster=cluster, event_study=event_study)
+                         cluster=cluster, event_study=event_study, anticipation=anticipation,
+                         weights=weights)
     notes = design.warnings
     for message in notes:
         warnings.warn(message, EstimationWarning, stacklevel=2)
@@ -503,7 +536,8 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
         table = with_cv3(table, design, alpha)
     spec = dict(estimator="twfe", outcome=outcome, treatment=list(design.coefficients) if treatment
                 is not None else "post-participation indicator", covariates=list(design.covariates),
-                vcov=vcov, cluster=design.cluster, event_study=event_study, alpha=alpha,
+                vcov=vcov, cluster=design.cluster, event_study=event_study,
+                anticipation=design.anticipation, weights=weights, alpha=alpha,
                 log_outcome=is_log_outcome(outcome), formula=design.formula)
     data = design.data
     return TwfeResult(table, spec, int(data[panel.unit].nunique()), len(data),
@@ -525,10 +559,57 @@ def _free_name(data: pd.DataFrame, name: str) -> str:
     return name if name not in data.columns else f"hb_{name}"
 
 
-def _treatment_columns(panel, data, treatment, notes):
+def _check_twfe_anticipation(panel, data, outcome, anticipation, treatment) -> int:
+    if treatment is not None and anticipation != 0:
+        raise SpecError(f"`anticipation={anticipation!r}` shifts the post-participation indicator built "
+                        f"from the cohort; it cannot be combined with `treatment={treatment!r}`. Code "
+                        "the anticipation years into the treatment column, or drop `treatment`.")
+    seen = data[outcome].notna().to_numpy()
+    rows = pd.DataFrame({"cohort": data[panel.cohort].to_numpy(float)[seen],
+                         "event_time": panel.event_time().to_numpy()[seen]})
+    return check_anticipation(anticipation, rows, cohort="cohort", event_time="event_time",
+                              outcome=outcome)
+
+
+def _check_weights_column(data: pd.DataFrame, weights) -> None:
+    if weights is None:
+        return
+    if not isinstance(weights, str) or weights not in data.columns:
+        raise SpecError(f"`weights`: column {weights!r} is not in the panel. Available columns: "
+                        f"{format_examples(list(data.columns), limit=12)}. hb.match(...).to_panel(panel) "
+                        "adds a `weight` column.")
+    if not pd.api.types.is_numeric_dtype(data[weights]) or pd.api.types.is_bool_dtype(data[weights]):
+        raise SpecError(f"`weights`: column '{weights}' must be numeric (dtype found: "
+                        f"{data[weights].dtype}).")
+
+
+def _usable_weights(data: pd.DataFrame, weights: str, unit: str, notes: list[str]) -> pd.DataFrame:
+    """Refuse missing, negative or one-firm weights; drop zero-weight rows with a note."""
+    values = data[weights].to_numpy(float)
+    for bad, what, fix in ((~np.isfinite(values), "missing or infinite", "give every firm-year used "
+                            "a weight (0 leaves it out)"),
+                           (values < 0, "negative", "weights must be >= 0")):
+        if bad.any():
+            raise SpecError(f"`weights`: column '{weights}' is {what} in {int(bad.sum())} row(s) used by "
+                            f"the regression (firms {format_examples(pd.unique(data.loc[bad, unit]))}); "
+                            f"{fix}.")
+    zero = values == 0
+    if zero.any():
+        notes.append(f"{int(zero.sum())} row(s) with zero `weights` ('{weights}') dropped.")
+        data = data.loc[~zero]
+    firms = pd.unique(data[unit])
+    if len(firms) < 2:
+        raise SpecError(f"`weights`: all the weight in column '{weights}' is on one firm "
+                        f"({format_examples(firms)}), so nothing is compared with it. Check the weights "
+                        "(e.g. the matching result) or drop `weights`.")
+    return data
+
+
+def _treatment_columns(panel, data, treatment, anticipation, notes):
     if treatment is None:
         name = _free_name(data, "post")
-        data = data.assign(**{name: (data[panel.time] >= data[panel.cohort]).astype(float)})
+        start = data[panel.cohort] - anticipation
+        data = data.assign(**{name: (data[panel.time] >= start).astype(float)})
         return data, [name], ["post"]
     columns = [treatment] if isinstance(treatment, str) else list(treatment)
     missing = [c for c in columns if c not in data.columns]
@@ -550,20 +631,25 @@ def _treatment_columns(panel, data, treatment, notes):
     return data, columns, columns
 
 
-def _event_dummies(panel, data, outcome, covariates, notes):
+def _event_dummies(panel, data, outcome, anticipation, notes):
     rel = panel.event_time()
     observed = rel[data[outcome].notna().to_numpy()].dropna()
     events = sorted(int(e) for e in observed.unique())
-    reference = [-1]
+    reference = [-1 - anticipation]
+    if reference[0] not in events and anticipation:
+        raise SpecError(f"`anticipation={anticipation}` makes event time {reference[0]} the reference "
+                        f"period, but no participant has '{outcome}' observed then. Observed event "
+                        f"times: {format_examples(events, 20)}.")
     if panel.n_never_treated == 0 and len(events) > 1:
         # Without never-participants, unit + year effects absorb one more event-time contrast.
-        earliest = min(e for e in events if e != -1)
+        earliest = min(e for e in events if e != reference[0])
         reference.append(earliest)
         notes.append(f"No never-participants: event time {earliest} is a second reference period "
-                     "(with -1), as the fully dynamic TWFE is otherwise not identified.")
+                     f"(with {reference[0]}), as the fully dynamic TWFE is otherwise not identified.")
     estimated = [e for e in events if e not in reference]
     if not estimated:
-        raise SpecError("`event_study=True`: no event time other than the reference -1 is observed.")
+        raise SpecError(f"`event_study=True`: no event time other than the reference {reference[0]} "
+                        "is observed.")
     names = [_free_name(data, f"event_time_{'m' if e < 0 else 'p'}{abs(e)}") for e in estimated]
     dummies = {n: (rel == e).astype(float).to_numpy() for n, e in zip(names, estimated)}
     data = data.assign(**dummies, _event_time=rel.to_numpy())
@@ -588,7 +674,8 @@ def _fit_feols(design: TwfeDesign, vcov: str):
     spec = {"cluster": {"CRV1": design.cluster}, "cv3": cv3}.get(vcov, _VCOV_PYFIXEST.get(vcov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
-        fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none")
+        fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none",
+                       weights=design.weights)
     dropped = list(getattr(fit, "_collin_vars", []) or [])
     if dropped:
         labels = dict(zip(design.coefficients, design.terms))
@@ -613,8 +700,8 @@ def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataF
     if design.event_times is not None:
         table = table.iloc[:len(design.coefficients)]
         table.insert(1, "event_time", list(design.event_times))
-        reference = pd.DataFrame({"term": [event_term(-1, "TWFE")], "event_time": [-1],
-                                  "estimate": [0.0]})
+        reference = pd.DataFrame({"term": [event_term(design.reference, "TWFE")],
+                                  "event_time": [design.reference], "estimate": [0.0]})
         table = pd.concat([table, reference], ignore_index=True).sort_values("event_time")
         cohorts = design.data[panel.unit].map(panel.unit_cohorts)
         counts = event_counts(design.data.assign(_cohort=cohorts, _e=design.data[panel.time] - cohorts),

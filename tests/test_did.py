@@ -348,3 +348,167 @@ def test_twfe_errors(panel, sim):
             "`panel` must be a hubeval.Panel; got DataFrame. Build one with hb.Panel(df, unit=..., "
             "time=..., cohort=...) and pass it to twfe().")):
         hb.twfe(sim.data, outcome="y")
+
+
+# --- anticipation --------------------------------------------------------------------------------
+def shift_entry(data: pd.DataFrame, years: int = 1) -> pd.DataFrame:
+    return data.assign(cohort=np.where(data["cohort"] > 0, data["cohort"] - years, 0))
+
+
+def test_twfe_static_anticipation_starts_post_before_entry(panel, sim):
+    res = hb.twfe(panel, outcome="y", anticipation=1)
+    data = panel.data.assign(d=lambda d: (d["year"] >= d["cohort"] - 1).astype(float))
+    manual = hb.twfe(panel.with_data(data), outcome="y", treatment="d")
+    moved = hb.twfe(make_panel(shift_entry(sim.data)), outcome="y")
+    for other in (manual, moved):
+        np.testing.assert_allclose(res.estimates[["estimate", "std_error"]],
+                                   other.estimates[["estimate", "std_error"]], atol=1e-10)
+    assert res.spec["anticipation"] == 1 and res.regression.anticipation == 1
+
+
+def test_twfe_event_study_anticipation_moves_the_reference():
+    sim = hb.simulate_panel(300, seed=3, effect=constant_effect(0.1), dip=-0.15)
+    res = hb.twfe(make_panel(sim.data), outcome="y", event_study=True, anticipation=1)
+    table = res.estimates.set_index("event_time")
+    ref = table.loc[-2]
+    assert ref["term"] == "TWFE(e=-2)" and ref["estimate"] == 0 and np.isnan(ref["std_error"])
+    assert res.regression.reference == -2 and -2 not in res.regression.event_times
+    # The dip is estimated at -1; post-entry effects recover the truth.
+    assert abs(table.loc[-1, "estimate"] + 0.15) < 3 * table.loc[-1, "std_error"]
+    post = table.loc[0:4]
+    assert (abs(post["estimate"] - 0.1) < 3 * post["std_error"]).all()
+    # With -1 as reference the dip is inside the baseline: every post-entry effect is overstated.
+    naive = hb.twfe(make_panel(sim.data), outcome="y", event_study=True).estimates.set_index("event_time")
+    assert (naive.loc[0:4, "estimate"] > post["estimate"] + 0.1).all()
+    moved = hb.twfe(make_panel(shift_entry(sim.data)), outcome="y", event_study=True).estimates
+    np.testing.assert_allclose(res.estimates[["estimate", "std_error"]].to_numpy(float),
+                               moved[["estimate", "std_error"]].to_numpy(float), atol=1e-10)
+    np.testing.assert_array_equal(res.estimates["event_time"], moved["event_time"] - 1)
+
+
+def test_twfe_anticipation_errors(panel, sim):
+    with pytest.raises(SpecError, match=re.escape(
+            "`anticipation` must be a whole number of years >= 0 (how many years before entry firms "
+            "may already react); got -1.")):
+        hb.twfe(panel, outcome="y", anticipation=-1)
+    data = panel.data.assign(d=lambda d: (d["year"] >= d["cohort"]).astype(float))
+    with pytest.raises(SpecError, match=re.escape(
+            "`anticipation=1` shifts the post-participation indicator built from the cohort; it "
+            "cannot be combined with `treatment='d'`. Code the anticipation years into the treatment "
+            "column, or drop `treatment`.")):
+        hb.twfe(panel.with_data(data), outcome="y", treatment="d", anticipation=1)
+    short = hb.simulate_panel(80, seed=1, cohorts=(2009, 2012), years=(2007, 2014)).data
+    with pytest.raises(SpecError, match=re.escape(
+            "`anticipation=2` leaves cohort(s) 2009 (earliest event time -2) without an untreated "
+            "year: event times from -2 on count as possibly affected, and no earlier year has 'y' "
+            "observed. Use anticipation=1 or less, or drop those cohorts.")):
+        hb.twfe(make_panel(short), outcome="y", anticipation=2)
+    gap = sim.data[~((sim.data["cohort"] > 0) & (sim.data["year"] - sim.data["cohort"] == -2))]
+    with pytest.raises(SpecError, match=re.escape(
+            "`anticipation=1` makes event time -2 the reference period, but no participant has 'y' "
+            "observed then. Observed event times: -10, -9, -8, -7, -6, -5, -4, -3, -1, 0, 1, 2, 3, 4, "
+            "5, 6, 7.")):
+        hb.twfe(make_panel(gap), outcome="y", event_study=True, anticipation=1)
+
+
+# --- weights -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def weighted_panel():
+    sim = hb.simulate_panel(60, seed=4)
+    rng = np.random.default_rng(0)
+    firms = sim.data["firm_id"].unique()
+    per_firm = pd.Series(rng.uniform(0.2, 3, len(firms)), index=firms)
+    data = sim.data.assign(w=sim.data["firm_id"].map(per_firm),
+                           row_w=rng.uniform(0.5, 2, len(sim.data)))
+    return make_panel(data)
+
+
+@pytest.mark.parametrize("column", ["w", "row_w"])
+def test_twfe_weights_agree_with_statsmodels_wls(weighted_panel, column):
+    data = weighted_panel.data.assign(post=lambda d: (d["year"] >= d["cohort"]).astype(float))
+    formula = "y ~ post + C(firm_id) + C(year)"
+    for vcov, cov_type in (("iid", "nonrobust"), ("hc1", "HC1")):
+        wls = smf.wls(formula, data=data, weights=data[column]).fit(cov_type=cov_type)
+        res = hb.twfe(weighted_panel, outcome="y", weights=column, vcov=vcov)
+        assert res.estimates["estimate"].iloc[0] == pytest.approx(wls.params["post"], abs=1e-10)
+        assert res.estimates["std_error"].iloc[0] == pytest.approx(wls.bse["post"], rel=1e-6)
+    res = hb.twfe(weighted_panel, outcome="y", weights=column)
+    assert res.regression.weights == column and res.spec["weights"] == column
+    assert res.to_dict()["regression"]["weights"] == column
+    # The demeaned arrays reproduce the coefficient by WLS, and so does the wild bootstrap's design.
+    arrays = res.regression.arrays()
+    root = np.sqrt(arrays["weights"])
+    beta = np.linalg.lstsq(arrays["X"] * root[:, None], arrays["y"] * root, rcond=None)[0]
+    assert beta[0] == pytest.approx(res.estimates["estimate"].iloc[0], abs=1e-8)
+    boot = hb.wild_cluster_bootstrap(res, n_boot=199, seed=1).estimates.iloc[0]
+    assert boot["estimate"] == pytest.approx(res.estimates["estimate"].iloc[0], abs=1e-10)
+    assert boot["std_error"] == pytest.approx(res.estimates["std_error"].iloc[0], rel=1e-8)
+
+
+def test_twfe_weighted_cv3_agrees_with_pyfixest(weighted_panel):
+    import pyfixest as pf
+    res = hb.twfe(weighted_panel, outcome="y", weights="row_w", vcov="cv3")
+    design = res.regression
+    fit = pf.feols(design.formula, data=design.data, vcov={"CRV3": "firm_id"}, weights="row_w",
+                   ssc=pf.ssc(k_adj=False, G_adj=False))
+    assert res.estimates["std_error"].iloc[0] ** 2 * 60 / 59 == pytest.approx(
+        fit.tidy()["Std. Error"].iloc[0] ** 2, rel=1e-8)
+
+
+def test_twfe_unit_weights_equal_unweighted(panel):
+    ones = panel.with_data(panel.data.assign(one=1.0))
+    for event_study in (False, True):
+        weighted = hb.twfe(ones, outcome="y", weights="one", event_study=event_study)
+        plain = hb.twfe(panel, outcome="y", event_study=event_study)
+        pd.testing.assert_frame_equal(weighted.estimates, plain.estimates, atol=1e-10)
+
+
+def test_twfe_zero_weights_drop_rows(weighted_panel):
+    data = weighted_panel.data
+    dropped = data["firm_id"].isin(data["firm_id"].unique()[:5])
+    zeroed = weighted_panel.with_data(data.assign(w=np.where(dropped, 0.0, data["w"])))
+    with pytest.warns(EstimationWarning, match=re.escape("65 row(s) with zero `weights` ('w') dropped.")):
+        res = hb.twfe(zeroed, outcome="y", weights="w")
+    subset = hb.twfe(weighted_panel.with_data(data[~dropped]), outcome="y", weights="w")
+    pd.testing.assert_frame_equal(res.estimates, subset.estimates, atol=1e-10)
+    assert res.n_units == 55
+
+
+def test_twfe_with_matching_weights():
+    sim = hb.simulate_panel(200, seed=4)
+    panel = make_panel(sim.data)
+    matched = hb.match(panel, method="ipw", outcomes=["y"], pre_years=3).to_panel(panel)
+    res = hb.twfe(matched, outcome="y", weights="weight")
+    row = res.estimates.iloc[0]
+    truth = float(sim.true_effect("simple").iloc[0])
+    assert abs(row["estimate"] - truth) < 3 * row["std_error"]
+    assert res.n_units == matched.n_units
+
+
+def test_twfe_weights_errors(weighted_panel):
+    data = weighted_panel.data
+    firm = data["firm_id"].iloc[0]
+    with pytest.raises(SpecError, match=re.escape(
+            "`weights`: column 'weight' is not in the panel. Available columns: firm_id, year, cohort, "
+            "x, y, w, row_w. hb.match(...).to_panel(panel) adds a `weight` column.")):
+        hb.twfe(weighted_panel, outcome="y", weights="weight")
+    with pytest.raises(SpecError, match=re.escape(
+            "`weights`: column 'label' must be numeric (dtype found: ") + r"(object|str)\)\.$"):
+        hb.twfe(weighted_panel.with_data(data.assign(label="a")), outcome="y", weights="label")
+    negative = data.assign(w=np.where(data["firm_id"] == firm, -1.0, data["w"]))
+    with pytest.raises(SpecError, match=re.escape(
+            f"`weights`: column 'w' is negative in 13 row(s) used by the regression (firms {firm}); "
+            "weights must be >= 0.")):
+        hb.twfe(weighted_panel.with_data(negative), outcome="y", weights="w")
+    missing = data.assign(w=np.where(data.index < 2, np.nan, data["w"]))
+    with pytest.raises(SpecError, match=re.escape(
+            f"`weights`: column 'w' is missing or infinite in 2 row(s) used by the regression (firms "
+            f"{firm}); give every firm-year used a weight (0 leaves it out).")):
+        hb.twfe(weighted_panel.with_data(missing), outcome="y", weights="w")
+    lone = data.assign(w=np.where(data["firm_id"] == firm, 1.0, 0.0))
+    with pytest.raises(SpecError, match=re.escape(
+            f"`weights`: all the weight in column 'w' is on one firm ({firm}), so nothing is compared "
+            "with it. Check the weights (e.g. the matching result) or drop `weights`.")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hb.twfe(weighted_panel.with_data(lone), outcome="y", weights="w")
