@@ -183,11 +183,11 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
         naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
                              scale="percent" if comparison_scale(outcome) == "percent" else "level",
                              alpha=alpha)
-        bench = twfe(panel, outcome=outcome, alpha=alpha)
+        bench = twfe(panel, outcome=outcome, anticipation=anticipation, alpha=alpha)
         gt = att_gt(panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
                     anticipation=anticipation, alpha=alpha, n_boot=n_boot, seed=seed)
         aggs = {by: aggregate(gt, by=by) for by in ("event_time", "simple", "cohort", "calendar")}
-        imp = imputation(panel, outcome=outcome, alpha=alpha)
+        imp = imputation(panel, outcome=outcome, anticipation=anticipation, alpha=alpha)
         pre = _pretrend_or_none(gt)
     caught = [str(w.message) for w in log if issubclass(w.category, UserWarning)]
     base = _baseline_mean(panel, outcome, anticipation)
