@@ -83,6 +83,13 @@ LABELS: dict[str, dict[str, str]] = {
     "synthetic": {"en": "Synthetic Gwangyang", "ko": "합성 광양시"},
     "placebo": {"en": "Placebo cities", "ko": "위약(플라시보) 도시"},
     "gap": {"en": "Gap (actual - synthetic)", "ko": "격차 (실제 - 합성)"},
+    # event-study and estimator-comparison plots (hubeval/plots/event.py)
+    "uniform_band": {"en": "Uniform band", "ko": "동시 신뢰대"},
+    "descriptive_not_causal": {"en": "descriptive, not causal", "ko": "기술통계, 인과 아님"},
+    "estimator_twfe": {"en": "TWFE (benchmark)", "ko": "이원고정효과 (참고용)"},
+    "estimator_imputation": {"en": "Imputation (BJS 2024)", "ko": "대체 추정 (BJS 2024)"},
+    "estimator_cs": {"en": "Callaway & Sant'Anna", "ko": "Callaway & Sant'Anna"},
+    "cohort_entry": {"en": "Cohort {c}", "ko": "{c}년 참여"},
     # outcomes
     "log_va_per_worker": {"en": "Log value added per worker", "ko": "1인당 부가가치(로그)"},
     "va_per_worker": {"en": "Value added per worker", "ko": "1인당 부가가치"},

@@ -21,23 +21,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SpecError
-from ..figures import COLORS, FIGSIZE, PALETTE, current_lang, label
+from ..figures import COLORS, FIGSIZE, PALETTE, label
 
 __all__ = ["plot_event_study", "plot_group_time", "plot_comparison"]
-
-_TEXT = {
-    "entry": {"en": "Entry", "ko": "참여 시작"},
-    "uniform_band": {"en": "Uniform band", "ko": "동시 신뢰대"},
-    "descriptive": {"en": "descriptive, not causal", "ko": "기술통계, 인과 아님"},
-    "twfe": {"en": "TWFE (benchmark)", "ko": "이원고정효과 (참고용)"},
-    "imputation": {"en": "Imputation (BJS 2024)", "ko": "대체 추정 (BJS 2024)"},
-    "cs": {"en": "Callaway & Sant'Anna", "ko": "Callaway & Sant'Anna"},
-    "cohort_entry": {"en": "Cohort {c}", "ko": "{c}년 참여"},
-}
-
-
-def _text(key: str, **fields) -> str:
-    return _TEXT[key][current_lang()].format(**fields)
 
 
 def _axes(ax):
@@ -115,7 +101,7 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
     if band and {"band_low", "band_high"} <= set(frame.columns) and frame["band_low"].notna().any():
         ok = frame[["band_low", "band_high"]].notna().all(axis=1).to_numpy()
         ax.fill_between(x[ok], frame.loc[ok, "band_low"], frame.loc[ok, "band_high"], color=color,
-                        alpha=0.15, linewidth=0, label=_text("uniform_band"), gid="uniform_band")
+                        alpha=0.15, linewidth=0, label=label("uniform_band"), gid="uniform_band")
     pre = frame["event_time"].to_numpy() < 0
     _draw_points(ax, frame[pre], x[pre], color, "o", False, None)
     _draw_points(ax, frame[~pre], x[~pre], color, "o", True, name)
@@ -199,7 +185,7 @@ def plot_group_time(gt, *, ax=None, x: str = "time", title: str | None = None):
         cells = frame[frame["cohort"] == cohort].sort_values("time")
         pos = cells[x].to_numpy(float) + (i - (len(cohorts) - 1) / 2) * width
         pre = cells["event_time"].to_numpy() < 0
-        name = _text("cohort_entry", c=int(cohort))
+        name = label("cohort_entry", c=int(cohort))
         _draw_points(ax, cells[pre], pos[pre], color, "o", False, None)
         _draw_points(ax, cells[~pre], pos[~pre], color, "o", True, name)
         if x == "time":
@@ -262,8 +248,8 @@ def plot_comparison(results, *, ax=None, labels: Sequence[str] | None = None, pe
                                                   [row["conf_high"] - row["estimate"]]],
                     fmt="D" if naive else "o", color=color, capsize=3,
                     markerfacecolor="white" if naive else color, gid="descriptive" if naive else "causal")
-        if naive and _text("descriptive") not in name:
-            names[pos] = f"{name}\n({_text('descriptive')})"
+        if naive and label("descriptive_not_causal") not in name:
+            names[pos] = f"{name}\n({label('descriptive_not_causal')})"
     ax.set_yticks(range(len(rows)), names[::-1])
     ax.axvline(0, color=COLORS["reference"], linewidth=0.8, gid="zero")
     ax.set_ylim(-0.6, len(rows) - 0.4)
@@ -324,9 +310,9 @@ def _default_name(result) -> str:
     if kind == "BeforeAfterResult":
         return label("naive")
     if kind == "TwfeResult":
-        return _text("twfe")
+        return label("estimator_twfe")
     if kind == "ImputationResult":
-        return _text("imputation")
+        return label("estimator_imputation")
     if kind in ("AggregateResult", "GroupTimeResult") or "Sant'Anna" in getattr(result, "title", ""):
-        return _text("cs")
+        return label("estimator_cs")
     return getattr(result, "title", kind)
