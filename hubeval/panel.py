@@ -11,6 +11,7 @@ normalises them to ``numpy.inf`` (so ``cohort <= year`` is never true for them).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import os
 import warnings
@@ -137,16 +138,20 @@ class Panel:
         _check_roles(frame, unit, time, cohort, treatment)
         frame = self._drop_blank_units(frame)
         frame[time] = _clean_time(frame, time)
-        _check_duplicates(frame, unit, time)
+        codes = _unit_codes(frame, unit)
+        _check_duplicates(frame, unit, time, codes)
         if treatment is not None:
             frame[self.cohort] = _cohort_from_treatment(frame, unit, time, treatment, self.cohort)
         else:
-            frame[self.cohort] = _normalise_cohort(frame, unit, cohort)
-        frame = self._check_timing(frame, drop_always_treated)
+            frame[self.cohort] = _normalise_cohort(frame, unit, cohort, codes)
+        frame, codes = self._check_timing(frame, codes, drop_always_treated)
         self.outcomes = self._clean_outcomes(frame, outcomes, coerce_numeric)
         _check_nonnegative(frame, nonnegative, self.unit, self.time)
-        frame = frame.sort_values([unit, time], kind="stable").reset_index(drop=True)
-        self._data = frame
+        if not _is_sorted(frame, unit, time):
+            frame = frame.reset_index(drop=True).sort_values([unit, time], kind="stable")
+            codes = codes[frame.index.to_numpy()]
+        self._data = frame.reset_index(drop=True)
+        self._codes = codes
         self._quality_warnings(min_cohort_size, max_missing)
 
     # --- construction steps -----------------------------------------------------------------
@@ -160,8 +165,11 @@ class Panel:
                 "those rows before building the panel.")
         return frame
 
-    def _check_timing(self, frame: pd.DataFrame, drop_always_treated: bool) -> pd.DataFrame:
-        first_seen = frame.groupby(self.unit, sort=False)[self.time].transform("min")
+    def _check_timing(self, frame: pd.DataFrame, codes: np.ndarray,
+                      drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
+        first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
+        np.minimum.at(first, codes, frame[self.time].to_numpy(np.int64))
+        first_seen = first[codes]
         always = np.isfinite(frame[self.cohort]) & (frame[self.cohort] <= first_seen)
         if always.any():
             units = pd.unique(frame.loc[always, self.unit])
@@ -174,7 +182,9 @@ class Panel:
                     f"first observed year (always-treated), e.g. {shown}. They have no pre-period, so "
                     "no effect can be estimated for them. Correct the cohort, add earlier years, or pass "
                     "`drop_always_treated=True` to drop them (they are counted in the report).")
-            frame = frame.loc[~always].reset_index(drop=True)
+            keep = ~always.to_numpy()
+            frame = frame.loc[keep].reset_index(drop=True)
+            codes = _unit_codes(frame, self.unit)
             self._dropped.append((f"always-treated units ({len(units)} units)", int(always.sum())))
         finite = np.isfinite(frame[self.cohort])
         if not finite.any():
@@ -188,7 +198,7 @@ class Panel:
                 f"{len(cohorts_per_unit)} units join in {int(cohorts_per_unit.iloc[0])} and none is a "
                 "never-participant or joins later. Add non-participating firms (coded 0 or empty) to "
                 "the data.")
-        return frame
+        return frame, codes
 
     def _clean_outcomes(self, frame: pd.DataFrame, outcomes, coerce: bool) -> list[str]:
         roles = {self.unit, self.time, self.cohort, self.source_treatment}
@@ -233,7 +243,7 @@ class Panel:
 
     def _quality_warnings(self, min_cohort_size: int, max_missing: float) -> None:
         data, unit, time = self._data, self.unit, self.time
-        n_times = data.groupby(unit)[time].nunique()
+        n_times = np.bincount(self._codes)  # (unit, time) is unique: rows = years
         short = int((n_times < len(self.times)).sum())
         if short:
             self._warn(f"Unbalanced panel: {short} of {self.n_units} units are not observed in all "
@@ -267,7 +277,7 @@ class Panel:
         """The validated table (a copy: changing it does not change the panel)."""
         return self._data.copy(deep=not _COPY_ON_WRITE)
 
-    @property
+    @functools.cached_property
     def times(self) -> np.ndarray:
         """Sorted distinct periods."""
         return np.sort(self._data[self.time].unique())
@@ -281,10 +291,13 @@ class Panel:
     def n_units(self) -> int:
         return int(self._data[self.unit].nunique())
 
-    @property
+    @functools.cached_property
     def unit_cohorts(self) -> pd.Series:
-        """Cohort of each unit (index: unit), ``inf`` for never-participants."""
-        return self._data.groupby(self.unit, sort=True)[self.cohort].first()
+        """Cohort of each unit (index: unit, sorted), ``inf`` for never-participants."""
+        firsts = np.flatnonzero(np.r_[True, self._codes[1:] != self._codes[:-1]])
+        rows = self._data.iloc[firsts]
+        return pd.Series(rows[self.cohort].to_numpy(), index=pd.Index(rows[self.unit].to_numpy(),
+                         name=self.unit), name=self.cohort).sort_index()
 
     @property
     def cohorts(self) -> np.ndarray:
@@ -444,6 +457,8 @@ def _check_roles(frame, unit, time, cohort, treatment) -> None:
 
 def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
     values = frame[time]
+    if pd.api.types.is_integer_dtype(values) and not values.isna().any():
+        return values.astype("int64")
     numeric = pd.to_numeric(values, errors="coerce")
     missing = values.isna()
     bad = numeric.isna() & ~missing
@@ -459,8 +474,28 @@ def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
     return numeric.astype("int64")
 
 
-def _check_duplicates(frame: pd.DataFrame, unit: str, time: str) -> None:
-    dup = frame.duplicated([unit, time], keep=False)
+def _unit_codes(frame: pd.DataFrame, unit: str) -> np.ndarray:
+    """Integer code of each row's unit, in order of first appearance."""
+    return pd.factorize(frame[unit], sort=False)[0].astype(np.int64)
+
+
+def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
+    """True when rows are ordered by unit (ascending) and by time within unit."""
+    units = frame[unit]
+    if not units.is_monotonic_increasing:
+        return False
+    same = (units.to_numpy()[1:] == units.to_numpy()[:-1])
+    return bool(np.all(np.diff(frame[time].to_numpy()) [same] > 0))
+
+
+def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarray) -> None:
+    # one int64 key per (unit, time): far faster than frame.duplicated([unit, time])
+    years = frame[time].to_numpy(np.int64)
+    key = codes * (int(years.max() - years.min()) + 1) + (years - years.min())
+    ordered = key if np.all(key[1:] > key[:-1]) else np.sort(key, kind="stable")  # radix sort
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if dup.any():
         pairs = frame.loc[dup, [unit, time]].drop_duplicates().head(5)
         shown = ", ".join(f"({u}, {t})" for u, t in pairs.itertuples(index=False))
@@ -471,11 +506,16 @@ def _check_duplicates(frame: pd.DataFrame, unit: str, time: str) -> None:
             "aggregate them (e.g. plants of one firm) before building the panel.")
 
 
-def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str) -> pd.Series:
+def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
     raw = frame[cohort]
-    text = raw.astype("string").str.strip().str.lower()
-    never = raw.isna() | text.isin(["", "0", "0.0", "inf", "infinity", "never", "nan"])
-    numeric = pd.to_numeric(raw.where(~never), errors="coerce")
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.to_numpy(float)
+        never = pd.Series(np.isnan(values) | (values == 0) | np.isinf(values), index=raw.index)
+        numeric = raw.astype(float).where(~never)
+    else:
+        text = raw.astype("string").str.strip().str.lower()
+        never = raw.isna() | text.isin(["", "0", "0.0", "inf", "infinity", "never", "nan"])
+        numeric = pd.to_numeric(raw.where(~never), errors="coerce")
     bad = numeric.isna() & ~never
     fractional = numeric.notna() & (numeric != np.round(numeric))
     if bad.any() or fractional.any():
@@ -485,8 +525,13 @@ def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str) -> pd.Series:
             f"Column `{cohort}` (cohort) must hold the first program year as a whole number, or 0 / empty "
             f"/ inf for never-participants; {int((bad | fractional).sum())} row(s) do not, e.g. {shown}.")
     values = numeric.astype(float).where(~never, NEVER_TREATED)
-    per_unit = values.groupby(frame[unit]).nunique()
-    varying = per_unit[per_unit > 1]
+    n = int(codes.max()) + 1
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, codes, values.to_numpy())
+    np.maximum.at(high, codes, values.to_numpy())
+    with np.errstate(invalid="ignore"):
+        bad = (high - low) > 0  # never mixed with a year gives inf; all-never gives NaN (not varying)
+    varying = pd.Series(1, index=pd.unique(frame[unit])[bad]) if bad.any() else pd.Series(dtype=float)
     if len(varying):
         examples = []
         for u in varying.index[:5]:
