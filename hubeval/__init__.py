@@ -66,6 +66,8 @@ from .disclosure import (  # noqa: F401
     DisclosureResult, assert_publishable, check_estimates, check_result, protect_table, save_table,
 )
 from .figures import figure_theme, label, save_figure, set_theme  # noqa: F401
+from .memo import Memo, MemoCostBenefit, build_memo, memo_cost_benefit  # noqa: F401
+from .memo_render import PublishedMemo, publish_memo  # noqa: F401
 
 # --- batch runner and records (issue 4) -----------------------------------------------------
 from .batch import BatchResult, latest_batch, plan_batch, run_batch  # noqa: F401
@@ -77,5 +79,8 @@ from .record import collect_records, record  # noqa: F401
 from .plots.balance import plot_balance  # noqa: F401
 from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
 from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
-from .plots.memo import plot_estimators, plot_event_grid, plot_headline  # noqa: F401
+from .plots.memo import (  # noqa: F401
+    plot_cba_panel, plot_estimators, plot_event_grid, plot_headline, plot_headline_levels,
+    plot_regional,
+)
 from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ..figures import COLORS, FIGSIZE, label
+from ..figures import COLORS, FIGSIZE, current_lang, label, text_font
+from .cba import font_properties, plot_cba_summary, plot_tornado
 from .event import plot_event_study
 
-__all__ = ["plot_headline", "plot_event_grid", "plot_estimators"]
+__all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
+           "plot_regional", "plot_cba_panel"]
 
 _CAUSAL_TERMS = ("ATT simple",)
 
@@ -170,3 +172,155 @@ def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
     ax.set_xlabel(_label("effect_percent", lang) if scale == "percent" else _label("effect", lang))
     ax.set_title(_label(str(table["outcome"].iloc[0]), lang))
     return ax
+
+
+def _pair(ax, rows, y: float, lang, *, factor: float = 1.0, first: bool = False) -> None:
+    """Naive claim (hollow diamond) above the causal estimate (dot with interval) at height y."""
+    naive = rows[rows["estimator"] == "before_after"]
+    causal = rows[(rows["estimator"] == "callaway_santanna") & rows["term"].isin(_CAUSAL_TERMS)]
+    if len(naive) and np.isfinite(naive["estimate"].iloc[0]):
+        ax.plot(naive["estimate"].iloc[:1] * factor, [y + 0.15], marker="D", markersize=7,
+                markerfacecolor="white", markeredgecolor=COLORS["naive"], linestyle="none",
+                gid="naive", label=_label("naive", lang) if first else None)
+    if len(causal) and np.isfinite(causal["estimate"].iloc[0]):
+        row = causal.iloc[0]
+        est, lo, hi = (float(row[k]) * factor for k in ("estimate", "conf_low", "conf_high"))
+        ax.errorbar([est], [y - 0.15], xerr=[[est - lo], [hi - est]], fmt="o",
+                    color=COLORS["causal"], capsize=3, gid="causal",
+                    label=_label("causal", lang) if first else None)
+
+
+def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None = None):
+    """Headline figure for outcomes compared in levels (rates, shares, growth), one panel each.
+
+    The companion of :func:`plot_headline` for outcomes whose effects are not percentages:
+    each outcome gets its own panel and axis (their units differ), with the naive before/after
+    claim (level 1 of 5, hollow diamond) above the Callaway-Sant'Anna average effect after
+    entry (level 3 of 5, dot with 95% interval). Shares and rates (investment rate, any
+    investment, employment growth, survival) are drawn in percentage points.
+
+    Parameters
+    ----------
+    results : BatchResults
+    axes : array of Axes, optional
+        One per outcome.
+    outcomes : list of str, optional
+        Default: every outcome compared on the level scale.
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of matplotlib Axes
+    """
+    from ..memo_text import SHARE_OUTCOMES
+
+    table = results.estimates
+    table = table[table["scale"] == "level"] if outcomes is None else table[table["outcome"].isin(outcomes)]
+    order = list(dict.fromkeys(table["outcome"]))
+    if not order:
+        raise SpecError("No outcome to draw: the batch has no level-scale comparison rows"
+                        + ("" if outcomes is None else f" for {', '.join(outcomes)}") + ".")
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        _, axes = plt.subplots(len(order), 1, figsize=(width, 1.0 + 0.9 * len(order)), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(order):
+        raise SpecError(f"`axes` has {len(flat)} Axes for {len(order)} outcomes; pass more Axes.")
+    for i, (ax, outcome) in enumerate(zip(flat, order)):
+        share = outcome in SHARE_OUTCOMES
+        _pair(ax, table[table["outcome"] == outcome], 0.0, lang, factor=100.0 if share else 1.0,
+              first=i == 0)
+        ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_yticks([0])
+        ax.set_yticklabels([_label(outcome, lang)], **text_font())
+        ax.set_xlabel(_label("effect_pp" if share else "effect_level", lang), **text_font())
+    flat[0].set_title(_label("headline_levels", lang), **text_font())
+    handles, labels = flat[0].get_legend_handles_labels()
+    if handles:
+        flat[0].figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False,
+                              prop=font_properties(text_font(), size=8))
+        flat[0].figure.tight_layout(rect=(0, 0.08, 1, 1))
+    return np.asarray(axes)
+
+
+def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | None = None):
+    """The city-level synthetic-control result: Gwangyang's gap to its synthetic control by year.
+
+    Drawn from the batch's ``synth_effect`` / ``synth_gap`` records (see
+    :func:`hubeval.memo.regional_tables`): the gap (actual minus synthetic) of the treated city
+    over time, a line at zero, the programme start, and the average post-period gap with its
+    placebo p-value in the title. The per-city synthetic-control plots of
+    :mod:`hubeval.plots.synth` need the fitted result; this one needs only the records.
+
+    Parameters
+    ----------
+    results : BatchResults
+    ax : matplotlib Axes, optional
+    outcome : str, optional
+        Default: the first outcome with recorded gaps.
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from ..memo import regional_tables
+
+    effects, gaps = regional_tables(results)
+    if gaps.empty:
+        raise SpecError("The batch has no synthetic-control gaps (`synth_effect`/`synth_gap` records "
+                        "with term 'gap'); run notebooks/50_regional first.")
+    outcome = outcome or str(gaps["outcome"].iloc[0])
+    rows = gaps[gaps["outcome"] == outcome]
+    if rows.empty:
+        raise SpecError(f"No synthetic-control gaps for {outcome}; available: "
+                        f"{', '.join(dict.fromkeys(gaps['outcome']))}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+    font = text_font()
+    ax.plot(rows["time"], rows["estimate"], color=COLORS["treated"], marker="o", markersize=3,
+            gid="gap", label=_label("gap", lang))
+    ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
+    if "post" in rows.columns and rows["post"].astype(bool).any():
+        start = rows.loc[rows["post"].astype(bool), "time"].min()
+        ax.axvline(start - 0.5, color=COLORS["neutral"], linestyle="--", linewidth=1,
+                   label=_label("program_start", lang))
+    effect = effects[effects["outcome"] == outcome]
+    title = f"{_label('regional_title', lang)}: {_label(outcome, lang)}"
+    if len(effect) and np.isfinite(effect["p_value"].iloc[0]):
+        title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
+    ax.set_title(title, loc="left", **font)
+    ax.set_xlabel(_label("year", lang), **font)
+    ax.set_ylabel(_label("gap", lang), **font)
+    ax.legend(loc="best", prop=font_properties(font, size=8))
+    return ax
+
+
+def plot_cba_panel(result, sensitivity, *, axes=None, lang: str | None = None):
+    """Cost-benefit memo figure: the summary (costs by payer, benefits, NPV) above the tornado.
+
+    Parameters
+    ----------
+    result : CostBenefitResult
+        From :func:`hubeval.cost_benefit`.
+    sensitivity : CostBenefitSensitivityResult
+        From :func:`hubeval.cba_sensitivity` on the same inputs.
+    axes : pair of Axes, optional
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of two matplotlib Axes
+    """
+    lang = lang or current_lang()
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        _, axes = plt.subplots(2, 1, figsize=(width, 7.6), gridspec_kw={"height_ratios": [1, 1.6]})
+    axes = np.asarray(axes).ravel()
+    if len(axes) < 2:
+        raise SpecError(f"`axes` must hold two Axes (summary, tornado); got {len(axes)}.")
+    plot_cba_summary(result, ax=axes[0], lang=lang)
+    plot_tornado(sensitivity, ax=axes[1], lang=lang)
+    axes[0].figure.tight_layout()
+    return axes
