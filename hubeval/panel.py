@@ -163,6 +163,16 @@ class Panel:
                 f"Column `{self.unit}` (unit) is missing in {int(missing.sum())} row(s), e.g. rows "
                 f"{format_examples(bad)}. Every row needs a firm identifier: fill them in or remove "
                 "those rows before building the panel.")
+        values = frame[self.unit]
+        if values.dtype == object:
+            kinds = values.map(lambda v: "number" if isinstance(v, (int, float, np.number)) else "text")
+            if kinds.nunique() > 1:
+                shown = format_examples([repr(v) for v in values[kinds == "number"].unique()[:2]]
+                                        + [repr(v) for v in values[kinds == "text"].unique()[:2]])
+                raise PanelError(
+                    f"Column `{self.unit}` (unit) mixes numbers and text ({int((kinds == 'number').sum())} "
+                    f"numeric and {int((kinds == 'text').sum())} text values, e.g. {shown}). Use one type, "
+                    f"e.g. df['{self.unit}'] = df['{self.unit}'].astype(str).")
         return frame
 
     def _check_timing(self, frame: pd.DataFrame, codes: np.ndarray,

@@ -289,3 +289,12 @@ def test_subset_keeps_roles(tiny):
     with pytest.warns(hb.DataWarning, match="Cohorts with fewer than 3 units: 2012"):
         sub = panel.subset(["A", "C"])
     assert sub.n_units == 2 and sub.cohort == "cohort"
+
+
+def test_unit_ids_mixing_numbers_and_text(tiny):
+    t = tiny.copy()
+    t["firm"] = t["firm"].astype(object)
+    t.loc[t.firm == "A", "firm"] = 7
+    assert error_of(t) == (
+        "Column `firm` (unit) mixes numbers and text (4 numeric and 12 text values, e.g. 7, 'B', "
+        "'C'). Use one type, e.g. df['firm'] = df['firm'].astype(str).")
