@@ -97,7 +97,7 @@ class TwfeDesign:
     >>> sim = hb.simulate_panel(100, seed=1)
     >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
     >>> design = hb.twfe_design(panel, outcome="y")
-    >>> arrays = design.arrays()  # y, X (fixed effects partialled out), names, cluster
+    >>> arrays = design.arrays()  # y, X (fixed effects partialled out), names, cluster, weights
     >>> arrays["names"], design.coefficients
     (['post'], ('post',))
     """
@@ -163,7 +163,8 @@ class TwfeResult(EffectResultMixin):
         Static: one row per regressor (treatment terms first, then covariates). Event study: one
         row per event time with the columns of ``hb.aggregate(gt, by="event_time")`` (``term,
         event_time, estimate, std_error, statistic, p_value, conf_low, conf_high, n_cohorts,
-        n_treated``), the reference period -1 at zero with no interval.
+        n_treated``), the reference period (-1, or ``-1 - anticipation``) at zero with no
+        interval.
     spec : dict
     n_units, n_obs, n_clusters : int
     n_treated : dict
@@ -260,10 +261,10 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     """Two-way (firm and year) fixed effects regression: the conventional DiD benchmark.
 
     Fits ``y_it = a_i + l_t + b * D_it + x_it' c + e_it`` by :func:`pyfixest.feols`, where
-    ``D_it`` is by default the post-participation indicator ``1[t >= cohort_i]``. With
-    ``event_study=True`` it fits the dynamic version with one dummy per event time (years since
-    entry) except -1, the reference (and, without never-participants, also the earliest lead,
-    which is not identified otherwise).
+    ``D_it`` is by default the post-participation indicator ``1[t >= cohort_i - anticipation]``.
+    With ``event_study=True`` it fits the dynamic version with one dummy per event time (years
+    since entry) except the reference ``-1 - anticipation`` (and, without never-participants,
+    also the earliest lead, which is not identified otherwise).
 
     **Benchmark only.** With staggered cohorts the static coefficient averages 2x2 comparisons in
     which earlier entrants serve as controls for later ones; when effects grow with time since

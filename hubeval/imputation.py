@@ -14,9 +14,14 @@ treated observations, ``tau_it`` minus the average ``tau`` of the other firms in
 cohort x year cell (the leave-one-out version BJS recommend for small cells; cells of one firm
 fall back to the other firms at the same event time).
 
+With ``anticipation=k`` firm-years from ``k`` years before entry on count as (possibly) treated,
+as R ``didimputation`` and Stata ``did_imputation`` do by shifting the treatment date: they are
+left out of the first step and their effects are estimated (event times ``-k .. -1``); the
+overall ATT still averages event times >= 0 only, like Callaway & Sant'Anna's simple aggregation.
+
 The pre-trend test is BJS Test 1: on untreated observations only, add dummies for the last
-``K`` years before entry to the first-step regression and test them jointly (CRV1 by firm,
-F(K, G - 1)); their coefficients are the pre-period rows of the event-study table.
+``K`` years before ``entry - anticipation`` to the first-step regression and test them jointly
+(CRV1 by firm, F(K, G - 1)); their coefficients are the pre-period rows of the event-study table.
 
 Hand-written (sparse normal equations) because no Python library implements the Theorem 3
 variance; point estimates are checked against :func:`pyfixest.did2s` (Gardner's two-stage
@@ -51,10 +56,10 @@ __all__ = ["imputation", "ImputationResult"]
 
 DESIGN_IMPUTATION = ("difference-in-differences, imputation estimator of Borusyak, Jaravel & "
                      "Spiess (level 3 of 5)")
-NOTE_IMPUTATION = ("Causal under parallel trends and no anticipation beyond spec['anticipation'] years; "
-                   "untreated outcomes imputed from firm and year effects fitted on not-yet- and "
-                   "never-participating firm-years. "
-                   "Pre-period rows are BJS Test 1 coefficients, not imputation estimates.")
+NOTE_IMPUTATION = ("Causal under parallel trends and no effect earlier than `anticipation` years before "
+                   "entry (see spec); untreated outcomes imputed from firm and year effects fitted on "
+                   "not-yet- and never-participating firm-years. Rows before that window are BJS Test 1 "
+                   "coefficients, not imputation estimates.")
 #: The columns of ``hb.aggregate(gt, by="event_time")`` (without a bootstrap band).
 _EVENT_COLUMNS = ["term", "event_time", "estimate", "std_error", "statistic", "p_value", "conf_low",
                   "conf_high", "n_cohorts", "n_treated"]
@@ -73,7 +78,8 @@ class ImputationResult(EffectResultMixin):
         n_cohorts, n_treated`` (pre-periods from the pre-trend regression).
     overall : dict
         ``term = "ATT(overall)"``, estimate and inference: the average effect over all treated
-        observations in the horizons (BJS's default equal weights per treated firm-year).
+        observations in the horizons at event times >= 0 (BJS's default equal weights per
+        treated firm-year; anticipation rows are left out, as in ``aggregate(by="simple")``).
     vcov : DataFrame
         Covariance of the post-entry estimates and the overall ATT (BJS Theorem 3).
     pretrend_test : dict
