@@ -64,19 +64,8 @@ def plot_headline(results, *, ax=None, outcomes=None, lang: str | None = None):
     if ax is None:
         _, ax = plt.subplots(figsize=FIGSIZE["memo"])
     for i, outcome in enumerate(order):
-        rows = table[table["outcome"] == outcome]
-        naive = rows[rows["estimator"] == "before_after"]
-        causal = rows[(rows["estimator"] == "callaway_santanna") & rows["term"].isin(_CAUSAL_TERMS)]
-        y = len(order) - 1 - i
-        if len(naive):
-            ax.plot(naive["estimate"], [y + 0.15], marker="D", markersize=7, markerfacecolor="white",
-                    markeredgecolor=COLORS["naive"], linestyle="none", gid="naive",
-                    label=_label("naive", lang) if i == 0 else None)
-        if len(causal):
-            row = causal.iloc[0]
-            ax.errorbar([row["estimate"]], [y - 0.15], xerr=[[row["estimate"] - row["conf_low"]],
-                        [row["conf_high"] - row["estimate"]]], fmt="o", color=COLORS["causal"],
-                        capsize=3, gid="causal", label=_label("causal", lang) if i == 0 else None)
+        # suppressed (missing) estimates are left out: disclosure control hid them
+        _pair(ax, table[table["outcome"] == outcome], len(order) - 1 - i, lang)
     ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([_label(o, lang) for o in reversed(order)])
@@ -174,20 +163,28 @@ def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
     return ax
 
 
-def _pair(ax, rows, y: float, lang, *, factor: float = 1.0, first: bool = False) -> None:
-    """Naive claim (hollow diamond) above the causal estimate (dot with interval) at height y."""
+def _pair(ax, rows, y: float, lang, *, factor: float = 1.0) -> None:
+    """Naive claim (hollow diamond) above the causal estimate (dot with interval) at height y.
+
+    Missing (suppressed) estimates are not drawn; each legend entry is added once per Axes.
+    """
+    labelled = set(ax.get_legend_handles_labels()[1])
+
+    def legend(key: str):
+        text = _label(key, lang)
+        return text if text not in labelled else None
+
     naive = rows[rows["estimator"] == "before_after"]
     causal = rows[(rows["estimator"] == "callaway_santanna") & rows["term"].isin(_CAUSAL_TERMS)]
     if len(naive) and np.isfinite(naive["estimate"].iloc[0]):
         ax.plot(naive["estimate"].iloc[:1] * factor, [y + 0.15], marker="D", markersize=7,
                 markerfacecolor="white", markeredgecolor=COLORS["naive"], linestyle="none",
-                gid="naive", label=_label("naive", lang) if first else None)
+                gid="naive", label=legend("naive"))
     if len(causal) and np.isfinite(causal["estimate"].iloc[0]):
         row = causal.iloc[0]
         est, lo, hi = (float(row[k]) * factor for k in ("estimate", "conf_low", "conf_high"))
         ax.errorbar([est], [y - 0.15], xerr=[[est - lo], [hi - est]], fmt="o",
-                    color=COLORS["causal"], capsize=3, gid="causal",
-                    label=_label("causal", lang) if first else None)
+                    color=COLORS["causal"], capsize=3, gid="causal", label=legend("causal"))
 
 
 def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None = None):
@@ -226,19 +223,20 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
     flat = np.asarray(axes).ravel()
     if len(flat) < len(order):
         raise SpecError(f"`axes` has {len(flat)} Axes for {len(order)} outcomes; pass more Axes.")
-    for i, (ax, outcome) in enumerate(zip(flat, order)):
+    for ax, outcome in zip(flat, order):
         share = outcome in SHARE_OUTCOMES
-        _pair(ax, table[table["outcome"] == outcome], 0.0, lang, factor=100.0 if share else 1.0,
-              first=i == 0)
+        _pair(ax, table[table["outcome"] == outcome], 0.0, lang, factor=100.0 if share else 1.0)
         ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
         ax.set_ylim(-0.6, 0.6)
         ax.set_yticks([0])
         ax.set_yticklabels([_label(outcome, lang)], **text_font())
         ax.set_xlabel(_label("effect_pp" if share else "effect_level", lang), **text_font())
     flat[0].set_title(_label("headline_levels", lang), **text_font())
-    handles, labels = flat[0].get_legend_handles_labels()
+    found = [ax.get_legend_handles_labels() for ax in flat[:len(order)]]
+    handles = dict(pair for h, lab in found for pair in zip(lab, h))  # one entry per label
     if handles:
-        flat[0].figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False,
+        flat[0].figure.legend(list(handles.values()), list(handles), loc="lower center", ncol=2,
+                              frameon=False,
                               prop=font_properties(text_font(), size=8))
         flat[0].figure.tight_layout(rect=(0, 0.08, 1, 1))
     return np.asarray(axes)
