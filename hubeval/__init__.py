@@ -50,6 +50,10 @@ from .ri import (  # noqa: F401
     InferencePanelResult, RandomizationResult, cs_simple_statistic, inference_panel,
     randomization_inference, twfe_statistic,
 )
+from .sensitivity import (  # noqa: F401
+    RobustnessResult, SensitivityResult, placebo_entry, placebo_outcomes, relative_magnitudes,
+    subgroup_effects,
+)
 
 # --- synthetic control (issue 6) ------------------------------------------------------------
 from .synth import SynthResult, synth  # noqa: F401
@@ -76,6 +80,7 @@ from .plan import BatchPlan, RunSpec  # noqa: F401
 from .record import collect_records, record  # noqa: F401
 
 # --- plots ----------------------------------------------------------------------------------
+from .plots.sensitivity import plot_sensitivity  # noqa: F401
 from .plots.balance import plot_balance  # noqa: F401
 from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
 from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401

@@ -6,3 +6,4 @@ from .memo import (  # noqa: F401
     plot_cba_panel, plot_estimators, plot_event_grid, plot_headline, plot_headline_levels,
     plot_regional,
 )
+from .sensitivity import plot_sensitivity  # noqa: F401
