@@ -34,7 +34,7 @@ from .results import ResultMixin, add_inference, to_jsonable
 from .staggered import att_gt
 
 __all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
-           "comparison_scale", "EVIDENCE_LEVELS"]
+           "comparison_scale", "covariate_year_effects", "EVIDENCE_LEVELS"]
 
 #: Maryland Scientific Methods Scale level of each design (Sherman et al. 1997; What Works Centre).
 EVIDENCE_LEVELS = {"before_after": 1, "twfe": 3, "callaway_santanna": 3, "imputation": 3}
@@ -183,11 +183,14 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
         naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
                              scale="percent" if comparison_scale(outcome) == "percent" else "level",
                              alpha=alpha)
-        bench = twfe(panel, outcome=outcome, anticipation=anticipation, alpha=alpha)
+        trended, trends = covariate_year_effects(panel, covariates)
+        twfe_panel, treatment = _twfe_treatments(trended, anticipation)
+        bench = twfe(twfe_panel, outcome=outcome, covariates=trends or None, alpha=alpha, **treatment)
         gt = att_gt(panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
                     anticipation=anticipation, alpha=alpha, n_boot=n_boot, seed=seed)
         aggs = {by: aggregate(gt, by=by) for by in ("event_time", "simple", "cohort", "calendar")}
-        imp = imputation(panel, outcome=outcome, anticipation=anticipation, alpha=alpha)
+        imp = imputation(trended, outcome=outcome, covariates=trends or None, anticipation=anticipation,
+                         alpha=alpha)
         pre = _pretrend_or_none(gt)
     caught = [str(w.message) for w in log if issubclass(w.category, UserWarning)]
     base = _baseline_mean(panel, outcome, anticipation)
@@ -199,6 +202,48 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
     reading = _reading(outcome, table, pre, gt, lang)
     return OutcomeEvaluation(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
                              aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(dict.fromkeys(caught)))
+
+
+def covariate_year_effects(panel: Panel, covariates: Sequence[str]) -> tuple[Panel, list[str]]:
+    """Add ``covariate x year`` columns so TWFE and imputation condition like Callaway-Sant'Anna.
+
+    Callaway-Sant'Anna assume parallel trends *conditional* on baseline covariates, letting
+    firms with different covariate values follow different time paths. In a fixed-effects
+    regression a time-invariant covariate is absorbed by the firm effect; the equivalent
+    assumption is a separate year effect per covariate value, i.e. the covariate interacted
+    with year dummies (the first year is the reference). Each covariate's value is its value in
+    the firm's first year, as Callaway-Sant'Anna use baseline values.
+
+    Returns the new panel and the names of the added columns (empty without covariates).
+    """
+    covariates = list(covariates or [])
+    if not covariates:
+        return panel, []
+    data = panel.data
+    first = data.groupby(panel.unit, sort=False)[covariates].transform("first")
+    names, columns = [], {}
+    for year in panel.times[1:]:
+        in_year = (data[panel.time] == year).to_numpy(float)
+        for cov in covariates:
+            name = f"{cov}_x_{int(year)}"
+            columns[name] = first[cov].to_numpy(float) * in_year
+            names.append(name)
+    extended = pd.concat([data, pd.DataFrame(columns, index=data.index)], axis=1)
+    return panel.with_data(extended, outcomes=list(panel.outcomes) + names, _quiet=True), names
+
+
+def _twfe_treatments(panel: Panel, anticipation: int):
+    """The static TWFE benchmark's regressors: ``post`` (event time >= 0) first, and with
+    anticipation a separate ``anticipation_window`` dummy, so a pre-entry dip is not averaged
+    into the post-entry effect. Returns ``(panel, {"treatment": [...]})`` for ``twfe``."""
+    if anticipation == 0:
+        return panel, {}
+    rel = panel.event_time()
+    data = panel.data.assign(post=(rel >= 0).astype(float),
+                             anticipation_window=((rel < 0) & (rel >= -anticipation)).astype(float))
+    new = panel.with_data(data, outcomes=list(panel.outcomes) + ["post", "anticipation_window"],
+                          _quiet=True)
+    return new, {"treatment": ["post", "anticipation_window"]}
 
 
 def _pretrend_or_none(gt):
