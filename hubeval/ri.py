@@ -99,11 +99,6 @@ class PermutationStatistic:
 
     def __init__(self, panel, outcome: str, weights: str | None = None):
         wide = panel.wide(outcome)
-        if wide.isna().to_numpy().any():
-            raise SpecError(
-                f"`{outcome}` has missing firm-years; the fast permutation statistics need a balanced "
-                "panel. Pass a callable instead (e.g. `lambda p: hb.aggregate(hb.att_gt(p, outcome="
-                f"'{outcome}')).overall['estimate']`) or drop incomplete firms.")
         self.units = wide.index.to_numpy()
         self.times = wide.columns.to_numpy()
         self.y = wide.to_numpy(float)
@@ -116,7 +111,9 @@ class PermutationStatistic:
         return self._compute(y, np.asarray(cohorts, float))
 
     def _indicator(self, cohorts: np.ndarray) -> np.ndarray:
-        return (self.times[None, :] >= np.asarray(cohorts, float)[:, None]).astype(float)
+        # Missing where the outcome is missing, so that T(y - tau D) = T(y) - tau T(D) exactly.
+        d = (self.times[None, :] >= np.asarray(cohorts, float)[:, None]).astype(float)
+        return np.where(np.isnan(self.y), np.nan, d)
 
     def _compute(self, y: np.ndarray, cohorts: np.ndarray) -> float:  # pragma: no cover
         raise NotImplementedError
@@ -134,21 +131,24 @@ class _CsSimple(PermutationStatistic):
     def _compute(self, y: np.ndarray, cohorts: np.ndarray) -> float:
         times, w = self.times, self.w
         labels, codes = np.unique(cohorts, return_inverse=True)
-        sums = np.zeros((len(labels), len(times)))
-        np.add.at(sums, codes, y * w[:, None])
-        size = np.bincount(codes, weights=w, minlength=len(labels))
+        member = np.zeros((len(labels), len(y)))
+        member[codes, np.arange(len(y))] = w
+        size = member.sum(axis=1)
         total, weight = 0.0, 0.0
         for k, g in enumerate(labels):
             if not np.isfinite(g) or g - 1 < times[0] or g > times[-1]:
                 continue
             b = int(np.searchsorted(times, g - 1))
+            # Each cell uses the firms observed in both its year and the base year (unbalanced panels).
+            diff = y - y[:, b:b + 1]
+            seen = np.isfinite(diff)
+            sums, counts = member @ np.where(seen, diff, 0.0), member @ seen
             for j in range(b + 1, len(times)):
                 ctrl = ~np.isfinite(labels) if self.control == "never_treated" else (labels > times[j])
-                n_c = size[ctrl].sum()
-                if n_c <= 0:
+                n_c, n_t = counts[ctrl, j].sum(), counts[k, j]
+                if n_c <= 0 or n_t <= 0:
                     continue
-                c_sum = sums[ctrl].sum(axis=0)
-                att = (sums[k, j] - sums[k, b]) / size[k] - (c_sum[j] - c_sum[b]) / n_c
+                att = sums[k, j] / n_t - sums[ctrl, j].sum() / n_c
                 total += size[k] * att
                 weight += size[k]
         return total / weight if weight > 0 else np.nan
@@ -156,6 +156,14 @@ class _CsSimple(PermutationStatistic):
 
 class _TwfeStatic(PermutationStatistic):
     name = "TWFE post coefficient"
+
+    def __init__(self, panel, outcome, weights):
+        super().__init__(panel, outcome, weights)
+        if np.isnan(self.y).any():
+            raise SpecError(
+                f"`{outcome}` has missing firm-years; the TWFE permutation statistic needs a balanced "
+                "panel. Pass a callable instead (e.g. `lambda p: hb.twfe(p, outcome="
+                f"'{outcome}')`) or drop incomplete firms.")
 
     def _compute(self, y: np.ndarray, cohorts: np.ndarray) -> float:
         d = self._indicator(cohorts)
@@ -170,8 +178,8 @@ def cs_simple_statistic(panel, *, outcome: str, control: str = "never_treated",
     """The Callaway-Sant'Anna simple ATT (no covariates) as a fast permutation statistic.
 
     Equals ``hb.aggregate(hb.att_gt(panel, outcome=outcome, control=control, weights=weights),
-    by="simple").overall["estimate"]`` on a balanced panel (without covariates the DR, IPW and
-    regression estimators coincide).
+    by="simple").overall["estimate"]`` (without covariates the DR, IPW and regression estimators
+    coincide); on unbalanced panels each cell uses the firms observed in its year and base year.
     """
     return _CsSimple(panel, outcome, control, weights)
 

@@ -46,6 +46,16 @@ def test_cs_kernel_equals_att_gt_with_weights(panel):
     assert stat.value(stat.cohorts) == pytest.approx(agg.overall["estimate"], rel=1e-10)
 
 
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+def test_cs_kernel_equals_att_gt_on_unbalanced_panel(control):
+    sim = hb.simulate_panel(300, seed=6, missing_share=0.08)
+    p = quiet(hb.Panel, sim.data, unit="firm_id", time="year", cohort="cohort")
+    stat = cs_simple_statistic(p, outcome="y", control=control)
+    agg = quiet(hb.aggregate, quiet(hb.att_gt, p, outcome="y", control=control), by="simple")
+    assert stat.value(stat.cohorts) == pytest.approx(agg.overall["estimate"], rel=1e-10)
+    assert stat.value(stat.cohorts, effect_of=stat.cohorts) == pytest.approx(1.0)
+
+
 def test_twfe_kernel_equals_twfe(panel):
     stat = twfe_statistic(panel, outcome="y")
     assert stat.value(stat.cohorts) == pytest.approx(quiet(hb.twfe, panel, outcome="y").estimates["estimate"].iloc[0],
@@ -121,8 +131,8 @@ def test_errors(panel):
     with pytest.raises(SpecError, match=re.escape("`n_permutations` must be an integer >= 19")):
         randomization_inference(p, stat, n_permutations=10)
     missing = quiet(panel.with_data, data.assign(y=np.where(np.arange(len(data)) == 3, np.nan, data["y"])))
-    with pytest.raises(SpecError, match=r"^`y` has missing firm-years; the fast permutation statistics"):
-        cs_simple_statistic(missing, outcome="y")
+    with pytest.raises(SpecError, match=r"^`y` has missing firm-years; the TWFE permutation statistic"):
+        twfe_statistic(missing, outcome="y")
 
 
 @pytest.mark.parametrize("estimator", ["att_gt", "twfe"])
