@@ -140,7 +140,7 @@ LABELS: dict[str, dict[str, str]] = {
     "program_start": {"en": "Programme start", "ko": "사업 시작"},
     "outcome": {"en": "Outcome", "ko": "성과 지표"},
     "design": {"en": "Design", "ko": "분석 방법"},
-    "n_firms": {"en": "Firms", "ko": "기업 수"},
+    "n_firms": {"en": "Firms used", "ko": "분석 기업 수"},
     "evidence_short": {"en": "Evidence (of 5)", "ko": "근거 수준 (5단계)"},
     # cost-benefit
     "cba_title": {"en": "Costs and benefits of the programme", "ko": "사업의 비용과 편익"},

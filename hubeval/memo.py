@@ -34,8 +34,6 @@ Maryland Scientific Methods Scale*.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import warnings
 from collections.abc import Mapping
 from datetime import date
@@ -54,6 +52,7 @@ from .io import read_table
 from .memo_text import design_label, family_label, format_effect, format_interval, \
     format_number, outcome_label, text
 from .panel import Panel
+from .provenance import read_provenance
 from .results import ResultMixin, to_jsonable
 from .workflow import BatchResults
 
@@ -422,6 +421,11 @@ def _as_percent(value: float, outcome: str) -> str:
     return format_number(value)
 
 
+def _mid(name: str, lang: str) -> str:
+    """A label used mid-sentence: lower-case first letter in English."""
+    return name[:1].lower() + name[1:] if lang == "en" else name
+
+
 def _power(results: BatchResults, outcome: str, lang: str) -> str | None:
     rows = results.estimates[results.estimates["outcome"] == outcome]
     causal = _row(rows, "callaway_santanna", "ATT simple")
@@ -466,9 +470,7 @@ def _selection(results: BatchResults, outcome: str, lang: str) -> str:
     if not (len(dip) and np.isfinite(dip.iloc[0]) and len(pre) and anticipation >= 1):
         return text("lim_selection_plain", lang)
     largest = float(pre.iloc[np.argmax(np.abs(pre.to_numpy()))])
-    name = outcome_label(outcome, lang)
-    name = name[:1].lower() + name[1:] if lang == "en" else name  # mid-sentence
-    return text("lim_selection", lang, outcome=name,
+    return text("lim_selection", lang, outcome=_mid(outcome_label(outcome, lang), lang),
                 dip=_as_percent(float(dip.iloc[0]), outcome), pre=_as_percent(largest, outcome))
 
 
@@ -511,7 +513,7 @@ def _cba_sentences(cba: MemoCostBenefit | None, lang: str) -> list[str]:
         return [text("cba_not_run", lang, why=why)]
     out = describe_cba(cba.result, lang=lang)
     spec = cba.spec
-    out.append(text("cba_inputs", lang, outcome=outcome_label(spec["outcome"], lang),
+    out.append(text("cba_inputs", lang, outcome=_mid(outcome_label(spec["outcome"], lang), lang),
                     last=spec["last_event_time"], year=spec["price_base_year"],
                     costs=Path(spec["costs"]).name))
     if cba.sensitivity is not None:
@@ -519,12 +521,11 @@ def _cba_sentences(cba: MemoCostBenefit | None, lang: str) -> list[str]:
         driver = str(table["term"].iloc[0])
         driver = label("effect_size" if driver == "effect" else driver, lang)
         out.append(text("cba_range", lang, low=f"{table['bcr'].min():.2f}",
-                        high=f"{table['bcr'].max():.2f}", driver=driver))
+                        high=f"{table['bcr'].max():.2f}", driver=_mid(driver, lang)))
     return out
 
 
-def _disclosure_sentences(checks: dict, estimates: pd.DataFrame, lang: str,
-                          min_units: int) -> list[str]:
+def _disclosure_sentences(checks: dict, lang: str, min_units: int, regional: bool) -> list[str]:
     hidden = []
     for name in ("estimates", "event_studies"):
         table = checks[name].table
@@ -532,79 +533,10 @@ def _disclosure_sentences(checks: dict, estimates: pd.DataFrame, lang: str,
             part = table[table["suppressed"].astype(bool)]
             hidden += [f"{outcome_label(str(r.outcome), lang)}: {r.term}"
                        for r in part.itertuples(index=False)]
+    public_note = [text("disclosure_regional", lang)] if regional else []
     if not hidden:
-        return [text("disclosure_none", lang, n=min_units)]
-    return [text("disclosure_some", lang, k=len(hidden), n=min_units), *hidden]
-
-
-# --- provenance ----------------------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _flat(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(to_jsonable(value), ensure_ascii=False)
-
-
-def read_provenance(results_dir: str | Path, *,
-                    inputs: Mapping[str, str | Path | None] | None = None) -> dict[str, pd.DataFrame]:
-    """Provenance of a batch for the memo's appendix, read from its ``manifest.json``.
-
-    Parameters
-    ----------
-    results_dir : path
-        The batch folder.
-    inputs : mapping of name to path, optional
-        Files the memo itself read (cost ledger, price index, firm data); hashed here.
-
-    Returns
-    -------
-    dict of str to DataFrame
-        ``batch`` (item, value: batch, dates, status, git commit, hubeval version, Python),
-        ``data`` (file, sha256, used_by), ``runs`` (run, notebook, status, seconds,
-        notebook_sha256), ``parameters`` (run, parameter, value), ``versions`` (package,
-        version). Tables are empty when the batch has no manifest.
-    """
-    folder = Path(results_dir)
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    env = manifest.get("environment", {})
-    git = env.get("git", {})
-    batch = [("batch", manifest.get("batch")), ("folder", manifest.get("folder")),
-             ("created", manifest.get("created")), ("finished", manifest.get("finished")),
-             ("status", manifest.get("status")),
-             ("git commit", f"{git.get('commit')}{' (uncommitted changes)' if git.get('dirty') else ''}"
-              if git else None),
-             ("hubeval", (env.get("hubeval") or {}).get("version")),
-             ("hubeval source sha256", (env.get("hubeval") or {}).get("source_sha256")),
-             ("python", env.get("python")), ("platform", env.get("platform"))]
-    data: dict[str, dict] = {}
-    runs, params = [], []
-    for run in manifest.get("runs", []):
-        for file, digest in (run.get("data") or {}).items():
-            data.setdefault(file, {"sha256": digest, "used_by": []})["used_by"].append(run["id"])
-        runs.append((run.get("id"), run.get("notebook"), run.get("status"), run.get("duration"),
-                     (run.get("notebook_sha256") or "")[:16]))
-        params += [(run.get("id"), k, _flat(v)) for k, v in (run.get("params") or {}).items()
-                   if k not in ("output_dir", "results_dir")]
-    for name, file in (inputs or {}).items():
-        if file is not None and not isinstance(file, (pd.DataFrame, Mapping)) and Path(file).is_file():
-            entry = data.setdefault(str(file), {"sha256": _sha256(Path(file)), "used_by": []})
-            entry["used_by"].append(f"memo ({name})")
-    return {
-        "batch": pd.DataFrame([(k, v) for k, v in batch if v is not None], columns=["item", "value"]),
-        "data": pd.DataFrame([(f, d["sha256"], ", ".join(d["used_by"])) for f, d in data.items()],
-                             columns=["file", "sha256", "used_by"]),
-        "runs": pd.DataFrame(runs, columns=["run", "notebook", "status", "seconds", "notebook_sha256"]),
-        "parameters": pd.DataFrame(params, columns=["run", "parameter", "value"]),
-        "versions": pd.DataFrame(sorted((env.get("packages") or {}).items()),
-                                 columns=["package", "version"]),
-    }
+        return [text("disclosure_none", lang, n=min_units), *public_note]
+    return [text("disclosure_some", lang, k=len(hidden), n=min_units), *hidden, *public_note]
 
 
 # --- assembly ------------------------------------------------------------------------------------
@@ -656,7 +588,7 @@ def build_memo(results: BatchResults, *, cba: MemoCostBenefit | None = None, lan
         regional=tuple(regional), cba=cba, cba_text=tuple(cba_text),
         cba_table=cba_table(cba.result, lang=lang) if cba_ok else pd.DataFrame(),
         limitations=tuple(_limitations(protected, cba, lang)),
-        disclosure=tuple(_disclosure_sentences(checks, protected.estimates, lang, min_units)),
+        disclosure=tuple(_disclosure_sentences(checks, lang, min_units, not effects.empty)),
         provenance=provenance, results=protected, checks=checks,
         spec={"lang": lang, "min_units": min_units, "results_dir": str(folder),
               "batch": _batch_name(provenance, folder), "date": _memo_date(provenance)})

@@ -12,8 +12,8 @@ from .errors import SpecError
 from .figures import LABELS, label
 from .outcomes import FAMILIES
 
-__all__ = ["SHARE_OUTCOMES", "TEXT", "text", "outcome_label", "family_label", "format_effect",
-           "format_interval", "format_number"]
+__all__ = ["SHARE_OUTCOMES", "TEXT", "text", "outcome_label", "family_label", "design_label",
+           "format_effect", "format_interval", "format_number"]
 
 #: Level-scale outcomes that are shares or rates: effects are written in percentage points.
 SHARE_OUTCOMES = frozenset({"investment_rate", "any_investment", "dhs_growth", "survival"})
@@ -189,10 +189,13 @@ TEXT: dict[str, dict[str, str]] = {
               "기본값입니다. 각각의 영향은 토네이도 차트에 나타납니다."},
     # disclosure
     "disclosure_none": {
-        "en": "Every number in this memo rests on at least {n} firms; nothing had to be "
-              "suppressed. Regional figures use public city statistics.",
-        "ko": "이 메모의 모든 수치는 최소 {n}개 기업에 근거하며, 비공개 처리한 항목은 없습니다. "
-              "지역 분석은 공개된 도시 통계를 사용합니다."},
+        "en": "Every firm-level number in this memo rests on at least {n} firms; nothing had to "
+              "be suppressed.",
+        "ko": "이 메모의 모든 기업 단위 수치는 최소 {n}개 기업에 근거하며, 비공개 처리한 항목은 "
+              "없습니다."},
+    "disclosure_regional": {
+        "en": "The regional analysis uses public city statistics, not confidential firm data.",
+        "ko": "지역 분석은 기밀 기업 자료가 아닌 공개된 도시 통계를 사용합니다."},
     "disclosure_some": {
         "en": "{k} estimate(s) rest on fewer than {n} firms and are suppressed (shown as "
               "'suppressed', left out of figures):",

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import hubeval as hb  # noqa: E402
 from hubeval import memo as memo_mod  # noqa: E402
+from hubeval import provenance  # noqa: E402
 from hubeval import memo_render  # noqa: E402
 from hubeval.errors import DataWarning, DisclosureError, ParameterError, SpecError  # noqa: E402
 
@@ -201,7 +202,7 @@ def test_both_languages_carry_the_same_numbers(memos):
 def test_effects_table_shows_the_evidence_level_of_each_design(memos):
     en, ko = memos["en"].effects, memos["ko"].effects
     assert list(en.columns) == ["Outcome", "Design", "Evidence (of 5)", "Effect",
-                                "95% confidence interval", "Firms"]
+                                "95% confidence interval", "Firms used"]
     naive = en[en["Design"].str.startswith("Before/after")]
     causal = en[en["Design"].str.startswith("Difference-in-differences (Callaway")]
     assert set(naive["Evidence (of 5)"]) == {"1 of 5"} and set(causal["Evidence (of 5)"]) == {"3 of 5"}
@@ -383,7 +384,7 @@ def test_pdf_is_skipped_with_a_note_without_fpdf2(memos, tmp_path, monkeypatch):
 def test_provenance_reads_the_manifest_and_hashes_memo_inputs(batch, tmp_path):
     costs = tmp_path / "costs.csv"
     ledger().to_csv(costs, index=False)
-    prov = memo_mod.read_provenance(batch, inputs={"costs": costs, "price index": None})
+    prov = provenance.read_provenance(batch, inputs={"costs": costs, "price index": None})
     items = dict(prov["batch"].values.tolist())
     assert items["batch"] == "main" and items["git commit"] == "c0ffee" and items["hubeval"] == "0.1.0"
     data = prov["data"].set_index("file")
@@ -394,7 +395,7 @@ def test_provenance_reads_the_manifest_and_hashes_memo_inputs(batch, tmp_path):
                                                    '["log_va_per_worker"]'],
                                                   ["10_productivity", "n_boot", "0"]]
     assert prov["versions"].values.tolist() == [["numpy", "2.0"], ["pandas", "3.0"]]
-    empty = memo_mod.read_provenance(tmp_path)
+    empty = provenance.read_provenance(tmp_path)
     assert all(frame.empty for frame in empty.values())
 
 
