@@ -20,7 +20,10 @@ A comparison firm's weight is summed over the stacks it serves in, so the result
 per firm (participants 1, unmatched firms 0): :meth:`MatchResult.to_panel` returns the sub-panel
 of firms with positive weight and the weight as a column, ready for ``hb.att_gt(...,
 weights="weight")`` or ``hb.twfe(..., weights="weight")``. Cohort-specific weights are kept in
-``result.units``. Balance before and after (standardised mean differences and variance ratios,
+``result.units``. Two cautions: a comparison firm serving several cohorts carries its summed
+weight into every cohort's comparison, so per-cohort balance is approximate after ``to_panel``;
+and standard errors from the weighted estimators treat the weights as known (the matching step's
+own uncertainty is not included; use the bootstrap or randomization inference for the headline). Balance before and after (standardised mean differences and variance ratios,
 Austin 2009) is ``result.balance``; common-support trimming is counted in ``result.support``.
 
 References
