@@ -245,10 +245,14 @@ def _firm_truth(obs: pd.DataFrame, untreated_world: pd.DataFrame) -> dict:
 
 
 def _draw_cities(rng) -> tuple[pd.DataFrame, dict]:
-    """40 cities x 2000-2018 from a three-factor model; Gwangyang (treated 2011) lies in the donors' hull."""
+    """40 cities x 2000-2018 from a linear three-factor model; Gwangyang (treated 2011) lies in the donors' hull."""
     years = np.arange(2000, 2019)
     n_donor, t = 39, len(years)
-    factors = np.c_[np.linspace(0, 1, t), np.sin(np.linspace(0, 3, t)), rng.normal(0, 1, t).cumsum() / 4].T
+    # common factors: a trend and two business cycles (7 and 4 years) that repeat within the
+    # pre-period, so the pre-period identifies each city's loadings, plus small common shocks
+    step = np.arange(t)
+    factors = np.c_[np.linspace(0, 1, t), np.sin(2 * np.pi * step / 7),
+                    np.cos(2 * np.pi * step / 4) + rng.normal(0, 0.1, t)].T
     load = rng.uniform(-1, 1, (n_donor, 3))
     mix = rng.dirichlet(np.ones(4))
     chosen = rng.choice(n_donor, 4, replace=False)
@@ -261,16 +265,19 @@ def _draw_cities(rng) -> tuple[pd.DataFrame, dict]:
     post = (years >= 2011)[None, :] & (np.arange(n_donor + 1) == 0)[:, None]
     rampc = np.clip((years - 2010) / 4, 0, 1)[None, :] * post
     frames, truth = {}, {}
-    spec = {"mfg_employment": (9.0, 0.25, 0.012, 0.025), "industrial_investment": (11.5, 0.45, 0.05, 0.08),
-            "complex_occupancy": (0.8, 0.5, 0.08, 4.0), "population": (11.8, 0.10, 0.004, 0.0)}
+    # level, factor slope, noise sd, full effect; relative outcomes scale multiplicatively, occupancy
+    # (percent) additively. Linear in the factors, so Gwangyang lies exactly in the donors' hull.
+    spec = {"mfg_employment": (8000.0, 0.2, 0.004, 0.04), "industrial_investment": (100_000.0, 0.2, 0.015, 0.10),
+            "complex_occupancy": (75.0, 6.0, 0.8, 4.0), "population": (150_000.0, 0.08, 0.002, 0.0)}
     for name, (base, scale, sd, effect) in spec.items():
-        latent = base + scale * (mu[:, None] + lam @ factors) + rng.normal(0, sd, (n_donor + 1, t))
+        x = mu[:, None] + lam @ factors
+        e = rng.normal(0, sd, (n_donor + 1, t))
         if name == "complex_occupancy":
-            y0 = 100 / (1 + np.exp(-latent))
+            y0 = np.clip(base + scale * x + e, 5, 99)
             y1 = y0 + effect * rampc
         else:
-            y0 = np.exp(latent)
-            y1 = y0 * np.exp(effect * rampc)
+            y0 = base * (1 + scale * x + e)
+            y1 = y0 * (1 + effect * rampc)
         frames[name] = np.round(y1, 1 if name == "complex_occupancy" else 0)
         gap = (y1 - y0)[0, years >= 2011]
         truth[name] = {"treated_unit": "Gwangyang", "treatment_time": 2011,
