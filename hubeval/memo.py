@@ -57,7 +57,8 @@ from .results import ResultMixin, to_jsonable
 from .workflow import BatchResults
 
 __all__ = ["MemoCostBenefit", "Memo", "memo_cost_benefit", "build_memo", "effect_path",
-           "headline_outcomes", "regional_tables", "read_provenance", "REGIONAL_PUBLIC"]
+           "headline_outcomes", "regional_tables", "regional_placebos", "read_provenance",
+           "REGIONAL_PUBLIC"]
 
 #: Reason recorded when the regional figure is published: city data are official aggregates.
 REGIONAL_PUBLIC = "city-level official statistics (synthetic control on public city aggregates)"
@@ -396,6 +397,28 @@ def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
             if c in gaps.columns]
     gaps = gaps[keep].drop_duplicates(["outcome", "time"]).sort_values(["outcome", "time"])
     return effects, gaps.reset_index(drop=True)
+
+
+def regional_placebos(results: BatchResults) -> pd.DataFrame:
+    """Placebo-in-space gaps recorded by the regional notebook: ``unit, time, gap`` (and
+    ``outcome`` where recorded) for each donor city treated as if it had the programme.
+
+    Read from any ``synth_*`` record with ``unit``, ``time`` and ``gap`` columns (the
+    ``in_space`` gaps of :func:`hubeval.synth_placebo`); the treated city's own rows are
+    dropped where a ``treated`` flag says so. Empty when none were recorded.
+    """
+    records = results.records
+    if "record" not in records.columns:
+        return pd.DataFrame(columns=["unit", "time", "gap"])
+    rows = records[records["record"].astype(str).str.startswith("synth")]
+    rows = rows.dropna(axis=1, how="all")
+    if not {"unit", "time", "gap"} <= set(rows.columns):
+        return pd.DataFrame(columns=["unit", "time", "gap"])
+    rows = rows.dropna(subset=["unit", "time", "gap"])
+    if "treated" in rows.columns:
+        rows = rows[~rows["treated"].astype(str).str.lower().isin(["true", "1", "1.0"])]
+    keep = [c for c in ("outcome", "unit", "time", "gap") if c in rows.columns]
+    return rows[keep].sort_values(["unit", "time"]).reset_index(drop=True)
 
 
 def _regional_sentences(effects: pd.DataFrame, lang: str) -> list[str]:

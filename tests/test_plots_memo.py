@@ -44,7 +44,10 @@ def synth_rows():
                          "outcome": "mfg_employment"})
     att = pd.DataFrame({"record": ["synth_effect"], "term": ["att"], "estimate": [200.0],
                         "p_value": [0.05], "outcome": ["mfg_employment"]})
-    return pd.concat([att, gaps], ignore_index=True)
+    placebo = pd.DataFrame({"record": "synth_gap", "unit": np.repeat(["Suncheon", "Yeosu", "Gwangyang"], 3),
+                            "time": np.tile([2009, 2011, 2013], 3), "gap": [1.0, -5, 4, 2, 3, -1, 1, 200, 200],
+                            "treated": np.repeat([False, False, True], 3), "outcome": "mfg_employment"})
+    return pd.concat([att, gaps, placebo], ignore_index=True)
 
 
 @pytest.fixture
@@ -140,6 +143,8 @@ def test_regional_figure_from_records(results):
     gap = [line for line in ax.lines if line.get_gid() == "gap"][0]
     assert list(gap.get_xdata()) == list(range(2006, 2015))
     assert list(gap.get_ydata())[-1] == 200.0
+    placebos = [line for line in ax.lines if line.get_gid() == "placebo"]
+    assert [list(line.get_ydata()) for line in placebos] == [[1.0, -5, 4], [2, 3, -1]]  # not treated
     starts = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"]
     assert starts == [2010.5]
     assert ax.get_title(loc="left") == ("City-level effect: Gwangyang minus its synthetic control: "

@@ -247,8 +247,8 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
 
     Drawn from the batch's ``synth_effect`` / ``synth_gap`` records (see
     :func:`hubeval.memo.regional_tables`): the gap (actual minus synthetic) of the treated city
-    over time, a line at zero, the programme start, and the average post-period gap with its
-    placebo p-value in the title. The per-city synthetic-control plots of
+    over time, the gaps of placebo cities where recorded (grey), a line at zero, the programme
+    start, and the placebo p-value in the title. The per-city synthetic-control plots of
     :mod:`hubeval.plots.synth` need the fitted result; this one needs only the records.
 
     Parameters
@@ -263,7 +263,7 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
     -------
     matplotlib Axes
     """
-    from ..memo import regional_tables
+    from ..memo import regional_placebos, regional_tables
 
     effects, gaps = regional_tables(results)
     if gaps.empty:
@@ -277,6 +277,12 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
     if ax is None:
         _, ax = plt.subplots(figsize=FIGSIZE["memo"])
     font = text_font()
+    placebos = regional_placebos(results)
+    if "outcome" in placebos.columns:
+        placebos = placebos[placebos["outcome"] == outcome]
+    for i, (_, unit) in enumerate(placebos.groupby("unit", sort=True)):
+        ax.plot(unit["time"], unit["gap"], color=COLORS["placebo"], linewidth=0.8, gid="placebo",
+                label=_label("placebo", lang) if i == 0 else None)
     ax.plot(rows["time"], rows["estimate"], color=COLORS["treated"], marker="o", markersize=3,
             gid="gap", label=_label("gap", lang))
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
