@@ -58,6 +58,7 @@ from .sensitivity import (  # noqa: F401
 # --- synthetic control (issue 6) ------------------------------------------------------------
 from .synth import SynthResult, synth  # noqa: F401
 from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
+from .regional import RegionalEvaluation, evaluate_regional  # noqa: F401
 
 # --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
 from . import disclosure, figures  # noqa: F401  (hb.disclosure.public, hb.figures.label, ...)
@@ -85,7 +86,7 @@ from .plots.balance import plot_balance  # noqa: F401
 from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
 from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
 from .plots.memo import (  # noqa: F401
-    plot_cba_panel, plot_estimators, plot_event_grid, plot_headline, plot_headline_levels,
-    plot_regional,
+    plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid, plot_headline,
+    plot_headline_levels, plot_regional,
 )
 from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401

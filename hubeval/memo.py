@@ -45,7 +45,7 @@ import pandas as pd
 
 from .cba import CostBenefitResult, CostBenefitSensitivityResult, cba_sensitivity, cba_table, \
     cost_benefit, describe_cba, participant_baseline
-from .disclosure import DEFAULT_MIN_UNITS, check_estimates, public
+from .disclosure import COUNT_COLUMNS, DEFAULT_MIN_UNITS, check_estimates, public
 from .errors import DataWarning, ParameterError, SpecError
 from .figures import label
 from .io import read_table
@@ -57,7 +57,7 @@ from .results import ResultMixin, to_jsonable
 from .workflow import BatchResults
 
 __all__ = ["MemoCostBenefit", "Memo", "memo_cost_benefit", "build_memo", "effect_path",
-           "headline_outcomes", "regional_tables", "regional_placebos", "read_provenance",
+           "headline_outcomes", "regional_tables", "regional_placebos", "balance_records", "read_provenance",
            "REGIONAL_PUBLIC"]
 
 #: Reason recorded when the regional figure is published: city data are official aggregates.
@@ -269,17 +269,38 @@ class Memo(ResultMixin):
         return render_html(self, figures={}, standalone=False)
 
 
-def _protect(results: BatchResults, min_units: int) -> tuple[BatchResults, dict]:
-    """Disclosure control of every firm-level table the memo publishes."""
+def _protect(results: BatchResults, min_units: int) -> tuple[BatchResults, dict, list]:
+    """Disclosure control of every firm-level table the memo publishes (and what was left out)."""
     checks = {"estimates": check_estimates(results.estimates, min_units=min_units)}
     studies = results.event_studies
     checks["event_studies"] = check_estimates(studies, min_units=min_units) if not studies.empty \
         else public("no event studies in the batch")
     checks["regional"] = public(REGIONAL_PUBLIC)
+    balance, left_out = balance_records(results), []
+    if not balance.empty and any(c in balance.columns for c in COUNT_COLUMNS):
+        checks["balance"] = check_estimates(balance, min_units=min_units)
+    elif not balance.empty:  # fail closed: without counts the table cannot be verified
+        left_out.append("balance")
     protected = dataclasses.replace(results, estimates=checks["estimates"].table,
                                     event_studies=checks["event_studies"].table
                                     if not studies.empty else studies)
-    return protected, checks
+    return protected, checks, left_out
+
+
+def balance_records(results: BatchResults) -> pd.DataFrame:
+    """The covariate balance before and after matching, if a notebook recorded one.
+
+    Rows of ``balance`` records with ``term``, ``smd_before`` and ``smd_after`` (the table of
+    :func:`hubeval.balance_table`) plus a count column (``n_treated``/``n_units``) for the
+    disclosure check; empty when none was recorded.
+    """
+    records = results.records
+    if "record" not in records.columns:
+        return pd.DataFrame()
+    rows = records[records["record"] == "balance"].dropna(axis=1, how="all")
+    if not {"term", "smd_before", "smd_after"} <= set(rows.columns):
+        return pd.DataFrame()
+    return rows.reset_index(drop=True)
 
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
@@ -548,15 +569,18 @@ def _cba_sentences(cba: MemoCostBenefit | None, lang: str) -> list[str]:
     return out
 
 
-def _disclosure_sentences(checks: dict, lang: str, min_units: int, regional: bool) -> list[str]:
+def _disclosure_sentences(checks: dict, lang: str, min_units: int, regional: bool,
+                          left_out: list) -> list[str]:
     hidden = []
-    for name in ("estimates", "event_studies"):
-        table = checks[name].table
+    for check in checks.values():
+        table = check.table
         if "suppressed" in table.columns and table["suppressed"].any():
             part = table[table["suppressed"].astype(bool)]
-            hidden += [f"{outcome_label(str(r.outcome), lang)}: {r.term}"
-                       for r in part.itertuples(index=False)]
+            where = part["outcome"].astype(str).map(lambda o: outcome_label(o, lang) + ": ") \
+                if "outcome" in part.columns else ""
+            hidden += list(where + part["term"].astype(str))
     public_note = [text("disclosure_regional", lang)] if regional else []
+    public_note += [text("disclosure_unverified", lang, table=name) for name in left_out]
     if not hidden:
         return [text("disclosure_none", lang, n=min_units), *public_note]
     return [text("disclosure_some", lang, k=len(hidden), n=min_units), *hidden, *public_note]
@@ -594,7 +618,7 @@ def build_memo(results: BatchResults, *, cba: MemoCostBenefit | None = None, lan
     """
     if lang not in ("en", "ko"):
         raise SpecError(f"`lang` must be 'en' or 'ko'; got {lang!r}.")
-    protected, checks = _protect(results, min_units)
+    protected, checks, left_out = _protect(results, min_units)
     effects, _ = regional_tables(results)
     regional = _regional_sentences(effects, lang)
     cba_text = _cba_sentences(cba, lang)
@@ -611,7 +635,8 @@ def build_memo(results: BatchResults, *, cba: MemoCostBenefit | None = None, lan
         regional=tuple(regional), cba=cba, cba_text=tuple(cba_text),
         cba_table=cba_table(cba.result, lang=lang) if cba_ok else pd.DataFrame(),
         limitations=tuple(_limitations(protected, cba, lang)),
-        disclosure=tuple(_disclosure_sentences(checks, lang, min_units, not effects.empty)),
+        disclosure=tuple(_disclosure_sentences(checks, lang, min_units, not effects.empty,
+                                               left_out)),
         provenance=provenance, results=protected, checks=checks,
         spec={"lang": lang, "min_units": min_units, "results_dir": str(folder),
               "batch": _batch_name(provenance, folder), "date": _memo_date(provenance)})

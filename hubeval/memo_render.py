@@ -107,12 +107,13 @@ def memo_figures(memo: Memo) -> list[MemoFigure]:
     """Draw every memo figure the batch has data for, in the memo's language.
 
     Headline effects (percent outcomes), headline effects on rates and shares (level
-    outcomes), event studies, the regional synthetic control (when recorded) and the
-    cost-benefit summary with the tornado chart (when computed). Each carries what it shows
+    outcomes), covariate balance before and after matching (when recorded), event studies,
+    the regional synthetic control (when recorded) and the cost-benefit summary with the
+    tornado chart (when computed). Each carries what it shows
     for :func:`hubeval.save_figure`'s disclosure check.
     """
-    from .plots.memo import (plot_cba_panel, plot_event_grid, plot_headline, plot_headline_levels,
-                             plot_regional)
+    from .plots.memo import (plot_balance_memo, plot_cba_panel, plot_event_grid, plot_headline,
+                             plot_headline_levels, plot_regional)
 
     lang, results, checks = memo.lang, memo.results, memo.checks
     scales = set(results.estimates["scale"])
@@ -131,6 +132,9 @@ def memo_figures(memo: Memo) -> list[MemoFigure]:
         axes.flat[0].figure.tight_layout()
         out.append(MemoFigure("event_studies", axes.flat[0].figure, checks["event_studies"],
                               "cap_event", "event"))
+    if "balance" in checks:
+        ax = plot_balance_memo(checks["balance"], lang=lang)
+        out.append(MemoFigure("balance", ax.figure, checks["balance"], "cap_balance", "effects"))
     if not regional_tables(results)[1].empty:
         ax = plot_regional(results, lang=lang)
         out.append(MemoFigure("regional", ax.figure, checks["regional"], "cap_regional",
@@ -179,7 +183,8 @@ def _figure_html(memo: Memo, figures: dict, section: str) -> str:
     return "".join(out)
 
 
-_SECTIONS = {"headline_effects": "effects", "headline_levels": "effects", "event_studies": "event",
+_SECTIONS = {"headline_effects": "effects", "headline_levels": "effects", "balance": "effects",
+             "event_studies": "event",
              "regional": "regional", "cost_benefit": "cba"}
 
 

@@ -201,6 +201,11 @@ TEXT: dict[str, dict[str, str]] = {
               "'suppressed', left out of figures):",
         "ko": "{k}개 추정치는 {n}개 미만 기업에 근거하여 비공개 처리했습니다('비공개'로 표시, "
               "그림에서 제외):"},
+    "disclosure_unverified": {
+        "en": "The recorded `{table}` table is not published: it carries no firm counts, so it "
+              "cannot be checked (record it with `n_treated` or `n_units`).",
+        "ko": "기록된 `{table}` 표는 기업 수가 없어 점검할 수 없으므로 공개하지 않습니다"
+              "(`n_treated` 또는 `n_units`와 함께 기록하십시오)."},
     "suppressed_cell": {"en": "suppressed", "ko": "비공개"},
     # figure captions
     "cap_headline": {
@@ -229,6 +234,11 @@ TEXT: dict[str, dict[str, str]] = {
               "range.",
         "ko": "부담 주체별 비용, 편익, 순현재가치(95% 모의실험 구간)와 각 가정을 범위의 끝값으로 "
               "바꿀 때 순현재가치의 변화."},
+    "cap_balance": {
+        "en": "Standardised mean differences of baseline covariates between participants and "
+              "comparison firms, before and after matching (dotted and dashed lines: 0.1 and 0.25).",
+        "ko": "참여 기업과 비교 기업 간 기준 공변량의 표준화 평균 차이, 매칭 전후(점선과 파선: 0.1, "
+              "0.25)."},
     "figure_missing": {"en": "[figure not drawn]", "ko": "[그림 없음]"},
     # provenance
     "no_manifest": {"en": "No manifest.json in `{folder}`: batch provenance unavailable.",

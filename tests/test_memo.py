@@ -428,3 +428,25 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
     assert set(memo_record["format"]) >= {"html", "png"}
     if importlib.util.find_spec("fpdf") is not None:  # the PDF needs fpdf2
         assert (report / "memo_ko.pdf").exists() and "pdf" in set(memo_record["format"])
+
+
+def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_path):
+    folder = make_batch(tmp_path)
+    balance = pd.DataFrame({"term": ["employment", "posco_supplier", "metal"],
+                            "smd_before": [0.4, 0.5, 0.2], "smd_after": [0.05, 0.02, 0.01],
+                            "n_treated": [20, 20, 4]})
+    write_run(folder, "60_matching", {"balance": balance})
+    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
+    assert memo.disclosure[-1] == "metal"  # the row on 4 firms is suppressed and listed
+    figures = {f.name: f for f in memo_render.memo_figures(memo)}
+    assert figures["balance"].shows is memo.checks["balance"]
+    for item in figures.values():
+        matplotlib.pyplot.close(item.figure)
+    write_run(folder, "61_matching", {"balance": balance.drop(columns="n_treated")})
+    (folder / "60_matching" / "records" / "balance.csv").unlink()
+    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
+    assert "balance" not in memo.checks
+    assert memo.disclosure[-1].startswith("The recorded `balance` table is not published: it carries "
+                                          "no firm counts")

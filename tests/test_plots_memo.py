@@ -188,3 +188,14 @@ def test_memo_figures_render_korean_without_missing_glyphs(results, cba_pair):
                  hb.plot_cba_panel(*cba_pair)[0].figure]
         for fig in drawn:
             figures._render_checked(fig)  # raises on any glyph no font can draw
+
+
+def test_balance_figure_from_a_recorded_table():
+    table = pd.DataFrame({"term": ["employment", "posco_supplier"], "smd_before": [0.4, -0.3],
+                          "smd_after": [0.05, np.nan], "n_treated": 20})
+    ax = hb.plot_balance_memo(table, lang="ko")
+    assert ax.get_title(loc="left") == "매칭 전후 공변량 균형"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["employment"]  # missing row left out
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["매칭 전", "매칭 후"]
+    with pytest.raises(SpecError, match="^`balance` must be a balance table"):
+        hb.plot_balance_memo(table.drop(columns="smd_after"))

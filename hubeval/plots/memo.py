@@ -16,7 +16,7 @@ from .cba import font_properties, plot_cba_summary, plot_tornado
 from .event import plot_event_study
 
 __all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
-           "plot_regional", "plot_cba_panel"]
+           "plot_regional", "plot_cba_panel", "plot_balance_memo"]
 
 _CAUSAL_TERMS = ("ATT simple",)
 
@@ -328,3 +328,42 @@ def plot_cba_panel(result, sensitivity, *, axes=None, lang: str | None = None):
     plot_tornado(sensitivity, ax=axes[1], lang=lang)
     axes[0].figure.tight_layout()
     return axes
+
+
+@dataclasses.dataclass(frozen=True)
+class _BalanceView:
+    """A recorded balance table, shaped like a match result for :func:`plot_balance`."""
+
+    balance: pd.DataFrame
+
+
+def plot_balance_memo(balance, *, ax=None, lang: str | None = None):
+    """Covariate balance before and after matching (love plot) with labels in ``lang``.
+
+    Parameters
+    ----------
+    balance : DataFrame or DisclosureResult
+        A recorded :func:`hubeval.balance_table` (``term, smd_before, smd_after``), or its
+        disclosure check; suppressed rows are left out.
+    ax : matplotlib Axes, optional
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .balance import plot_balance
+
+    table = getattr(balance, "table", balance)
+    if not isinstance(table, pd.DataFrame) or not {"term", "smd_before", "smd_after"} <= set(table.columns):
+        raise SpecError("`balance` must be a balance table with `term`, `smd_before` and `smd_after` "
+                        "(hb.balance_table) or its disclosure check.")
+    table = table.dropna(subset=["smd_before", "smd_after"]).reset_index(drop=True)
+    ax = plot_balance(_BalanceView(table), ax=ax)
+    font = text_font()
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles, [_label("unmatched", lang), _label("matched", lang)], loc="lower right",
+              prop=font_properties(font, size=8))
+    ax.set_xlabel(f"|{_label('std_mean_diff', lang)}|", **font)
+    ax.set_title(_label("balance_title", lang), loc="left", **font)
+    return ax
