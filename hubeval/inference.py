@@ -210,14 +210,14 @@ def _design_from(model) -> RegressionDesign:
         return model
     design = getattr(model, "regression", model)
     if hasattr(design, "fixed_effects") and hasattr(design, "data"):
-        unit, time = design.fixed_effects
+        unit, *others = design.fixed_effects
         weights = getattr(design, "weights", None)
         frame = design.data
         nested = frame.groupby(unit)[design.cluster].nunique().max() == 1
         return regression_design(frame, outcome=design.outcome,
                                  regressors=list(design.coefficients) + list(design.covariates),
                                  cluster=design.cluster, absorb=unit if nested else None,
-                                 fixed_effects=[time] if nested else [unit, time], weights=weights)
+                                 fixed_effects=others if nested else [unit, *others], weights=weights)
     raise SpecError(f"`model` must be a RegressionDesign (hb.regression_design), a hb.twfe result or "
                     f"its `.regression` design; got {type(model).__name__}.")
 

@@ -167,8 +167,11 @@ class _TwfeStatic(PermutationStatistic):
 
     def _compute(self, y: np.ndarray, cohorts: np.ndarray) -> float:
         d = self._indicator(cohorts)
-        # Balanced panel: the two-way within transformation of D is closed form (FWL).
-        dd = d - d.mean(axis=1, keepdims=True) - d.mean(axis=0, keepdims=True) + d.mean()
+        # Balanced panel and firm-level weights: the (weighted) two-way within transformation of D
+        # is closed form, D - firm mean - weighted year mean + weighted grand mean (FWL).
+        p = self.w / self.w.sum()
+        year_mean = p @ d
+        dd = d - d.mean(axis=1, keepdims=True) - year_mean[None, :] + year_mean.mean()
         denom = (dd * dd * self.w[:, None]).sum()
         return float((dd * y * self.w[:, None]).sum() / denom) if denom > 0 else np.nan
 
@@ -566,14 +569,11 @@ def _twfe_rows(panel, outcome, cluster, weights, n_boot, alpha, rng) -> list[dic
 
     from .did import twfe
     from .inference import wild_cluster_bootstrap
-    if weights is not None:
-        raise SpecError("`weights` with `estimator='twfe'` needs weights support in hb.twfe, which it "
-                        "does not have yet; use `estimator='att_gt'`.")
-    fit = twfe(panel, outcome=outcome, cluster=cluster, alpha=alpha)
+    fit = twfe(panel, outcome=outcome, cluster=cluster, weights=weights, alpha=alpha)
     head = fit.estimates.iloc[0]
     est, se, g = head["estimate"], head["std_error"], fit.n_clusters
     z = stats.norm.ppf(1 - alpha / 2)
-    cv3 = twfe(panel, outcome=outcome, cluster=cluster, vcov="cv3", alpha=alpha).estimates.iloc[0]
+    cv3 = twfe(panel, outcome=outcome, cluster=cluster, weights=weights, vcov="cv3", alpha=alpha).estimates.iloc[0]
     wcr = wild_cluster_bootstrap(fit, n_boot=n_boot, alpha=alpha, seed=rng).estimates.iloc[0]
     return [
         _row("conventional (CRV1, normal)", est, se, 2 * stats.norm.sf(abs(est / se)), est - z * se,

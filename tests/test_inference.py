@@ -235,3 +235,16 @@ def test_size_under_the_null_monte_carlo():
     rates = {k: v / reps for k, v in reject.items()}
     print("rejection rates at 5%:", rates)
     assert 0.03 <= rates["wcr"] <= 0.07
+
+
+def test_weighted_twfe_result():
+    sim = hb.simulate_panel(120, seed=5)
+    data = sim.data.assign(w=lambda d: 0.5 + d["x"] + (d["firm_id"].str[-1].astype(int) % 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = hb.Panel(data, unit="firm_id", time="year", cohort="cohort", outcomes=["y", "w"])
+        fit = hb.twfe(panel, outcome="y", weights="w")
+    res = wild_cluster_bootstrap(fit, n_boot=999, seed=1)
+    assert res.spec["weighted"]
+    assert res.estimates["estimate"].iloc[0] == pytest.approx(fit.estimates["estimate"].iloc[0], rel=1e-8)
+    assert res.estimates["std_error"].iloc[0] == pytest.approx(fit.estimates["std_error"].iloc[0], rel=1e-6)

@@ -172,3 +172,13 @@ def test_size_monte_carlo_ri_and_conventional():
         hits_conv += 2 * stats.norm.sf(abs(agg["statistic"])) < 0.05
     print("rejection at 5%: RI", hits_ri / reps, "conventional", hits_conv / reps)
     assert 0.03 <= hits_ri / reps <= 0.07
+
+
+@pytest.mark.parametrize("estimator", ["att_gt", "twfe"])
+def test_inference_panel_with_matching_weights(estimator):
+    p = make_panel(200, seed=5, treated_share=0.15, cohorts=(2011, 2012, 2013))
+    sub = quiet(quiet(hb.match, p, method="entropy", covariates=["x"], outcomes=["y"]).to_panel, p)
+    res = quiet(inference_panel, sub, outcome="y", estimator=estimator, weights="weight", n_boot=499,
+                n_permutations=99, seed=1)
+    assert np.ptp(res.estimates["estimate"]) < 1e-9
+    assert res.spec["weights"] == "weight"
