@@ -23,7 +23,8 @@ weights="weight")`` or ``hb.twfe(..., weights="weight")``. Cohort-specific weigh
 ``result.units``. Two cautions: a comparison firm serving several cohorts carries its summed
 weight into every cohort's comparison, so per-cohort balance is approximate after ``to_panel``;
 and standard errors from the weighted estimators treat the weights as known (the matching step's
-own uncertainty is not included; use the bootstrap or randomization inference for the headline). Balance before and after (standardised mean differences and variance ratios,
+own uncertainty is not included; use the bootstrap or randomization inference for the headline).
+Balance before and after (standardised mean differences and variance ratios,
 Austin 2009) is ``result.balance``; common-support trimming is counted in ``result.support``.
 
 References

@@ -306,7 +306,10 @@ def _edge(accept, out, inside, sd) -> float:
 def _breakdown(beta, sigma, n_pre, n_post, l_vec, alpha, max_mbar, seed, significant) -> float:
     if not significant:
         return 0.0
-    excludes_zero = lambda m: all(p.rejects(0.0) for p in _polyhedra(beta, sigma, n_pre, n_post, l_vec, m, alpha, seed))  # noqa: E731
+
+    def excludes_zero(m: float) -> bool:
+        return all(p.rejects(0.0) for p in _polyhedra(beta, sigma, n_pre, n_post, l_vec, m, alpha, seed))
+
     if excludes_zero(max_mbar):
         return np.inf
     if not excludes_zero(0.0):
@@ -429,9 +432,13 @@ def subgroup_effects(panel, *, outcome: str, by: str, control: str = "never_trea
     ``by`` (its value in the firm's first year), so each subgroup has its own counterfactual.
     Subgroups with fewer than ``min_firms`` participants are flagged ("fewer than 5 firms": not
     publishable under the disclosure rules) and those without comparison firms are skipped.
+    With ``by`` the panel's cohort column, the effects by cohort of ``hb.aggregate(...,
+    by="cohort")`` are returned instead (all cohorts share the comparison group).
     """
     if by not in panel.data.columns:
         raise SpecError(f"`by`: column `{by}` not found in the panel.")
+    if by == panel.cohort:
+        return _cohort_effects(panel, outcome, control, min_firms, alpha)
     data = panel.data
     level = data.groupby(panel.unit)[by].first()
     rows, notes = [], []
@@ -463,3 +470,20 @@ def subgroup_effects(panel, *, outcome: str, by: str, control: str = "never_trea
         warnings.warn(message, EstimationWarning, stacklevel=2)
     return RobustnessResult(table, statement, dict(outcome=outcome, by=by, control=control,
                                                    min_firms=min_firms, alpha=alpha), tuple(notes))
+
+
+def _cohort_effects(panel, outcome, control, min_firms, alpha) -> RobustnessResult:
+    from .aggregate import aggregate
+    from .staggered import att_gt
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg = aggregate(att_gt(panel, outcome=outcome, control=control, alpha=alpha), by="cohort")
+    table = agg.estimates.copy()
+    table["subgroup"] = table["cohort"]
+    table["flag"] = np.where(table["n_treated"] < min_firms, f"fewer than {min_firms} firms", "")
+    small = int((table["flag"] != "").sum())
+    statement = (f"Effects by cohort ({len(table)} cohorts)"
+                 + (f"; {small} rest on fewer than {min_firms} firms and must not be published" if small else "")
+                 + ".")
+    return RobustnessResult(table, statement, dict(outcome=outcome, by="cohort", control=control,
+                                                   min_firms=min_firms, alpha=alpha))

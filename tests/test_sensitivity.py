@@ -9,7 +9,6 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
-import pandas as pd
 import pytest
 
 import hubeval as hb
@@ -137,3 +136,10 @@ def test_sensitivity_plot(medicaid):
     ax = plot_sensitivity(medicaid[0])
     assert ax.get_xticklabels()[0].get_text() == "original"
     plt.close("all")
+
+
+def test_subgroup_effects_by_cohort():
+    panel = make_panel(seed=5)
+    res = quiet(subgroup_effects, panel, outcome="y", by="cohort")
+    assert len(res.estimates) == len(panel.cohorts)
+    assert (res.estimates["flag"] == "").all()
