@@ -15,6 +15,10 @@ The memo notebook (``notebooks/90_policy_memo.ipynb``) only calls three function
    :func:`hubeval.save_figure`'s disclosure check), the HTML memo with the PNGs embedded and,
    where ``fpdf2`` is installed, the PDF.
 
+Optional records (regional synthetic control, matching balance, descriptives) are read by
+:mod:`hubeval.memo_records`, the provenance appendix by :mod:`hubeval.provenance`, and the
+memo's words in both languages live in :mod:`hubeval.memo_text`.
+
 Disclosure control: every estimate table is passed through
 :func:`hubeval.disclosure.check_estimates` before anything is written from it; estimates
 resting on fewer than ``min_units`` firms are suppressed (missing in tables, left out of
@@ -51,14 +55,16 @@ from .figures import label
 from .io import read_table
 from .memo_text import design_label, family_label, format_effect, format_interval, \
     format_number, outcome_label, text
+from .memo_records import balance_records, cohort_sizes, descriptive_records, regional_placebos, \
+    regional_tables
 from .panel import Panel
 from .provenance import read_provenance
 from .results import ResultMixin, to_jsonable
 from .workflow import BatchResults
 
 __all__ = ["MemoCostBenefit", "Memo", "memo_cost_benefit", "build_memo", "effect_path",
-           "headline_outcomes", "regional_tables", "regional_placebos", "balance_records", "read_provenance",
-           "REGIONAL_PUBLIC"]
+           "headline_outcomes", "effects_table", "regional_tables", "regional_placebos",
+           "balance_records", "read_provenance", "REGIONAL_PUBLIC"]
 
 #: Reason recorded when the regional figure is published: city data are official aggregates.
 REGIONAL_PUBLIC = "city-level official statistics (synthetic control on public city aggregates)"
@@ -287,22 +293,6 @@ def _protect(results: BatchResults, min_units: int) -> tuple[BatchResults, dict,
     return protected, checks, left_out
 
 
-def balance_records(results: BatchResults) -> pd.DataFrame:
-    """The covariate balance before and after matching, if a notebook recorded one.
-
-    Rows of ``balance`` records with ``term``, ``smd_before`` and ``smd_after`` (the table of
-    :func:`hubeval.balance_table`) plus a count column (``n_treated``/``n_units``) for the
-    disclosure check; empty when none was recorded.
-    """
-    records = results.records
-    if "record" not in records.columns:
-        return pd.DataFrame()
-    rows = records[records["record"] == "balance"].dropna(axis=1, how="all")
-    if not {"term", "smd_before", "smd_after"} <= set(rows.columns):
-        return pd.DataFrame()
-    return rows.reset_index(drop=True)
-
-
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
     """The first outcome of each outcome notebook (its headline), in batch order."""
     if "run_id" not in estimates.columns:
@@ -391,57 +381,6 @@ def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) 
 
 # --- regional (synthetic control) ------------------------------------------------------------
 
-def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The synthetic-control records of a batch as (effects, gaps).
-
-    ``effects``: one row per outcome with ``estimate`` (average post-period gap), ``percent``
-    (of the synthetic control), ``p_value`` (placebo rank p-value) and ``n_donors`` where
-    recorded. ``gaps``: ``outcome, time, estimate`` (and ``post``, ``treated``, ``synthetic``
-    where recorded) of the treated city. Both empty when the batch ran no synthetic control.
-    """
-    records = results.records
-    synth = records[records["record"].isin(["synth_effect", "synth_gap"])] \
-        if "record" in records.columns else records.iloc[:0]
-    synth = synth.dropna(axis=1, how="all")
-    if synth.empty or "term" not in synth.columns:
-        return pd.DataFrame(columns=["outcome", "estimate", "percent", "p_value"]), \
-            pd.DataFrame(columns=["outcome", "time", "estimate"])
-    att = synth[synth["term"] == "att"].copy()
-    if "p_value" in att.columns:  # prefer the placebo row (it carries the rank p-value)
-        att = att.sort_values("p_value", na_position="last", kind="stable")
-    effects = att.drop_duplicates("outcome").reset_index(drop=True)
-    for column in ("percent", "p_value", "n_donors"):
-        if column not in effects.columns:
-            effects[column] = np.nan
-    gaps = synth[(synth["term"] == "gap")] if "time" in synth.columns else synth.iloc[:0]
-    keep = [c for c in ("outcome", "time", "estimate", "post", "treated", "synthetic")
-            if c in gaps.columns]
-    gaps = gaps[keep].drop_duplicates(["outcome", "time"]).sort_values(["outcome", "time"])
-    return effects, gaps.reset_index(drop=True)
-
-
-def regional_placebos(results: BatchResults) -> pd.DataFrame:
-    """Placebo-in-space gaps recorded by the regional notebook: ``unit, time, gap`` (and
-    ``outcome`` where recorded) for each donor city treated as if it had the programme.
-
-    Read from any ``synth_*`` record with ``unit``, ``time`` and ``gap`` columns (the
-    ``in_space`` gaps of :func:`hubeval.synth_placebo`); the treated city's own rows are
-    dropped where a ``treated`` flag says so. Empty when none were recorded.
-    """
-    records = results.records
-    if "record" not in records.columns:
-        return pd.DataFrame(columns=["unit", "time", "gap"])
-    rows = records[records["record"].astype(str).str.startswith("synth")]
-    rows = rows.dropna(axis=1, how="all")
-    if not {"unit", "time", "gap"} <= set(rows.columns):
-        return pd.DataFrame(columns=["unit", "time", "gap"])
-    rows = rows.dropna(subset=["unit", "time", "gap"])
-    if "treated" in rows.columns:
-        rows = rows[~rows["treated"].astype(str).str.lower().isin(["true", "1", "1.0"])]
-    keep = [c for c in ("outcome", "unit", "time", "gap") if c in rows.columns]
-    return rows[keep].sort_values(["unit", "time"]).reset_index(drop=True)
-
-
 def _regional_sentences(effects: pd.DataFrame, lang: str) -> list[str]:
     out = []
     for row in effects.itertuples(index=False):
@@ -482,27 +421,13 @@ def _power(results: BatchResults, outcome: str, lang: str) -> str | None:
     mde = _Z80 * causal["std_error"]
     fmt = {"scale": causal["scale"], "outcome": outcome, "lang": lang}
     clause = ""
-    sizes = _cohort_sizes(results.records)
+    sizes = cohort_sizes(results.records)
     if len(sizes) and sizes.min() < n_treated:
         size = int(sizes.min())
         clause = text("lim_power_cohort", lang, size=size,
                       mde=format_effect(mde * np.sqrt(n_treated / size), **fmt).lstrip("+"))
     return text("lim_power", lang, n_treated=n_treated, n_cohorts=n_cohorts,
                 mde=format_effect(mde, **fmt).lstrip("+"), cohort_clause=clause)
-
-
-def _descriptives(records: pd.DataFrame) -> pd.DataFrame:
-    if "record" not in records.columns:
-        return records.iloc[:0]
-    table = records[records["record"] == "descriptives"].dropna(axis=1, how="all")
-    return table if {"cohort", "n_units"} <= set(table.columns) else table.iloc[:0]
-
-
-def _cohort_sizes(records: pd.DataFrame) -> pd.Series:
-    table = _descriptives(records)
-    if table.empty:
-        return pd.Series(dtype=float)
-    return table.loc[table["cohort"].astype(str) != "never", "n_units"].astype(float)
 
 
 def _selection(results: BatchResults, outcome: str, lang: str) -> str:
@@ -519,7 +444,7 @@ def _selection(results: BatchResults, outcome: str, lang: str) -> str:
 
 
 def _cotreatment(records: pd.DataFrame, lang: str) -> str:
-    table = _descriptives(records)
+    table = descriptive_records(records)
     if table.empty or "posco_supplier" not in table.columns:
         return text("lim_cotreatment_plain", lang)
     table = table.dropna(subset=["posco_supplier", "n_units"])

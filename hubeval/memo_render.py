@@ -30,7 +30,8 @@ import pandas as pd
 from .disclosure import DEFAULT_MIN_UNITS, ExistsPolicy, assert_publishable, output_paths
 from .errors import DataWarning
 from .figures import FONT_DIR, save_figure
-from .memo import Memo, regional_tables
+from .memo import Memo
+from .memo_records import regional_tables
 from .memo_text import text
 from .results import ResultMixin, to_jsonable
 

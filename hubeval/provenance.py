@@ -57,7 +57,8 @@ def read_provenance(results_dir: str | Path, *,
     git = env.get("git", {})
     batch = [("batch", manifest.get("batch")), ("folder", manifest.get("folder")),
              ("created", manifest.get("created")), ("finished", manifest.get("finished")),
-             ("status", manifest.get("status")),
+             # a report written inside the batch (the memo) sees it still running
+             ("status when read", manifest.get("status")),
              ("git commit", f"{git.get('commit')}{' (uncommitted changes)' if git.get('dirty') else ''}"
               if git else None),
              ("hubeval", (env.get("hubeval") or {}).get("version")),

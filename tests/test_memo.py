@@ -450,3 +450,11 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
     assert "balance" not in memo.checks
     assert memo.disclosure[-1].startswith("The recorded `balance` table is not published: it carries "
                                           "no firm counts")
+
+
+def test_every_memo_sentence_exists_in_both_languages():
+    from hubeval.memo_text import TEXT
+    for key, versions in TEXT.items():
+        assert set(versions) == {"en", "ko"}, key
+        fields = [set(re.findall(r"{(\w+)", versions[lang])) for lang in ("en", "ko")]
+        assert fields[0] == fields[1], key  # same numbers filled in each language

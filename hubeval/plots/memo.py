@@ -263,7 +263,7 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
     -------
     matplotlib Axes
     """
-    from ..memo import regional_placebos, regional_tables
+    from ..memo_records import regional_placebos, regional_tables
 
     effects, gaps = regional_tables(results)
     if gaps.empty:
