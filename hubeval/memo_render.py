@@ -376,7 +376,7 @@ def _provenance_pdf(writer: _Pdf, memo: Memo) -> None:
 # --- publishing ------------------------------------------------------------------------------
 
 def publish_memo(memo: Memo, *, out_dir: str | Path, formats: Sequence[str] = ("png", "svg"),
-                 pdf: bool = True, exists: ExistsPolicy = "error",
+                 pdf: bool = True, exists: ExistsPolicy = "error", dpi: int = 300,
                  min_units: int = DEFAULT_MIN_UNITS) -> PublishedMemo:
     """Save the memo's figures, its HTML and (where possible) its PDF under ``out_dir``.
 
@@ -392,6 +392,8 @@ def publish_memo(memo: Memo, *, out_dir: str | Path, formats: Sequence[str] = ("
         Also write ``memo_<lang>.pdf`` (needs ``fpdf2``; skipped with a warning without it).
     exists : {"error", "suffix", "replace"}, default "error"
         Existing files are never overwritten silently (see :func:`hubeval.save_figure`).
+    dpi : int, default 300
+        Resolution of the PNGs (300 for print; lower for quick drafts).
     min_units : int, default 5
         Every table and figure is re-checked at this threshold before anything is written.
 
@@ -420,7 +422,8 @@ def publish_memo(memo: Memo, *, out_dir: str | Path, formats: Sequence[str] = ("
         for item in memo_figures(memo):
             try:
                 paths = save_figure(item.figure, f"{item.name}_{memo.lang}", shows=item.shows,
-                                    out_dir=out, formats=formats, exists=exists, min_units=min_units)
+                                    out_dir=out, formats=formats, exists=exists, dpi=dpi,
+                                    min_units=min_units)
             finally:
                 plt.close(item.figure)
             saved[item.name] = paths
@@ -436,4 +439,4 @@ def publish_memo(memo: Memo, *, out_dir: str | Path, formats: Sequence[str] = ("
             notes.append(text("pdf_note", memo.lang, why=why))
     return PublishedMemo(html=targets["html"], pdf=pdf_path, figures=saved, notes=tuple(notes),
                          spec={"lang": memo.lang, "out_dir": str(out), "formats": formats,
-                               "min_units": min_units})
+                               "dpi": dpi, "min_units": min_units})

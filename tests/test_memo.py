@@ -169,7 +169,7 @@ def memos(results, cba):
 def published(memos, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     with hb.figure_theme(lang="ko"):
-        return {lang: hb.publish_memo(memos[lang], out_dir=out, formats=("png",),
+        return {lang: hb.publish_memo(memos[lang], out_dir=out, formats=("png",), dpi=60,
                                       pdf=lang == "ko") for lang in ("en", "ko")}
 
 
@@ -305,7 +305,8 @@ def test_estimates_on_fewer_than_five_firms_are_suppressed_not_published(tmp_pat
     assert row["Effect"] == "suppressed" and row["95% confidence interval"] == ""
     assert memo.disclosure[0].startswith("1 estimate(s) rest on fewer than 5 firms and are suppressed")
     assert memo.disclosure[1] == "Cost ratio: before/after, event time 1"
-    published = hb.publish_memo(memo, out_dir=tmp_path / "reports", formats=("png",), pdf=False)
+    published = hb.publish_memo(memo, out_dir=tmp_path / "reports", formats=("png",), pdf=False,
+                                dpi=60)
     html = published.html.read_text(encoding="utf-8")
     assert "-20.3%" not in html and "suppressed" in html
     # the headline sentence no longer quotes the suppressed claim
@@ -419,7 +420,7 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
                            params={"results_dir": str(folder), "reports_dir": str(tmp_path / "reports"),
                                    "lang": "ko", "data_path": str(firms), "costs_path": str(costs),
                                    "price_index": None, "base_year": None, "n_sim": 100,
-                                   "figure_formats": ["png"]})
+                                   "figure_formats": ["png"], "dpi": 60})
     assert run.ok, run.summary()
     report = tmp_path / "reports" / "main" / folder.name
     html = (report / "memo_ko.html").read_text(encoding="utf-8")
