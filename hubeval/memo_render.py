@@ -264,7 +264,10 @@ class _Pdf:
         pdf.add_page()
         self.pdf = pdf
 
-    def heading(self, value: str, size: float = 13) -> None:
+    def heading(self, value: str, size: float = 13, keep_with: float = 0.0) -> None:
+        """A heading, moved to a new page when ``keep_with`` mm of what follows would not fit."""
+        if keep_with and self.pdf.get_y() + size + keep_with > self.pdf.page_break_trigger:
+            self.pdf.add_page()
         self.pdf.set_font("Nanum", "B", size)
         self.pdf.ln(2)
         self.pdf.multi_cell(0, size * 0.5, _plain(value), new_x="LMARGIN", new_y="NEXT")
@@ -292,15 +295,21 @@ class _Pdf:
                     row.cell(_plain(value))
         self.pdf.ln(2)
 
-    def image(self, path: Path, caption: str) -> None:
+    def image_size(self, path: Path) -> tuple[float, float]:
+        """Width and height (mm) of a figure: full text width, shrunk to fit one page."""
         from PIL import Image
 
         with Image.open(path) as img:
             ratio = img.height / img.width
-        width = self.pdf.epw
-        if self.pdf.get_y() + width * ratio > self.pdf.page_break_trigger:
+        tallest = self.pdf.page_break_trigger - self.pdf.t_margin - 12  # room for the caption
+        width = min(self.pdf.epw, tallest / ratio)
+        return width, width * ratio
+
+    def image(self, path: Path, caption: str) -> None:
+        width, height = self.image_size(path)
+        if self.pdf.get_y() + height > self.pdf.page_break_trigger:
             self.pdf.add_page()
-        self.pdf.image(str(path), w=width)
+        self.pdf.image(str(path), x=self.pdf.l_margin + (self.pdf.epw - width) / 2, w=width)
         self.paragraph(caption, size=8)
 
 
@@ -321,16 +330,21 @@ def render_pdf(memo: Memo, path: str | Path, *, figures: dict | None = None) -> 
             if _SECTIONS.get(name) == section:
                 writer.image(Path(png), t(caption))
 
+    def first_height(section: str) -> float:
+        """Height of the section's first figure, to keep its heading on the same page."""
+        pngs = [png for name, (png, _) in figures.items() if _SECTIONS.get(name) == section]
+        return writer.image_size(Path(pngs[0]))[1] if pngs else 0.0
+
     writer.heading(t("title"), size=16)
     writer.paragraph(t("subtitle", batch=memo.spec["batch"], date=memo.spec["date"]), size=8.5)
     writer.heading(t("h_findings"))
     for sentence in memo.findings:
         writer.paragraph(sentence, bullet=True)
-    writer.heading(t("h_effects"))
+    writer.heading(t("h_effects"), keep_with=first_height("effects"))
     figures_of("effects")
     writer.paragraph(t("evidence_note"), size=8.5)
     writer.table(memo.effects, widths=(22, 44, 12, 13, 25, 10))
-    writer.heading(t("h_event"))
+    writer.heading(t("h_event"), keep_with=first_height("event"))
     figures_of("event")
     writer.heading(t("h_regional"))
     for sentence in memo.regional:
