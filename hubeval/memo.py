@@ -388,7 +388,8 @@ def _regional_sentences(effects: pd.DataFrame, lang: str) -> list[str]:
                   "effect": format_number(float(row.estimate)),
                   "percent": f"{row.percent:+.1f}%" if np.isfinite(row.percent) else "n/a"}
         if np.isfinite(row.p_value):
-            pmin = f"{1 / (row.n_donors + 1):.3f}" if np.isfinite(row.n_donors) else "1/(J+1)"
+            pmin = row.min_p_value if np.isfinite(row.min_p_value) else 1 / (row.n_donors + 1)
+            pmin = f"{pmin:.3f}" if np.isfinite(pmin) else "1/(J+1)"
             out.append(text("regional_effect", lang, p=f"{row.p_value:.3f}", pmin=pmin, **fields))
         else:
             out.append(text("regional_effect_no_p", lang, **fields))

@@ -24,9 +24,10 @@ __all__ = ["regional_tables", "regional_placebos", "balance_records", "descripti
 def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The synthetic-control records of a batch as (effects, gaps).
 
-    ``effects``: one row per outcome with ``estimate`` (average post-period gap), ``percent``
-    (of the synthetic control), ``p_value`` (placebo rank p-value) and ``n_donors`` where
-    recorded. ``gaps``: ``outcome, time, estimate`` (and ``post``, ``treated``, ``synthetic``
+    ``effects``: one row per outcome, in recorded order, with ``estimate`` (average
+    post-period gap), ``percent`` (of the synthetic control), ``p_value`` (placebo rank p-value),
+    ``min_p_value`` (the smallest attainable, ``1 / (J + 1)``) and ``n_donors`` (missing where
+    not recorded). ``gaps``: ``outcome, time, estimate`` (and ``post``, ``treated``, ``synthetic``
     where recorded) of the treated city. Both empty when the batch ran no synthetic control.
     """
     records = results.records
@@ -36,18 +37,23 @@ def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
     if synth.empty or "term" not in synth.columns:
         return pd.DataFrame(columns=["outcome", "estimate", "percent", "p_value"]), \
             pd.DataFrame(columns=["outcome", "time", "estimate"])
-    att = synth[synth["term"] == "att"].copy()
-    if "p_value" in att.columns:  # prefer the placebo row (it carries the rank p-value)
-        att = att.sort_values("p_value", na_position="last", kind="stable")
-    effects = att.drop_duplicates("outcome").reset_index(drop=True)
-    for column in ("percent", "p_value", "n_donors"):
-        if column not in effects.columns:
-            effects[column] = np.nan
+    # "att" or "att (post-period average gap)"; not att_placebo_time / att_leave_one_out_*
+    att = synth[synth["term"].astype(str).str.match(r"^att($|\s|\()")].copy()
+    order = {o: i for i, o in enumerate(dict.fromkeys(att["outcome"]))}
+    att["_order"] = att["outcome"].map(order)  # recorded order: the headline outcome first
+    for column in ("percent", "p_value", "min_p_value", "n_donors"):
+        if column not in att.columns:
+            att[column] = np.nan
+    # several rows per outcome (fit and placebo test): prefer the one with the rank p-value
+    att = att.sort_values(["_order", "p_value"], na_position="last", kind="stable")
+    effects = att.drop_duplicates("outcome").drop(columns="_order").reset_index(drop=True)
     gaps = synth[(synth["term"] == "gap")] if "time" in synth.columns else synth.iloc[:0]
     keep = [c for c in ("outcome", "time", "estimate", "post", "treated", "synthetic")
             if c in gaps.columns]
-    gaps = gaps[keep].drop_duplicates(["outcome", "time"]).sort_values(["outcome", "time"])
-    return effects, gaps.reset_index(drop=True)
+    gaps = gaps[keep].drop_duplicates(["outcome", "time"])
+    rank = gaps["outcome"].map({o: i for i, o in enumerate(dict.fromkeys(gaps["outcome"]))})
+    gaps = gaps.assign(_rank=rank).sort_values(["_rank", "time"], kind="stable")
+    return effects, gaps.drop(columns="_rank").reset_index(drop=True)
 
 
 def regional_placebos(results: BatchResults) -> pd.DataFrame:

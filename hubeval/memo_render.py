@@ -114,7 +114,7 @@ def memo_figures(memo: Memo) -> list[MemoFigure]:
     for :func:`hubeval.save_figure`'s disclosure check.
     """
     from .plots.memo import (plot_balance_memo, plot_cba_panel, plot_event_grid, plot_headline,
-                             plot_headline_levels, plot_regional)
+                             plot_headline_levels, plot_regional_grid)
 
     lang, results, checks = memo.lang, memo.results, memo.checks
     scales = set(results.estimates["scale"])
@@ -137,8 +137,8 @@ def memo_figures(memo: Memo) -> list[MemoFigure]:
         ax = plot_balance_memo(checks["balance"], lang=lang)
         out.append(MemoFigure("balance", ax.figure, checks["balance"], "cap_balance", "effects"))
     if not regional_tables(results)[1].empty:
-        ax = plot_regional(results, lang=lang)
-        out.append(MemoFigure("regional", ax.figure, checks["regional"], "cap_regional",
+        axes = plot_regional_grid(results, lang=lang)
+        out.append(MemoFigure("regional", axes.flat[0].figure, checks["regional"], "cap_regional",
                               "regional"))
     if memo.cba is not None and memo.cba.result is not None:
         axes = plot_cba_panel(memo.cba.result, memo.cba.sensitivity, lang=lang)
@@ -217,8 +217,8 @@ def render_html(memo: Memo, *, figures: dict | None = None, standalone: bool = T
         f"<section id=\"provenance\"><h2>{t('h_provenance')}</h2>{_provenance_html(memo, prov)}</section>",
     ]
     body = f"<main>{''.join(sections)}</main>"
-    if not standalone:
-        return f"<style>{_CSS}</style>{body}"
+    if not standalone:  # inside a notebook: no page-wide style
+        return f"<div class=\"hubeval-memo\">{body}</div>"
     return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{t('title')}</title><style>{_CSS}</style></head><body>{body}</body></html>\n")

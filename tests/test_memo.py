@@ -459,3 +459,27 @@ def test_every_memo_sentence_exists_in_both_languages():
         assert set(versions) == {"en", "ko"}, key
         fields = [set(re.findall(r"{(\w+)", versions[lang])) for lang in ("en", "ko")]
         assert fields[0] == fields[1], key  # same numbers filled in each language
+
+
+def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
+    folder = make_batch(tmp_path)
+    effects = pd.DataFrame({"outcome": ["mfg_employment", "industrial_investment"],
+                            "term": "att (post-period average gap)", "estimate": [206.9, 6996.2],
+                            "percent": [2.4, 6.4], "p_value": [0.05, 0.025],
+                            "min_p_value": 0.025, "n_donors": 39, "evidence_level": 3})
+    years = np.arange(2008, 2014)
+    gaps = pd.concat([pd.DataFrame({"outcome": o, "term": "gap", "time": years,
+                                    "treated": 9000.0, "synthetic": 8900.0, "estimate": 100.0,
+                                    "post": years >= 2011})
+                      for o in ("mfg_employment", "industrial_investment")], ignore_index=True)
+    write_run(folder, "50_regional", {"synth_effect": effects, "synth_gap": gaps})
+    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    results = hb.load_batch_results(folder)
+    table, gap_rows = memo_mod.regional_tables(results)
+    assert table["outcome"].tolist() == ["mfg_employment", "industrial_investment"]  # recorded order
+    assert list(dict.fromkeys(gap_rows["outcome"])) == ["mfg_employment", "industrial_investment"]
+    ko = hb.build_memo(results, lang="ko")
+    assert ko.regional[1] == ("산업 투자: 사업 시작 이후 광양시는 합성 광양시 대비 +6,996(+6.4%)입니다. "
+                              "위약 검정 p값 0.025(가능한 최솟값 0.025). 처치 도시가 하나인 합성통제법: "
+                              "근거 수준 3/5, 추론은 위약 도시 비교에 근거합니다.")
+    assert ko.disclosure[-1] == "지역 분석은 기밀 기업 자료가 아닌 공개된 도시 통계를 사용합니다."

@@ -199,3 +199,18 @@ def test_balance_figure_from_a_recorded_table():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["매칭 전", "매칭 후"]
     with pytest.raises(SpecError, match="^`balance` must be a balance table"):
         hb.plot_balance_memo(table.drop(columns="smd_after"))
+
+
+def test_regional_grid_one_panel_per_city_outcome(results):
+    extra = synth_rows().assign(outcome="industrial_investment")
+    extra = extra[extra["term"].isin(["att", "gap"])]
+    records = pd.concat([results.records, extra], ignore_index=True)
+    both = BatchResults(results.estimates, results.event_studies, results.regional, records, {})
+    axes = hb.plot_regional_grid(both, lang="en")
+    flat = axes.ravel()
+    assert [ax.get_visible() for ax in flat] == [True, True]
+    assert [ax.get_title(loc="left") for ax in flat] == ["Manufacturing employment (p = 0.050)",
+                                                         "Industrial investment (p = 0.050)"]
+    assert flat[0].get_legend() is not None and flat[1].get_legend() is None
+    assert flat[0].figure._suptitle.get_text() == ("City-level effect: Gwangyang minus its synthetic "
+                                                   "control")

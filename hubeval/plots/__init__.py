@@ -4,6 +4,6 @@ from .cba import plot_cba_summary, plot_tornado  # noqa: F401
 from .balance import plot_balance  # noqa: F401
 from .memo import (  # noqa: F401
     plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid, plot_headline,
-    plot_headline_levels, plot_regional,
+    plot_headline_levels, plot_regional, plot_regional_grid,
 )
 from .sensitivity import plot_sensitivity  # noqa: F401

@@ -16,7 +16,7 @@ from .cba import font_properties, plot_cba_summary, plot_tornado
 from .event import plot_event_study
 
 __all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
-           "plot_regional", "plot_cba_panel", "plot_balance_memo"]
+           "plot_regional", "plot_regional_grid", "plot_cba_panel", "plot_balance_memo"]
 
 _CAUSAL_TERMS = ("ATT simple",)
 
@@ -242,7 +242,8 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
     return np.asarray(axes)
 
 
-def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | None = None):
+def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | None = None,
+                  title: str | None = None):
     """The city-level synthetic-control result: Gwangyang's gap to its synthetic control by year.
 
     Drawn from the batch's ``synth_effect`` / ``synth_gap`` records (see
@@ -258,6 +259,8 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
     outcome : str, optional
         Default: the first outcome with recorded gaps.
     lang : {"en", "ko"}, optional
+    title : str, optional
+        Default: "City-level effect ...: <outcome>" and the p-value.
 
     Returns
     -------
@@ -291,14 +294,61 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
         ax.axvline(start - 0.5, color=COLORS["neutral"], linestyle="--", linewidth=1,
                    label=_label("program_start", lang))
     effect = effects[effects["outcome"] == outcome]
-    title = f"{_label('regional_title', lang)}: {_label(outcome, lang)}"
-    if len(effect) and np.isfinite(effect["p_value"].iloc[0]):
-        title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
+    if title is None:
+        title = f"{_label('regional_title', lang)}: {_label(outcome, lang)}"
+        if len(effect) and np.isfinite(effect["p_value"].iloc[0]):
+            title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
     ax.set_title(title, loc="left", **font)
     ax.set_xlabel(_label("year", lang), **font)
     ax.set_ylabel(_label("gap", lang), **font)
     ax.legend(loc="best", prop=font_properties(font, size=8))
     return ax
+
+
+def plot_regional_grid(results, *, axes=None, outcomes=None, ncols: int = 2,
+                       lang: str | None = None):
+    """The synthetic-control gaps of several city outcomes, one panel each (see :func:`plot_regional`).
+
+    Parameters
+    ----------
+    results : BatchResults
+    axes : array of Axes, optional
+    outcomes : list of str, optional
+        Default: every outcome with recorded gaps, in recorded order.
+    ncols : int, default 2
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of matplotlib Axes (unused cells hidden)
+    """
+    from ..memo_records import regional_tables
+
+    effects, gaps = regional_tables(results)
+    outcomes = outcomes or list(dict.fromkeys(gaps["outcome"]))
+    if not outcomes:
+        raise SpecError("The batch has no synthetic-control gaps; run notebooks/50_regional first.")
+    nrows = int(np.ceil(len(outcomes) / ncols))
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, 2.6 * nrows + 0.4), squeeze=False)
+        fig.suptitle(_label("regional_title", lang), x=0.02, ha="left", fontweight="bold",
+                     **text_font())
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(outcomes):
+        raise SpecError(f"`axes` has {len(flat)} Axes for {len(outcomes)} outcomes; pass more Axes.")
+    pvalues = dict(zip(effects["outcome"], effects["p_value"]))
+    for ax, outcome in zip(flat, outcomes):
+        p = pvalues.get(outcome, np.nan)
+        title = _label(outcome, lang) + (f" (p = {p:.3f})" if np.isfinite(p) else "")
+        plot_regional(results, ax=ax, outcome=outcome, lang=lang, title=title)
+        ax.set_ylabel("")
+        if ax is not flat[0] and ax.get_legend() is not None:
+            ax.get_legend().remove()
+    for ax in flat[len(outcomes):]:
+        ax.set_visible(False)
+    flat[0].figure.tight_layout()
+    return np.asarray(axes)
 
 
 def plot_cba_panel(result, sensitivity, *, axes=None, lang: str | None = None):
