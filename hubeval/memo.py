@@ -483,6 +483,8 @@ def _cba_sentences(cba: MemoCostBenefit | None, lang: str) -> list[str]:
         return [text("cba_not_run", lang, why=why)]
     out = describe_cba(cba.result, lang=lang)
     spec = cba.spec
+    if cba.note and spec.get("employment_outcome"):
+        out.append(text("cba_no_jobs", lang, outcome=spec["employment_outcome"]))
     out.append(text("cba_inputs", lang, outcome=_mid(outcome_label(spec["outcome"], lang), lang),
                     last=spec["last_event_time"], year=spec["price_base_year"],
                     costs=Path(spec["costs"]).name))

@@ -115,6 +115,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "이 배치에서는 도시 전체의 일자리와 투자를 평가하지 않았습니다(합성통제 미실행)."},
     # cost-benefit
     "cba_not_run": {"en": "Not computed: {why}.", "ko": "계산하지 않음: {why}."},
+    "cba_no_jobs": {
+        "en": "Cost per net additional job not computed: the batch has no event study of `{outcome}`.",
+        "ko": "순 추가 일자리당 비용은 계산하지 않았습니다: 이 배치에 `{outcome}`의 연차별 효과가 "
+              "없습니다."},
     "cba_inputs": {
         "en": "Benefits are valued from the Callaway-Sant'Anna effect path of {outcome} "
               "(event times 0 to {last}); participants' baseline value added is their mean two "

@@ -483,3 +483,13 @@ def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
                               "위약 검정 p값 0.025(가능한 최솟값 0.025). 처치 도시가 하나인 합성통제법: "
                               "근거 수준 3/5, 추론은 위약 도시 비교에 근거합니다.")
     assert ko.disclosure[-1] == "지역 분석은 기밀 기업 자료가 아닌 공개된 도시 통계를 사용합니다."
+
+
+def test_cost_per_job_missing_is_said_in_both_languages(results):
+    cba = hb.memo_cost_benefit(results, firm_data(), costs=ledger(), n_sim=0,
+                               employment_outcome="net_jobs")
+    assert cba.note == "no event study of `net_jobs`: cost per net job not computed"
+    en = hb.build_memo(results, cba=cba, lang="en").cba_text
+    ko = hb.build_memo(results, cba=cba, lang="ko").cba_text
+    assert "Cost per net additional job not computed: the batch has no event study of `net_jobs`." in en
+    assert "순 추가 일자리당 비용은 계산하지 않았습니다: 이 배치에 `net_jobs`의 연차별 효과가 없습니다." in ko
