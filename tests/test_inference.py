@@ -248,3 +248,12 @@ def test_weighted_twfe_result():
     assert res.spec["weighted"]
     assert res.estimates["estimate"].iloc[0] == pytest.approx(fit.estimates["estimate"].iloc[0], rel=1e-8)
     assert res.estimates["std_error"].iloc[0] == pytest.approx(fit.estimates["std_error"].iloc[0], rel=1e-6)
+
+
+def test_result_serialises():
+    import json
+    df = clustered()
+    design = regression_design(df, outcome="y", regressors=["post"], cluster="region", absorb="firm")
+    res = wild_cluster_bootstrap(design, n_boot=199, boot_weights="webb", seed=1)
+    out = json.loads(json.dumps(res.to_dict()))
+    assert out["type"] == "WildBootstrapResult" and "t_boot" not in out

@@ -212,3 +212,10 @@ def test_matched_sample_removes_selection_bias_in_att_gt():
                              by="simple").overall["estimate"])
     assert np.mean(naive) - np.mean(truth) > 0.04
     assert abs(np.mean(matched) - np.mean(truth)) < 0.02
+
+
+def test_result_serialises(panel):
+    import json
+    res = quiet(match, panel, covariates=["x"], outcomes=["y"])
+    out = json.loads(json.dumps(res.to_dict()))
+    assert out["n_treated"] == res.n_treated and len(out["estimates"]) == len(res.balance)

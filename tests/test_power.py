@@ -98,3 +98,9 @@ def test_mde_from_panel_uses_the_panels_covariance():
 def test_errors(kwargs, message):
     with pytest.raises(SpecError, match=re.escape(message)):
         mde(**kwargs)
+
+
+def test_result_serialises():
+    import json
+    res = mde(n_treated=20, n_control=80)
+    assert json.loads(json.dumps(res.to_dict()))["statement"] == res.statement

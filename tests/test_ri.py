@@ -182,3 +182,13 @@ def test_inference_panel_with_matching_weights(estimator):
                 n_permutations=99, seed=1)
     assert np.ptp(res.estimates["estimate"]) < 1e-9
     assert res.spec["weights"] == "weight"
+
+
+def test_results_serialise(panel):
+    import json
+    stat = cs_simple_statistic(panel, outcome="y")
+    ri = randomization_inference(panel, stat, n_permutations=49, seed=1)
+    out = json.loads(json.dumps(ri.to_dict()))
+    assert out["type"] == "RandomizationResult" and "distribution" not in out
+    res = quiet(inference_panel, panel, outcome="y", n_boot=199, n_permutations=49, seed=1)
+    assert json.loads(json.dumps(res.to_dict()))["advice"] == res.advice

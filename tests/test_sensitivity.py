@@ -143,3 +143,8 @@ def test_subgroup_effects_by_cohort():
     res = quiet(subgroup_effects, panel, outcome="y", by="cohort")
     assert len(res.estimates) == len(panel.cohorts)
     assert (res.estimates["flag"] == "").all()
+
+
+def test_result_serialises(medicaid):
+    out = json.loads(json.dumps(medicaid[0].to_dict()))
+    assert out["breakdown_mbar"] == pytest.approx(medicaid[0].breakdown_mbar)
