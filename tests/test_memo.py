@@ -2,6 +2,7 @@
 memo notebook, on a small hand-made batch folder written with hb.record."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -493,3 +494,16 @@ def test_cost_per_job_missing_is_said_in_both_languages(results):
     ko = hb.build_memo(results, cba=cba, lang="ko").cba_text
     assert "Cost per net additional job not computed: the batch has no event study of `net_jobs`." in en
     assert "순 추가 일자리당 비용은 계산하지 않았습니다: 이 배치에 `net_jobs`의 연차별 효과가 없습니다." in ko
+
+
+def test_memo_without_event_studies_or_cost_benefit(results):
+    bare = dataclasses.replace(results, event_studies=results.event_studies.iloc[0:0])
+    memo = hb.build_memo(bare, lang="en")
+    assert memo.limitations[0].startswith("Selection: firms choose to apply, so participants may differ")
+    assert memo.cba_text == ("Not computed: no cost-benefit analysis was passed to the memo.",)
+    names = [f.name for f in memo_render.memo_figures(memo)]
+    assert names == ["headline_effects", "headline_levels"]
+    matplotlib.pyplot.close("all")
+    shown = memo._repr_html_()
+    assert shown.startswith("<div class=\"hubeval-memo\"><main>") and "<style>" not in shown
+    assert "+6.0%" in shown
