@@ -2,8 +2,9 @@
 
 :func:`publish_memo` draws the memo figures in the memo's language and saves each through
 :func:`hubeval.save_figure` (the disclosure gate and the missing-glyph check), then writes
-``memo_<lang>.html`` with the PNGs embedded (base64 ``data:`` URIs, so the one file can be
-e-mailed) and ``memo_<lang>.pdf``.
+``memo_<lang>.html`` with the PNGs and a subset of the bundled Korean font embedded (base64
+``data:`` URIs, so the one file can be e-mailed and renders Korean without installed fonts) and
+``memo_<lang>.pdf``.
 
 The PDF is laid out with ``fpdf2`` (pure Python: no system libraries, unlike HTML-to-PDF
 engines such as WeasyPrint that need Pango), embedding the bundled NanumSquare font for Korean
@@ -219,9 +220,36 @@ def render_html(memo: Memo, *, figures: dict | None = None, standalone: bool = T
     body = f"<main>{''.join(sections)}</main>"
     if not standalone:  # inside a notebook: no page-wide style
         return f"<div class=\"hubeval-memo\">{body}</div>"
+    fonts = _font_faces(html.unescape(re.sub(r"<[^>]+>", " ", body)) + text("title", lang))
     return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{t('title')}</title><style>{_CSS}</style></head><body>{body}</body></html>\n")
+            f"<title>{t('title')}</title><style>{fonts}{_CSS}</style></head><body>{body}</body></html>\n")
+
+
+def _font_faces(characters: str) -> str:
+    """@font-face rules embedding the bundled font, subset to the memo's characters.
+
+    Korean then renders in any browser, with the figures' font, even where no Korean font is
+    installed; the subset keeps the file small (the full fonts are 1.4 MB). Embedding in a
+    document is permitted by the SIL Open Font License.
+    """
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    rules = []
+    for weight, name in (("normal", "NanumSquareR.ttf"), ("bold", "NanumSquareB.ttf")):
+        font = TTFont(FONT_DIR / name)
+        subsetter = subset.Subsetter(subset.Options())
+        subsetter.populate(text="".join(sorted(set(characters))))
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        rules.append(f"@font-face {{ font-family: \"NanumSquare\"; font-weight: {weight}; "
+                     f"src: url(data:font/ttf;base64,{data}) format(\"truetype\"); }}\n")
+    return "".join(rules)
 
 
 def _provenance_html(memo: Memo, prov: dict) -> str:

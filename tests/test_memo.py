@@ -507,3 +507,19 @@ def test_memo_without_event_studies_or_cost_benefit(results):
     shown = memo._repr_html_()
     assert shown.startswith("<div class=\"hubeval-memo\"><main>") and "<style>" not in shown
     assert "+6.0%" in shown
+
+
+def test_korean_html_embeds_a_font_covering_every_character(published):
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+    page = published["ko"].html.read_text(encoding="utf-8")
+    fonts = re.findall(r"url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert len(fonts) == 2  # regular and bold
+    body = re.sub(r"<[^>]+>", " ", page.split("<body>")[1])
+    hangul = {c for c in body if "\uac00" <= c <= "\ud7a3"}
+    assert len(hangul) > 100
+    for data in fonts:
+        cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+        assert not {c for c in hangul if ord(c) not in cmap}
