@@ -88,7 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
     "descriptive_not_causal": {"en": "descriptive, not causal", "ko": "기술통계, 인과 아님"},
     "estimator_twfe": {"en": "TWFE (benchmark)", "ko": "이원고정효과 (참고용)"},
     "estimator_imputation": {"en": "Imputation (BJS 2024)", "ko": "대체 추정 (BJS 2024)"},
-    "estimator_cs": {"en": "Callaway & Sant'Anna", "ko": "Callaway & Sant'Anna"},
+    "estimator_cs": {"en": "Callaway & Sant'Anna", "ko": "Callaway & Sant'Anna 이중차분"},
     "cohort_entry": {"en": "Cohort {c}", "ko": "{c}년 참여"},
     # outcomes
     "log_va_per_worker": {"en": "Log value added per worker", "ko": "1인당 부가가치(로그)"},
