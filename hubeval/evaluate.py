@@ -183,7 +183,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
         naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
                              scale="percent" if comparison_scale(outcome) == "percent" else "level",
                              alpha=alpha)
-        trended, trends = covariate_year_effects(panel, covariates)
+        trended, trends = covariate_year_effects(panel, covariates, outcome)
         twfe_panel, treatment = _twfe_treatments(trended, anticipation)
         bench = twfe(twfe_panel, outcome=outcome, covariates=trends or None, alpha=alpha, **treatment)
         gt = att_gt(panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
@@ -204,15 +204,18 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
                              aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(dict.fromkeys(caught)))
 
 
-def covariate_year_effects(panel: Panel, covariates: Sequence[str]) -> tuple[Panel, list[str]]:
+def covariate_year_effects(panel: Panel, covariates: Sequence[str],
+                           outcome: str | None = None) -> tuple[Panel, list[str]]:
     """Add ``covariate x year`` columns so TWFE and imputation condition like Callaway-Sant'Anna.
 
     Callaway-Sant'Anna assume parallel trends *conditional* on baseline covariates, letting
     firms with different covariate values follow different time paths. In a fixed-effects
     regression a time-invariant covariate is absorbed by the firm effect; the equivalent
     assumption is a separate year effect per covariate value, i.e. the covariate interacted
-    with year dummies (the first year is the reference). Each covariate's value is its value in
-    the firm's first year, as Callaway-Sant'Anna use baseline values.
+    with year dummies. The reference is the first year in which ``outcome`` is observed (for
+    lagged outcomes such as growth rates the panel's first year has none; a dummy for every
+    observed year would be collinear with the firm effects). Each covariate's value is its value
+    in the firm's first year, as Callaway-Sant'Anna use baseline values.
 
     Returns the new panel and the names of the added columns (empty without covariates).
     """
@@ -221,8 +224,10 @@ def covariate_year_effects(panel: Panel, covariates: Sequence[str]) -> tuple[Pan
         return panel, []
     data = panel.data
     first = data.groupby(panel.unit, sort=False)[covariates].transform("first")
+    observed = data.loc[data[outcome].notna(), panel.time] if outcome else data[panel.time]
+    years = np.sort(observed.unique())
     names, columns = [], {}
-    for year in panel.times[1:]:
+    for year in years[1:]:
         in_year = (data[panel.time] == year).to_numpy(float)
         for cov in covariates:
             name = f"{cov}_x_{int(year)}"

@@ -31,7 +31,8 @@ class RegionalEvaluation(ResultMixin):
     estimates : DataFrame
         One row per outcome: ``outcome, term, estimate, percent, p_value`` (placebo in space, post/
         pre RMSPE ratio rank), ``min_p_value``, ``n_donors``, ``pre_rmspe``, ``placebo_time_effect``,
-        ``leave_one_out_min``, ``leave_one_out_max``, ``method``, ``evidence_level``.
+        ``leave_one_out_min``, ``leave_one_out_max``, ``method``, ``evidence_level``, ``role``
+        (``outcome`` or ``placebo``).
     gaps : DataFrame
         Treated minus synthetic by period, stacked over outcomes.
     fits, placebos : dict
@@ -60,7 +61,7 @@ class RegionalEvaluation(ResultMixin):
 def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str = "city",
                       time: str = "year", treated_unit="Gwangyang", treatment_time=2011,
                       method: str = "synth", donors: Sequence | None = None,
-                      alpha: float = 0.05) -> RegionalEvaluation:
+                      placebo_outcomes: Sequence[str] = (), alpha: float = 0.05) -> RegionalEvaluation:
     """Fit a synthetic control for each city outcome and run its placebo checks.
 
     Parameters
@@ -70,6 +71,9 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
     outcomes : list of str
         City outcomes, e.g. manufacturing employment, industrial investment, complex occupancy;
         add an outcome the program cannot plausibly move (population) as a placebo outcome.
+    placebo_outcomes : list of str
+        Outcomes in ``outcomes`` the program should not move (e.g. population): marked
+        ``role="placebo"`` in the table, so a significant effect there warns against the design.
     unit, time, treated_unit, treatment_time, method, donors, alpha
         As :func:`hubeval.synth`.
 
@@ -80,6 +84,10 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     if not outcomes:
         raise SpecError("`outcomes` is empty; name at least one city outcome (e.g. 'mfg_employment').")
+    stray = [o for o in placebo_outcomes if o not in outcomes]
+    if stray:
+        raise SpecError(f"`placebo_outcomes` {', '.join(stray)} not in `outcomes` ({', '.join(outcomes)}); "
+                        "add them to `outcomes` too.")
     fits, placebos, rows, gaps = {}, {}, [], []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -88,11 +96,13 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
                         treatment_time=treatment_time, method=method, donors=donors, alpha=alpha)
             placebo = synth_placebo(fit)
             fits[outcome], placebos[outcome] = fit, placebo
-            rows.append(_row(outcome, fit, placebo, method))
+            rows.append(_row(outcome, fit, placebo, method)
+                        | {"role": "placebo" if outcome in placebo_outcomes else "outcome"})
             gaps.append(fit.gaps.assign(outcome=outcome))
     notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
     spec = dict(outcomes=outcomes, unit=unit, time=time, treated_unit=treated_unit,
-                treatment_time=treatment_time, method=method, alpha=alpha)
+                treatment_time=treatment_time, method=method, placebo_outcomes=list(placebo_outcomes),
+                alpha=alpha)
     return RegionalEvaluation(pd.DataFrame(rows), pd.concat(gaps, ignore_index=True), fits, placebos,
                               spec, notes)
 

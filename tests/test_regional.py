@@ -53,3 +53,16 @@ def test_errors(regional):
         hb.evaluate_regional(hb.load_cities(EXAMPLE / "cities.csv"), outcomes=[])
     with pytest.raises(KeyError, match="`jobs` was not evaluated"):
         regional["jobs"]
+
+
+def test_placebo_outcomes_are_marked():
+    cities = hb.load_cities(EXAMPLE / "cities.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = hb.evaluate_regional(cities, outcomes=["complex_occupancy", "population"],
+                                      placebo_outcomes=["population"])
+    assert result.estimates["role"].tolist() == ["outcome", "placebo"]
+    with pytest.raises(hb.SpecError) as info:
+        hb.evaluate_regional(cities, outcomes=["complex_occupancy"], placebo_outcomes=["population"])
+    assert str(info.value) == ("`placebo_outcomes` population not in `outcomes` (complex_occupancy); add "
+                               "them to `outcomes` too.")
