@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -300,6 +301,7 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
             title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
     ax.set_title(title, loc="left", **font)
     ax.set_xlabel(_label("year", lang), **font)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(_label("gap", lang), **font)
     ax.legend(loc="best", prop=font_properties(font, size=8))
     return ax

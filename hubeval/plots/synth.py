@@ -6,6 +6,7 @@ Colours and labels come from :mod:`hubeval.figures` so all hubeval figures look 
 """
 from __future__ import annotations
 
+from matplotlib.ticker import MaxNLocator
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -75,6 +76,7 @@ def plot_synth_trajectory(result, *, ax=None, treated_label: str | None = None,
             linestyle="--", label=synthetic_label or _synthetic_label(treated))
     _mark_treatment(ax, fit)
     ax.set_xlabel(_time_label(fit))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(fit.spec["outcome"])
     ax.legend(frameon=False)
     return ax
@@ -116,6 +118,7 @@ def plot_synth_gaps(result, *, ax=None, max_pre_rmspe_ratio: float | None = None
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
     _mark_treatment(ax, fit)
     ax.set_xlabel(_time_label(fit))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(label("gap"))
     ax.legend(frameon=False)
     return ax
