@@ -154,11 +154,11 @@ def _draw_accounts(rng, f, dip) -> tuple[dict, dict]:
     shock = np.array([0, .01, .02, -.06, .0, .02, .0, -.01, .0, .01, .0, .01, .0])[None, :]
     dip_m1 = dip * (e == -1)
     base_p = 3.9 + rng.normal(0, 0.35, n)[:, None] + (0.03 + f["growth"].to_numpy()[:, None]) * t + shock
-    p0 = base_p - 0.125 * dip_m1 + _ar1(rng, n, len(years), 0.5, 0.05)
+    p0 = base_p - 0.10 * dip_m1 + _ar1(rng, n, len(years), 0.5, 0.10)
     le0 = np.log(f["emp0"].to_numpy())[:, None] + 0.01 * t + 0.5 * shock - 0.03 * dip_m1 \
         + _ar1(rng, n, len(years), 0.7, 0.04)
     c0 = rng.normal(0.93, 0.025, n)[:, None] - 0.002 * t - 0.4 * shock + 0.21 * dip_m1 \
-        + rng.normal(0, 0.012, (n, len(years)))
+        + rng.normal(0, 0.02, (n, len(years)))
     va_share = rng.uniform(0.24, 0.34, n)[:, None]
     inv_u = rng.random((n, len(years)))
     inv_noise = rng.lognormal(np.log(0.09), 0.5, (n, len(years)))
