@@ -62,6 +62,59 @@ def test_twfe_kernel_equals_twfe(panel):
                                                      rel=1e-9)
 
 
+def unbalanced_panel(late=False):
+    """Unbalanced panel with firm weights; ``late``: some firms enter after the last year (2019, 2020)."""
+    data = hb.simulate_panel(300, seed=6, missing_share=0.08).data
+    data = data.assign(w=data.groupby("firm_id")["x"].transform("first") + 0.5)
+    if late:
+        firms = data.loc[data["cohort"] == 2016, "firm_id"].unique()
+        data.loc[data["firm_id"].isin(firms[:8]), "cohort"] = 2019.0
+        data.loc[data["firm_id"].isin(firms[8:]), "cohort"] = 2020.0
+    return quiet(hb.Panel, data, unit="firm_id", time="year", cohort="cohort")
+
+
+@pytest.mark.parametrize("anticipation", [1, 2])
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+@pytest.mark.parametrize("late", [False, True])
+def test_cs_kernel_equals_att_gt_with_anticipation(anticipation, control, late):
+    p = unbalanced_panel(late)
+    for weights in (None, "w"):
+        stat = cs_simple_statistic(p, outcome="y", control=control, weights=weights, anticipation=anticipation)
+        gt = quiet(hb.att_gt, p, outcome="y", control=control, weights=weights, anticipation=anticipation)
+        assert stat.value(stat.cohorts) == pytest.approx(
+            quiet(hb.aggregate, gt, by="simple").overall["estimate"], rel=1e-10)
+        assert stat.value(stat.cohorts, effect_of=stat.cohorts) == pytest.approx(1.0)
+    # Anticipation moves the base year, so the estimate changes.
+    assert stat.value(stat.cohorts) != pytest.approx(
+        cs_simple_statistic(p, outcome="y", control=control, weights="w").value(stat.cohorts), rel=1e-6)
+
+
+def test_cs_kernel_equals_att_gt_without_never_participants():
+    p = unbalanced_panel(late=True)
+    p = quiet(p.with_data, p.data[np.isfinite(p.data["cohort"])])
+    for anticipation in (0, 1, 2):
+        stat = cs_simple_statistic(p, outcome="y", control="not_yet_treated", anticipation=anticipation)
+        gt = quiet(hb.att_gt, p, outcome="y", control="not_yet_treated", anticipation=anticipation)
+        assert stat.value(stat.cohorts) == pytest.approx(
+            quiet(hb.aggregate, gt, by="simple").overall["estimate"], rel=1e-10)
+
+
+@pytest.mark.parametrize("anticipation", [0, 1, 2])
+def test_twfe_kernel_equals_twfe_benchmark_unbalanced(anticipation):
+    """The kernel is the TWFE benchmark of evaluate_outcome: post plus an anticipation-window dummy."""
+    from hubeval.evaluate import _twfe_treatments, covariate_year_effects
+    p = unbalanced_panel()
+    bench_panel, treatment = _twfe_treatments(p, anticipation)
+    trended, trends = covariate_year_effects(bench_panel, ["x"], "y")
+    for weights, covariates, data in ((None, None, bench_panel), ("w", None, bench_panel), ("w", trends, trended)):
+        stat = twfe_statistic(data, outcome="y", weights=weights, covariates=covariates, anticipation=anticipation)
+        fit = quiet(hb.twfe, data, outcome="y", weights=weights, covariates=covariates, **treatment)
+        head = fit.estimates.iloc[0]
+        assert head["term"] == "post"
+        assert stat.value(stat.cohorts) == pytest.approx(head["estimate"], rel=1e-9)
+        assert stat.value(stat.cohorts, effect_of=stat.cohorts) == pytest.approx(1.0)
+
+
 def test_kernels_are_linear_in_the_outcome(panel):
     stat = cs_simple_statistic(panel, outcome="y")
     # The statistic computed on the treatment indicator of the actual assignment is exactly 1.
@@ -130,9 +183,15 @@ def test_errors(panel):
         randomization_inference(p, stat, eligible=[u for u in p.units if u != lone])
     with pytest.raises(SpecError, match=re.escape("`n_permutations` must be an integer >= 19")):
         randomization_inference(p, stat, n_permutations=10)
-    missing = quiet(panel.with_data, data.assign(y=np.where(np.arange(len(data)) == 3, np.nan, data["y"])))
-    with pytest.raises(SpecError, match=r"^`y` has missing firm-years; the TWFE permutation statistic"):
-        twfe_statistic(missing, outcome="y")
+    for bad in (-1, 1.5, True):
+        message = (f"`anticipation` must be a whole number of years >= 0 (how many years before entry "
+                   f"firms may already react); got {bad!r}.")
+        with pytest.raises(SpecError, match=re.escape(message)):
+            cs_simple_statistic(p, outcome="y", anticipation=bad)
+        with pytest.raises(SpecError, match=re.escape(message)):
+            twfe_statistic(p, outcome="y", anticipation=bad)
+        with pytest.raises(SpecError, match=re.escape(message)):
+            inference_panel(p, outcome="y", anticipation=bad)
 
 
 @pytest.mark.parametrize("estimator", ["att_gt", "twfe"])
