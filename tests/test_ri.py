@@ -130,6 +130,16 @@ def test_callable_path_agrees_with_kernel():
     assert fast.estimates["p_value"].iloc[0] == slow.estimates["p_value"].iloc[0]
 
 
+def test_callable_path_agrees_with_kernel_with_anticipation():
+    p = make_panel(60, seed=4, cohorts=(2011, 2012), missing_share=0.05)
+    kernel = cs_simple_statistic(p, outcome="y", control="not_yet_treated", anticipation=1)
+    fast = randomization_inference(p, kernel, n_permutations=19, seed=3)
+    slow = randomization_inference(p, lambda q: hb.aggregate(hb.att_gt(
+        q, outcome="y", control="not_yet_treated", anticipation=1), by="simple"), n_permutations=19, seed=3)
+    np.testing.assert_allclose(fast.distribution, slow.distribution, rtol=1e-8)
+    assert fast.spec["anticipation"] == 1
+
+
 def test_exact_enumeration_small_design():
     rows = [(f"F{i}", year, cohort, float(i) + (year >= 2012) * (cohort == 2012) * 1.0)
             for i, cohort in enumerate([2012, 2012, 0, 0, 0, 0]) for year in range(2009, 2015)]
@@ -251,3 +261,49 @@ def test_results_serialise(panel):
     assert out["type"] == "RandomizationResult" and "distribution" not in out
     res = quiet(inference_panel, panel, outcome="y", n_boot=199, n_permutations=49, seed=1)
     assert json.loads(json.dumps(res.to_dict()))["advice"] == res.advice
+
+
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+def test_inference_panel_anticipation_att_gt_equals_aggregate(control):
+    p = unbalanced_panel()
+    res = quiet(inference_panel, p, outcome="y", control=control, anticipation=1, n_boot=199,
+                n_permutations=49, seed=1)
+    gt = quiet(hb.att_gt, p, outcome="y", control=control, anticipation=1)
+    overall = quiet(hb.aggregate, gt, by="simple").overall
+    # Every row, randomization inference included, reports the anticipation-adjusted estimate.
+    np.testing.assert_allclose(res.estimates["estimate"], overall["estimate"], rtol=1e-10)
+    assert res.estimates["std_error"].iloc[0] == pytest.approx(overall["std_error"], rel=1e-10)
+    assert res.spec["anticipation"] == 1 and res.spec["ri_statistic"] == "kernel"
+    unadjusted = quiet(inference_panel, p, outcome="y", control=control, n_boot=199, n_permutations=49, seed=1)
+    assert unadjusted.estimates["estimate"].iloc[0] != pytest.approx(overall["estimate"], rel=1e-6)
+
+
+def test_inference_panel_anticipation_twfe_equals_evaluate_benchmark():
+    p = unbalanced_panel()
+    res = quiet(inference_panel, p, outcome="y", estimator="twfe", covariates=["x"], anticipation=1,
+                n_boot=199, n_permutations=49, seed=1)
+    bench = quiet(hb.evaluate_outcome, p, outcome="y", covariates=["x"], anticipation=1).twfe
+    head = bench.estimates.iloc[0]
+    assert head["term"] == "post" and (res.estimates["term"] == "post").all()
+    np.testing.assert_allclose(res.estimates["estimate"], head["estimate"], rtol=1e-9)
+    assert res.estimates["std_error"].iloc[0] == pytest.approx(head["std_error"], rel=1e-9)
+    assert res.spec["ri_statistic"] == "kernel" and res.spec["covariates"] == ["x"]
+
+
+def test_inference_panel_covariates_att_gt_refits_for_randomization_inference():
+    p = make_panel(120, seed=3, treated_share=0.2, cohorts=(2012, 2013))
+    res = quiet(inference_panel, p, outcome="y", covariates="x", anticipation=1, n_boot=199,
+                n_permutations=19, seed=1)
+    gt = quiet(hb.att_gt, p, outcome="y", covariates=["x"], anticipation=1)
+    overall = quiet(hb.aggregate, gt, by="simple").overall
+    table = res.estimates
+    np.testing.assert_allclose(table["estimate"], overall["estimate"], rtol=1e-10)
+    ri = table.iloc[-1]
+    assert ri["method"] == "randomization inference (re-fitted)" and ri["draws"] == 19
+    assert np.isnan(ri["conf_low"]) and np.isnan(ri["conf_high"]) and 0 < ri["p_value"] <= 1
+    assert res.spec["ri_statistic"] == "refit" and res.spec["covariates"] == ["x"]
+    assert any(w.startswith("Randomization inference re-fitted att_gt with covariates x on each of the 19 "
+                            "re-assigned panels") for w in res.warnings)
+    # Without covariates the fast kernel runs, with its randomization interval.
+    plain = quiet(inference_panel, p, outcome="y", anticipation=1, n_boot=199, n_permutations=19, seed=1)
+    assert plain.spec["ri_statistic"] == "kernel" and np.isfinite(plain.estimates["conf_low"].iloc[-1])
