@@ -28,7 +28,7 @@ from .simulate import SimulatedPanel, ramp_effect, simulate_panel  # noqa: F401
 from .outcomes import FAMILIES, OUTCOMES, codebook, derive_outcomes, outcome_family  # noqa: F401
 from .example import ExampleData, load_example, simulate_program, write_example_data  # noqa: F401
 from .workflow import (  # noqa: F401
-    BatchResults, DescriptiveResult, describe_cohorts, load_batch_results, load_cities, load_panel,
+    BatchResults, DescriptiveResult, balance_summary, describe_cohorts, load_batch_results, load_cities, load_panel,
     report_folder,
 )
 
@@ -54,6 +54,8 @@ from .sensitivity import (  # noqa: F401
     RobustnessResult, SensitivityResult, placebo_entry, placebo_outcomes, relative_magnitudes,
     subgroup_effects,
 )
+
+from .credibility import CredibilityResult, assess_credibility  # noqa: F401
 
 # --- synthetic control (issue 6) ------------------------------------------------------------
 from .synth import SynthResult, synth  # noqa: F401

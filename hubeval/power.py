@@ -181,8 +181,12 @@ def mde_from_panel(panel, *, outcome: str, alpha: float = 0.05,
     if never.sum() < 3:
         raise SpecError("`mde_from_panel` estimates the outcome's covariance on never-participants and "
                         f"needs at least 3 of them; the panel has {int(never.sum())}.")
-    resid = wide[never] - wide[never].mean(axis=0)
+    controls = wide[never].dropna(axis=1, how="all")  # e.g. growth rates have no first year
+    resid = controls - controls.mean(axis=0)
     full = resid.cov().to_numpy()
+    if np.isnan(full).any():
+        raise SpecError(f"`outcome` `{outcome}`: too few never-participants observed in pairs of years to "
+                        "estimate its covariance over time; use an outcome with better coverage.")
     event = panel.event_time().dropna()
     per_unit = pd.DataFrame({"u": data.loc[event.index, panel.unit], "e": event})
     pre = max(int(np.median(per_unit[per_unit["e"] < 0].groupby("u").size())), 1)

@@ -104,3 +104,9 @@ def test_result_serialises():
     import json
     res = mde(n_treated=20, n_control=80)
     assert json.loads(json.dumps(res.to_dict()))["statement"] == res.statement
+
+
+def test_mde_from_panel_with_an_outcome_missing_in_the_first_year(example_panel):
+    """Investment rates need lagged capital, so the panel's first year is empty: still estimable."""
+    result = hb.mde_from_panel(example_panel, outcome="investment_rate")
+    assert np.isfinite(result.estimates["mde"]).all()
