@@ -6,7 +6,6 @@ for the memo's appendix, and hashes any further files a report read itself.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,11 +19,8 @@ __all__ = ["read_provenance"]
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from .manifest import _sha256_file  # one implementation of the file hash
+    return _sha256_file(path)
 
 
 def _flat(value: Any) -> str:
