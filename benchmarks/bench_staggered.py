@@ -159,6 +159,8 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=1.0)
     parser.add_argument("--covariate", action="store_true")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--full-csdid", action="store_true",
+                        help="also run csdid on the full 1M-firm panel with a covariate (minutes, several GB)")
     args = parser.parse_args()
     if args.child:
         return child(args)
@@ -178,6 +180,9 @@ def main() -> None:
            spawn("hubeval", large, five, True))
     report(f"3b. the same on a 10% sample of firms ({large // 10:,}), hubeval vs csdid",
            spawn("hubeval", large, five, True, 0.1), spawn("csdid", large, five, True, 0.1))
+    if args.full_csdid:
+        report(f"3c. {large:,} firms x 10 years, 5 cohorts, one covariate, DR, hubeval vs csdid",
+               spawn("hubeval", large, five, True), spawn("csdid", large, five, True))
 
 
 if __name__ == "__main__":
