@@ -45,7 +45,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+
 from scipy import optimize
 
 from .errors import EstimationError, EstimationWarning, SpecError, format_examples
@@ -341,7 +341,9 @@ def _propensity(stacks: pd.DataFrame, features: list[str]) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.Logit(y, design).fit(disp=0, maxiter=200)
+            from statsmodels.discrete.discrete_model import Logit  # lazily: statsmodels is slow to import
+
+            fit = Logit(y, design).fit(disp=0, maxiter=200)
     except (np.linalg.LinAlgError, ValueError) as exc:
         raise EstimationError(f"The propensity-score logit failed ({exc}). Features may be collinear; "
                               f"drop redundant ones among {format_examples(features)}.") from exc

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-import matplotlib.pyplot as plt
+from .plots._pyplot import plt
 import pandas as pd
 
 from .disclosure import DEFAULT_MIN_UNITS, ExistsPolicy, assert_publishable, output_paths

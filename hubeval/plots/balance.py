@@ -1,7 +1,7 @@
 """Love plot: covariate balance before and after matching or weighting (Ahmed et al. 2006)."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 import numpy as np
 
 from ..errors import SpecError

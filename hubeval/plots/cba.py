@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 import numpy as np
 
 from ..cba import CostBenefitResult, CostBenefitSensitivityResult

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 import numpy as np
 import pandas as pd
 from scipy import stats

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd

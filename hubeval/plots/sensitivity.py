@@ -1,7 +1,7 @@
 """Sensitivity plot: robust confidence intervals against Mbar (Rambachan & Roth 2023, Figure 5 style)."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 import numpy as np
 
 from ..errors import SpecError

@@ -7,7 +7,7 @@ Colours and labels come from :mod:`hubeval.figures` so all hubeval figures look 
 from __future__ import annotations
 
 from matplotlib.ticker import MaxNLocator
-import matplotlib.pyplot as plt
+from ._pyplot import plt
 import numpy as np
 
 from ..errors import SpecError
