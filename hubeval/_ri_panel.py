@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 from ._ri_kernels import CsSimple
 from .errors import SpecError

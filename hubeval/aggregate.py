@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 from .errors import EstimationWarning, SpecError, format_examples
 from .influence import influence_se, influence_vcov, multiplier_bootstrap

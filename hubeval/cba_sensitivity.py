@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 from .cba import (ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, _prepare, _present_values, _ratio,
                   _settings)

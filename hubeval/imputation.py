@@ -42,7 +42,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
+
+from ._lazy import stats
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu
 

@@ -13,7 +13,9 @@ periods. Journal of Econometrics 225(2), 200-230 (Algorithm 1: multiplier bootst
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
+
+from ._lazy import stats
 
 from .simulate import as_generator
 

@@ -42,7 +42,9 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from ._lazy import stats
 
 from .errors import SpecError
 from .results import ResultMixin

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 __all__ = ["TIDY_COLUMNS", "ResultMixin", "add_inference", "to_jsonable", "percent_effect"]
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 from .errors import EstimationWarning, SpecError
 from .results import ResultMixin, add_inference

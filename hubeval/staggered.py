@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ._lazy import stats
 
 from .drdid import METHODS, CellFailure, estimate, prepare_design
 from .errors import EstimationWarning, SpecError, format_examples

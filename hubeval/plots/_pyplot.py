@@ -1,13 +1,6 @@
 """``plt``, imported on first use: `import hubeval` stays fast for code that never plots."""
 from __future__ import annotations
 
-import importlib
+from .._lazy import LazyModule
 
-
-class _LazyPyplot:
-    def __getattr__(self, name):
-        module = importlib.import_module("matplotlib.pyplot")
-        return getattr(module, name)
-
-
-plt = _LazyPyplot()
+plt = LazyModule("matplotlib.pyplot")

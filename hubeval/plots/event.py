@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from ._pyplot import plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .._lazy import stats
 
 from ..errors import SpecError
 from ..figures import COLORS, FIGSIZE, PALETTE, label
