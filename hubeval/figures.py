@@ -22,6 +22,7 @@ presentations that are friendly to colorblind people. https://jfly.uni-koeln.de/
 from __future__ import annotations
 
 import contextlib
+import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -32,6 +33,9 @@ from matplotlib import font_manager
 
 from .disclosure import DEFAULT_MIN_UNITS, ExistsPolicy, assert_publishable, output_paths, _as_list
 from .errors import DisclosureError, HubevalError, SpecError
+
+# matplotlib's PDF backend subsets fonts with fontTools, which logs every table at INFO level
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 __all__ = [
     "Lang", "PALETTE", "COLORS", "FIGSIZE", "LABELS", "FONT_FAMILY", "register_fonts",

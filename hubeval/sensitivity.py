@@ -332,8 +332,9 @@ def _sensitivity_statement(breakdown: float, theta: float, max_mbar: float) -> s
     strength = "robust" if breakdown >= 1 else "fragile"
     return (f"Breakdown Mbar = {breakdown:.2f}: the effect stays significant as long as post-entry "
             f"violations of parallel trends are at most {breakdown:.2f} times the largest pre-entry "
-            f"violation between consecutive years. This conclusion is {strength} "
-            f"({'at least' if breakdown >= 1 else 'less than'} as large as the worst pre-trend).")
+            f"violation between consecutive years. This conclusion is {strength}: it "
+            f"{'survives' if breakdown >= 1 else 'does not survive'} post-entry violations as large "
+            "as the worst pre-entry one.")
 
 
 # --- placebo tests and heterogeneity -------------------------------------------------------------
