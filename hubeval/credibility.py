@@ -17,7 +17,6 @@ notebook's settings and collects a short summary table.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,7 +26,7 @@ from .aggregate import aggregate
 from .errors import HubevalError
 from .matching import match
 from .power import mde_from_panel
-from .results import ResultMixin, to_jsonable
+from .results import ResultMixin, recorded_warnings, to_jsonable
 from .ri import inference_panel
 from .sensitivity import relative_magnitudes
 from .staggered import att_gt
@@ -118,9 +117,7 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
         the minimum detectable effects.
     """
     covariates = list(covariates or [])
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as log:
-        warnings.simplefilter("always")
+    with recorded_warnings() as caught:
         inference = _try(caught, "inference panel", lambda: inference_panel(
             panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
             anticipation=anticipation, n_boot=n_boot, n_permutations=n_permutations, alpha=alpha,
@@ -130,13 +127,12 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
         sensitivity = _try(caught, "sensitivity", lambda: _sensitivity(
             panel, outcome, control, method, covariates, anticipation, alpha))
         power = _try(caught, "power", lambda: mde_from_panel(panel, outcome=outcome, alpha=alpha))
-    caught += [str(w.message) for w in log if issubclass(w.category, UserWarning)]
     table = _summary(matched, sensitivity, power)
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
                 anticipation=anticipation, alpha=alpha, n_boot=n_boot, n_permutations=n_permutations,
                 seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
     return CredibilityResult(table, inference, matching, matched, sensitivity, power, spec,
-                             tuple(dict.fromkeys(caught)))
+                             tuple(caught))
 
 
 def _try(notes: list, what: str, compute):

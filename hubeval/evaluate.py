@@ -30,7 +30,7 @@ from .did import before_after, twfe
 from .errors import EstimationWarning, HubevalError, SpecError
 from .imputation import imputation
 from .panel import Panel
-from .results import ResultMixin, add_inference, to_jsonable
+from .results import ResultMixin, add_inference, percent_effect, recorded_warnings, to_jsonable
 from .staggered import att_gt
 
 __all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
@@ -177,9 +177,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
     OutcomeEvaluation
     """
     covariates = list(covariates or [])
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as log:
-        warnings.simplefilter("always")
+    with recorded_warnings() as caught:
         naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
                              scale="percent" if comparison_scale(outcome) == "percent" else "level",
                              alpha=alpha)
@@ -192,7 +190,6 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
         imp = imputation(trended, outcome=outcome, covariates=trends or None, anticipation=anticipation,
                          alpha=alpha)
         pre = _pretrend_or_none(gt)
-    caught = [str(w.message) for w in log if issubclass(w.category, UserWarning)]
     base = _baseline_mean(panel, outcome, anticipation)
     table = _comparison_table(outcome, naive, bench, aggs, imp, horizon, base, alpha)
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
@@ -201,7 +198,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
                 baseline_mean=base)
     reading = _reading(outcome, table, pre, gt, lang)
     return OutcomeEvaluation(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
-                             aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(dict.fromkeys(caught)))
+                             aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(caught))
 
 
 def covariate_year_effects(panel: Panel, covariates: Sequence[str],
@@ -270,10 +267,9 @@ def _convert(row: dict, outcome: str, base: float) -> dict:
     """Put a causal estimate on the outcome's comparison scale."""
     if comparison_scale(outcome) != "percent":
         return row
-    est, se, lo, hi = (row[k] for k in ("estimate", "std_error", "conf_low", "conf_high"))
     if outcome.startswith(("log_", "ln_")):
-        return dict(row, estimate=100 * np.expm1(est), std_error=100 * np.exp(est) * se,
-                    conf_low=100 * np.expm1(lo), conf_high=100 * np.expm1(hi))
+        return percent_effect(pd.DataFrame([row])).iloc[0].to_dict()
+    est, se, lo, hi = (row[k] for k in ("estimate", "std_error", "conf_low", "conf_high"))
     return dict(row, estimate=100 * est / base, std_error=100 * se / abs(base),
                 conf_low=100 * lo / base, conf_high=100 * hi / base)
 

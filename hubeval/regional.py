@@ -9,13 +9,12 @@ inference is the placebo distribution: its p-value cannot be smaller than ``1 / 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
 from .errors import SpecError
-from .results import ResultMixin, to_jsonable
+from .results import ResultMixin, recorded_warnings, to_jsonable
 from .synth import synth
 from .synth_inference import synth_placebo
 
@@ -89,8 +88,7 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
         raise SpecError(f"`placebo_outcomes` {', '.join(stray)} not in `outcomes` ({', '.join(outcomes)}); "
                         "add them to `outcomes` too.")
     fits, placebos, rows, gaps = {}, {}, [], []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with recorded_warnings() as notes:
         for outcome in outcomes:
             fit = synth(data, unit=unit, time=time, outcome=outcome, treated_unit=treated_unit,
                         treatment_time=treatment_time, method=method, donors=donors, alpha=alpha)
@@ -99,12 +97,11 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
             rows.append(_row(outcome, fit, placebo, method)
                         | {"role": "placebo" if outcome in placebo_outcomes else "outcome"})
             gaps.append(fit.gaps.assign(outcome=outcome))
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
     spec = dict(outcomes=outcomes, unit=unit, time=time, treated_unit=treated_unit,
                 treatment_time=treatment_time, method=method, placebo_outcomes=list(placebo_outcomes),
                 alpha=alpha)
     return RegionalEvaluation(pd.DataFrame(rows), pd.concat(gaps, ignore_index=True), fits, placebos,
-                              spec, notes)
+                              spec, tuple(notes))
 
 
 def _row(outcome, fit, placebo, method) -> dict:

@@ -7,17 +7,20 @@ with the same columns everywhere (:data:`TIDY_COLUMNS` plus keys such as ``cohor
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import json
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from ._lazy import stats
 
-__all__ = ["TIDY_COLUMNS", "ResultMixin", "add_inference", "to_jsonable", "percent_effect"]
+__all__ = ["TIDY_COLUMNS", "ResultMixin", "add_inference", "to_jsonable", "percent_effect",
+           "recorded_warnings"]
 
 #: Column names shared by every tidy table in hubeval.
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
@@ -42,6 +45,23 @@ def add_inference(frame: pd.DataFrame, *, alpha: float = 0.05, df: float | None 
     out["conf_low"] = est - q * se
     out["conf_high"] = est + q * se
     return out
+
+
+@contextlib.contextmanager
+def recorded_warnings():
+    """Collect the messages of every warning raised inside the block, for a result's ``warnings``.
+
+    Yields a list that is filled (in order, without repeats) when the block ends; messages a caller
+    appends to it inside the block come first. The warnings are recorded instead of shown, so a
+    one-call wrapper reports each once, in its result, rather than many times on screen.
+    """
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as log:
+        warnings.simplefilter("always")
+        yield messages
+    seen = dict.fromkeys(messages)
+    seen.update(dict.fromkeys(str(w.message) for w in log if issubclass(w.category, UserWarning)))
+    messages[:] = list(seen)
 
 
 def percent_effect(frame: pd.DataFrame) -> pd.DataFrame:

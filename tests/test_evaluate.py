@@ -108,3 +108,14 @@ def test_empty_outcomes_is_an_error(example_panel):
 def test_unknown_outcome_key(evaluation):
     with pytest.raises(KeyError, match="`wages` was not evaluated; evaluated: log_va_per_worker, cost_ratio"):
         evaluation["wages"]
+
+
+def test_recorded_warnings_collects_each_message_once():
+    import warnings as w
+    from hubeval.results import recorded_warnings
+    with recorded_warnings() as caught:
+        caught.append("a note")
+        w.warn("twice", hb.DataWarning)
+        w.warn("twice", hb.DataWarning)
+        w.warn("ignored: not a UserWarning", DeprecationWarning)
+    assert caught == ["a note", "twice"]
