@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .disclosure import _check_min_units
 from .errors import DataWarning, ParameterError, PanelError
 from .outcomes import derive_outcomes
 from .panel import Panel
@@ -104,8 +105,12 @@ def describe_cohorts(panel: Panel, *, columns: Sequence[str] = ("employment", "v
 
     ``year="pre"`` uses each participant's last year before entry (event time -1) and, for
     never-participants, every year before the first cohort; ``year="all"`` uses every row. Means
-    resting on fewer than ``min_units`` firms are suppressed (NaN) and listed in ``suppressed``.
+    resting on fewer than ``min_units`` firms are suppressed (NaN) and listed in ``suppressed``
+    (the threshold rule of :mod:`hubeval.disclosure`, with its hard floor of 3 firms). Means of
+    ratios and shares are not magnitude totals, so the dominance rule is not applied here; publish
+    magnitude totals through :func:`hubeval.protect_table`.
     """
+    min_units = _check_min_units(min_units)
     missing = [c for c in columns if c not in panel.data.columns]
     if missing:
         raise PanelError(f"Column(s) {', '.join(f'`{c}`' for c in missing)} not in the panel; describe "

@@ -71,3 +71,8 @@ def test_report_folder_is_named_after_the_batch(tmp_path):
     batch.mkdir(parents=True)
     folder = hb.report_folder(batch, tmp_path / "reports")
     assert folder == tmp_path / "reports" / "main" / "20261126-101500-ab12cd" and folder.is_dir()
+
+
+def test_describe_cohorts_respects_the_disclosure_floor(example_panel):
+    with pytest.raises(hb.DisclosureError, match=r"^`min_units` is 2, below the hard floor of 3 firms"):
+        hb.describe_cohorts(example_panel, min_units=2)
