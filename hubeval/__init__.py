@@ -8,87 +8,115 @@ Pipeline: data -> estimate -> aggregate -> present::
     es = hb.aggregate(gt, by="event_time")
     ax = hb.plot_event_study(es)
 
-Each section below is owned by one module; add a module's public names in its own section.
+The package's folders are its layers, each importing only from the ones before it (a test checks
+this): ``core`` -> ``store`` -> ``data`` -> ``did`` -> ``inference`` -> ``design`` ->
+``synthetic`` -> ``cba`` -> ``report`` -> ``pipeline`` -> ``batch``. This module re-exports each
+folder's public face; ``__all__`` is pinned by a test.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from hubeval.core.version import __version__
 
-# --- errors and results ---------------------------------------------------------------------
-from .errors import (  # noqa: F401
-    DataWarning, DisclosureError, EstimationError, EstimationWarning, HubevalError,
-    HubevalWarning, PanelError, ParameterError, SpecError,
+# --- errors and results -----------------------------------------------------------------------------
+from hubeval.core import (
+    DataWarning, DisclosureError, EstimationError, EstimationWarning, HubevalError, HubevalWarning,
+    PanelError, ParameterError, SpecError, TIDY_COLUMNS, percent_effect,
 )
-from .results import TIDY_COLUMNS, percent_effect  # noqa: F401
-
-# --- panel, outcomes, simulate (issue 2) ----------------------------------------------------
-from .io import read_table  # noqa: F401
-from .panel import NEVER_TREATED, DataQualityReport, Panel  # noqa: F401
-from .simulate import SimulatedPanel, ramp_effect, simulate_panel  # noqa: F401
-from .outcomes import FAMILIES, OUTCOMES, codebook, derive_outcomes, outcome_family  # noqa: F401
-from .example import ExampleData, load_example, simulate_program, write_example_data  # noqa: F401
-from .workflow import (  # noqa: F401
-    BatchResults, DescriptiveResult, balance_summary, describe_cohorts, load_batch_results, load_cities, load_panel,
-    report_folder,
+# --- results store ----------------------------------------------------------------------------------
+from hubeval.store import (
+    record, collect_records, load_batch_results, BatchResults, read_provenance,
+)
+# --- data: panel, outcomes, simulation, example -----------------------------------------------------
+from hubeval.data import (
+    read_table, Panel, DataQualityReport, NEVER_TREATED, derive_outcomes, codebook, outcome_family,
+    OUTCOMES, FAMILIES, simulate_panel, SimulatedPanel, ramp_effect, simulate_program,
+    write_example_data, load_example, ExampleData,
+)
+# --- difference-in-differences estimators -----------------------------------------------------------
+from hubeval.did import (
+    before_after, BeforeAfterResult, twfe, twfe_design, TwfeResult, TwfeDesign, imputation,
+    ImputationResult, att_gt, GroupTimeResult, aggregate, AggregateResult, pretrend_test,
+    PretrendResult,
+)
+# --- inference --------------------------------------------------------------------------------------
+from hubeval.inference import (
+    wild_cluster_bootstrap, wild_bootstrap_family, WildBootstrapResult, RegressionDesign,
+    regression_design, bootstrap_influence, InfluenceBootstrapResult, holm, romano_wolf,
+    randomization_inference, RandomizationResult, inference_panel, InferencePanelResult,
+    cs_simple_statistic, twfe_statistic, relative_magnitudes, SensitivityResult,
+)
+# --- research design --------------------------------------------------------------------------------
+from hubeval.design import (
+    match, balance_table, MatchResult, mde, mde_from_panel, PowerResult, LITERATURE_EFFECT,
+    placebo_entry, placebo_outcomes, subgroup_effects, RobustnessResult,
+)
+# --- synthetic control ------------------------------------------------------------------------------
+from hubeval.synthetic import (
+    synth, SynthResult, synth_placebo, SynthPlaceboResult,
+)
+# --- cost-benefit -----------------------------------------------------------------------------------
+from hubeval.cba import (
+    real_costs, participant_baseline, ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, cost_benefit,
+    CostBenefitResult, cba_sensitivity, CostBenefitSensitivityResult,
+)
+# --- presentation: disclosure, figures, text --------------------------------------------------------
+from hubeval.report import (
+    cba_table, describe_cba, format_krw, DisclosureResult, assert_publishable, check_estimates,
+    check_result, protect_table, public, report_folder, save_table, figure_theme, label,
+    save_figure, set_theme,
+)
+# --- plots ------------------------------------------------------------------------------------------
+from hubeval.report.plots import (
+    plot_balance, plot_cba_summary, plot_tornado, plot_comparison, plot_event_study,
+    plot_group_time, plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid,
+    plot_headline, plot_headline_levels, plot_regional, plot_regional_grid, plot_sensitivity,
+    plot_synth_gaps, plot_synth_trajectory, plot_synth_weights,
+)
+# --- policy memo ------------------------------------------------------------------------------------
+from hubeval.report.memo import (
+    Memo, MemoCostBenefit, build_memo, memo_cost_benefit, PublishedMemo, publish_memo,
+)
+# --- one-call steps of the notebooks ----------------------------------------------------------------
+from hubeval.pipeline import (
+    load_panel, load_cities, describe_cohorts, balance_summary, DescriptiveResult,
+    evaluate_outcome, evaluate_outcomes, OutcomeEvaluation, EvaluationResult, assess_credibility,
+    CredibilityResult, evaluate_regional, RegionalEvaluation,
+)
+# --- batch runner -----------------------------------------------------------------------------------
+from hubeval.batch import (
+    Parameter, read_parameters, validate_params, BatchPlan, RunSpec, run_batch, plan_batch,
+    latest_batch, BatchResult,
 )
 
-# --- firm-level estimators: did.py, staggered.py, imputation (issue 3) ----------------------
-from .did import BeforeAfterResult, TwfeDesign, TwfeResult, before_after, twfe, twfe_design  # noqa: F401
-from .imputation import ImputationResult, imputation  # noqa: F401
-from .staggered import GroupTimeResult, att_gt  # noqa: F401
-from .aggregate import AggregateResult, PretrendResult, aggregate, pretrend_test  # noqa: F401
-from .evaluate import EvaluationResult, OutcomeEvaluation, evaluate_outcome, evaluate_outcomes  # noqa: F401
-
-# --- inference, matching, power (issue 5) ---------------------------------------------------
-from .matching import MatchResult, balance_table, match  # noqa: F401
-from .inference import (  # noqa: F401
-    InfluenceBootstrapResult, RegressionDesign, WildBootstrapResult, bootstrap_influence, holm,
-    regression_design, romano_wolf, wild_bootstrap_family, wild_cluster_bootstrap,
-)
-from .power import LITERATURE_EFFECT, PowerResult, mde, mde_from_panel  # noqa: F401
-from .ri import (  # noqa: F401
-    InferencePanelResult, RandomizationResult, cs_simple_statistic, inference_panel,
-    randomization_inference, twfe_statistic,
-)
-from .sensitivity import (  # noqa: F401
-    RobustnessResult, SensitivityResult, placebo_entry, placebo_outcomes, relative_magnitudes,
-    subgroup_effects,
-)
-
-from .credibility import CredibilityResult, assess_credibility  # noqa: F401
-
-# --- synthetic control (issue 6) ------------------------------------------------------------
-from .synth import SynthResult, synth  # noqa: F401
-from .synth_inference import SynthPlaceboResult, synth_placebo  # noqa: F401
-from .regional import RegionalEvaluation, evaluate_regional  # noqa: F401
-
-# --- cost-benefit, disclosure, figures (issue 7) --------------------------------------------
-from . import disclosure, figures  # noqa: F401  (hb.disclosure.public, hb.figures.label, ...)
-from .cba import (  # noqa: F401
-    ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, CostBenefitResult, CostBenefitSensitivityResult,
-    cba_sensitivity, cba_table, cost_benefit, describe_cba, format_krw, participant_baseline,
-    real_costs,
-)
-from .disclosure import (  # noqa: F401
-    DisclosureResult, assert_publishable, check_estimates, check_result, protect_table, save_table,
-)
-from .figures import figure_theme, label, save_figure, set_theme  # noqa: F401
-from .memo import Memo, MemoCostBenefit, build_memo, memo_cost_benefit  # noqa: F401
-from .memo_render import PublishedMemo, publish_memo  # noqa: F401
-
-# --- batch runner and records (issue 4) -----------------------------------------------------
-from .batch import BatchResult, latest_batch, plan_batch, run_batch  # noqa: F401
-from .params import Parameter, read_parameters, validate_params  # noqa: F401
-from .plan import BatchPlan, RunSpec  # noqa: F401
-from .record import collect_records, record  # noqa: F401
-
-# --- plots ----------------------------------------------------------------------------------
-from .plots.sensitivity import plot_sensitivity  # noqa: F401
-from .plots.balance import plot_balance  # noqa: F401
-from .plots.cba import plot_cba_summary, plot_tornado  # noqa: F401
-from .plots.event import plot_comparison, plot_event_study, plot_group_time  # noqa: F401
-from .plots.memo import (  # noqa: F401
-    plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid, plot_headline,
-    plot_headline_levels, plot_regional, plot_regional_grid,
-)
-from .plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights  # noqa: F401
+__all__ = [
+    "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
+    "HubevalWarning", "PanelError", "ParameterError", "SpecError", "TIDY_COLUMNS",
+    "percent_effect", "record", "collect_records", "load_batch_results", "BatchResults",
+    "read_provenance", "read_table", "Panel", "DataQualityReport", "NEVER_TREATED",
+    "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel",
+    "SimulatedPanel", "ramp_effect", "simulate_program", "write_example_data", "load_example",
+    "ExampleData", "before_after", "BeforeAfterResult", "twfe", "twfe_design", "TwfeResult",
+    "TwfeDesign", "imputation", "ImputationResult", "att_gt", "GroupTimeResult", "aggregate",
+    "AggregateResult", "pretrend_test", "PretrendResult", "wild_cluster_bootstrap",
+    "wild_bootstrap_family", "WildBootstrapResult", "RegressionDesign", "regression_design",
+    "bootstrap_influence", "InfluenceBootstrapResult", "holm", "romano_wolf",
+    "randomization_inference", "RandomizationResult", "inference_panel", "InferencePanelResult",
+    "cs_simple_statistic", "twfe_statistic", "relative_magnitudes", "SensitivityResult", "match",
+    "balance_table", "MatchResult", "mde", "mde_from_panel", "PowerResult", "LITERATURE_EFFECT",
+    "placebo_entry", "placebo_outcomes", "subgroup_effects", "RobustnessResult", "synth",
+    "SynthResult", "synth_placebo", "SynthPlaceboResult", "real_costs", "participant_baseline",
+    "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "cost_benefit", "CostBenefitResult",
+    "cba_sensitivity", "CostBenefitSensitivityResult", "cba_table", "describe_cba", "format_krw",
+    "DisclosureResult", "assert_publishable", "check_estimates", "check_result", "protect_table",
+    "public", "report_folder", "save_table", "figure_theme", "label", "save_figure", "set_theme",
+    "plot_balance", "plot_cba_summary", "plot_tornado", "plot_comparison", "plot_event_study",
+    "plot_group_time", "plot_balance_memo", "plot_cba_panel", "plot_estimators", "plot_event_grid",
+    "plot_headline", "plot_headline_levels", "plot_regional", "plot_regional_grid",
+    "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory", "plot_synth_weights", "Memo",
+    "MemoCostBenefit", "build_memo", "memo_cost_benefit", "PublishedMemo", "publish_memo",
+    "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",
+    "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
+    "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalEvaluation",
+    "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
+    "plan_batch", "latest_batch", "BatchResult",
+]

@@ -1,6 +1,6 @@
 """`python -m hubeval` runs the `hubeval` command."""
 import sys
 
-from .cli import main
+from hubeval.batch.cli import main
 
 sys.exit(main())

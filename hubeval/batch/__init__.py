@@ -1,0 +1,12 @@
+"""Batch evaluations: notebook parameters, plans, the runner (local or Dask), manifest and CLI.
+"""
+from __future__ import annotations
+
+from hubeval.batch.params import Parameter, read_parameters, validate_params
+from hubeval.batch.plan import BatchPlan, RunSpec
+from hubeval.batch.runner import run_batch, plan_batch, latest_batch, BatchResult
+
+__all__ = [
+    "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
+    "plan_batch", "latest_batch", "BatchResult",
+]

@@ -1,0 +1,16 @@
+"""Foundations every layer uses: the exception hierarchy, result machinery, random numbers.
+
+Nothing here imports from another hubeval folder.
+"""
+from __future__ import annotations
+
+from hubeval.core.errors import HubevalError, PanelError, SpecError, EstimationError, ParameterError, DisclosureError, HubevalWarning, DataWarning, EstimationWarning
+from hubeval.core.results import TIDY_COLUMNS, ResultMixin, add_inference, percent_effect, recorded_warnings, to_jsonable
+from hubeval.core.random import as_generator
+
+__all__ = [
+    "HubevalError", "PanelError", "SpecError", "EstimationError", "ParameterError",
+    "DisclosureError", "HubevalWarning", "DataWarning", "EstimationWarning", "TIDY_COLUMNS",
+    "ResultMixin", "add_inference", "percent_effect", "recorded_warnings", "to_jsonable",
+    "as_generator",
+]

@@ -1,0 +1,13 @@
+"""Research design: comparison groups by matching, power of the design, robustness re-estimations.
+"""
+from __future__ import annotations
+
+from hubeval.design.matching import match, balance_table, MatchResult
+from hubeval.design.power import mde, mde_from_panel, PowerResult, LITERATURE_EFFECT
+from hubeval.design.robustness import placebo_entry, placebo_outcomes, subgroup_effects, RobustnessResult
+
+__all__ = [
+    "match", "balance_table", "MatchResult", "mde", "mde_from_panel", "PowerResult",
+    "LITERATURE_EFFECT", "placebo_entry", "placebo_outcomes", "subgroup_effects",
+    "RobustnessResult",
+]

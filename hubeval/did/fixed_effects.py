@@ -1,0 +1,567 @@
+"""Two-way fixed effects (TWFE) regressions: the conventional difference-in-differences benchmark.
+
+:func:`twfe` regresses the outcome on a post-participation indicator (or an event-time dummy set)
+with firm and year fixed effects, through :func:`pyfixest.feols` (weighted least squares with
+``weights=``). It is a **benchmark**: with
+staggered cohorts it compares late entrants with early entrants that are already treated, so its
+coefficient is a weighted average of 2x2 comparisons with some negative weights, and it is biased
+(typically towards zero, possibly with the wrong sign) when effects grow with time since entry
+(Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). The event-study version is also
+contaminated by effects at other event times (Sun & Abraham 2021). Use
+:func:`hubeval.att_gt` / :func:`hubeval.imputation` for the causal estimate.
+
+:func:`twfe_design` exposes the regression (formula, estimation sample, outcome and coefficient
+names, cluster ids, weights, fixed-effect-demeaned arrays) for the wild cluster bootstrap. CV3
+standard errors live in :mod:`hubeval.did._cv3`. The program's own before/after number,
+:func:`before_after`, lives in :mod:`hubeval.did.naive` and is re-exported here.
+
+References
+----------
+Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    Journal of Econometrics 225(2), 254-277.
+de Chaisemartin, C. & D'Haultfoeuille, X. (2020). Two-way fixed effects estimators with
+    heterogeneous treatment effects. American Economic Review 110(9), 2964-2996.
+Sun, L. & Abraham, S. (2021). Estimating dynamic treatment effects in event studies with
+    heterogeneous treatment effects. Journal of Econometrics 225(2), 175-199.
+MacKinnon, J., Nielsen, M. & Webb, M. (2023). Cluster-robust inference: a guide to empirical
+    practice. Journal of Econometrics 232(2), 272-299.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from hubeval.did._cv3 import units_nested_in_clusters, with_cv3
+from hubeval.did._common import (
+    EffectResultMixin, check_anticipation, check_choice, check_covariates, check_outcome,
+    event_counts, event_term, is_log_outcome, treated_by_cohort,
+)
+from hubeval.core.errors import EstimationWarning, SpecError, format_examples
+from hubeval.did.naive import BeforeAfterResult, BeforeAfterScale, before_after
+from hubeval.data.panel import Panel
+from hubeval.core.results import to_jsonable
+
+__all__ = ["before_after", "twfe", "twfe_design", "BeforeAfterResult", "TwfeResult", "TwfeDesign",
+           "Vcov", "BeforeAfterScale"]
+
+Vcov = Literal["cluster", "iid", "hc1", "cv3"]
+
+#: Evidence label (Maryland Scientific Methods Scale) carried by every result.
+DESIGN_TWFE = "difference-in-differences, two-way fixed effects (level 3 of 5, benchmark)"
+NOTE_TWFE = (
+    "Benchmark only: with staggered cohorts TWFE uses already-treated firms as controls and is "
+    "biased when effects grow with time since entry (Goodman-Bacon 2021; de Chaisemartin & "
+    "D'Haultfoeuille 2020). Prefer att_gt() or imputation(). With few participating firms, "
+    "clustered standard errors over-reject: use vcov='cv3' or the wild cluster bootstrap.")
+_VCOV_PYFIXEST = {"iid": "iid", "hc1": "hetero"}
+
+
+# --- two-way fixed effects ---------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class TwfeDesign:
+    """Everything needed to refit or bootstrap a TWFE regression without rebuilding it.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The estimation sample (rows with every variable present), with the outcome, the regressor
+        columns, the fixed-effect columns and the cluster column.
+    formula : str
+        The :func:`pyfixest.feols` formula, ``"y ~ post + x | firm_id + year"``.
+    outcome : str
+    coefficients : tuple of str
+        Regressor columns of interest (treatment or event-time dummies), in table order.
+    terms : tuple of str
+        Their labels in the ``term`` column of the estimates.
+    covariates : tuple of str
+    fixed_effects : tuple of str
+        ``(unit, time)``.
+    cluster : str
+        Column with cluster ids (the unit unless ``cluster=`` named another column).
+    event_times : tuple of int or None
+        Event time of each coefficient in an event study.
+    warnings : tuple of str
+        Choices made while building it (rows dropped, dose treatment, extra reference period).
+    weights : str or None
+        Column of regression (WLS) weights in ``data``, as read by the wild cluster bootstrap.
+    anticipation : int
+        Years before entry treated as possibly affected (the event-study reference period is
+        ``-1 - anticipation``).
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> sim = hb.simulate_panel(100, seed=1)
+    >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
+    >>> design = hb.twfe_design(panel, outcome="y")
+    >>> arrays = design.arrays()  # y, X (fixed effects partialled out), names, cluster, weights
+    >>> arrays["names"], design.coefficients
+    (['post'], ('post',))
+    """
+
+    data: pd.DataFrame
+    formula: str
+    outcome: str
+    coefficients: tuple
+    terms: tuple
+    covariates: tuple
+    fixed_effects: tuple
+    cluster: str
+    event_times: tuple | None = None
+    warnings: tuple = ()
+    weights: str | None = None
+    anticipation: int = 0
+
+    @property
+    def reference(self) -> int:
+        """The event-study reference period, ``-1 - anticipation``."""
+        return -1 - self.anticipation
+
+    def arrays(self) -> dict:
+        """Outcome and regressors with both fixed effects partialled out (Frisch-Waugh-Lovell).
+
+        Returns
+        -------
+        dict
+            ``y`` (n,), ``X`` (n, k) demeaned by unit and time, ``names`` (the k columns:
+            coefficients then covariates), ``cluster`` (n,) integer cluster codes and ``weights``
+            (n,) (ones without ``weights``). Weighted least squares of ``y`` on ``X`` with these
+            weights reproduces the TWFE coefficients (the demeaning is weighted too), so a wild
+            cluster bootstrap can work on these arrays directly.
+        """
+        from pyfixest.estimation import demean
+        names = list(self.coefficients) + list(self.covariates)
+        flist = np.column_stack([pd.factorize(self.data[c])[0] for c in self.fixed_effects])
+        values = self.data[[self.outcome] + names].to_numpy(float)
+        weights = (self.data[self.weights].to_numpy(float) if self.weights
+                   else np.ones(len(values)))
+        demeaned, ok = demean(values, flist.astype(np.uint64), weights, tol=1e-10)
+        if not ok:
+            warnings.warn("Fixed-effect demeaning did not converge; arrays are approximate.",
+                          EstimationWarning, stacklevel=2)
+        return dict(y=demeaned[:, 0], X=demeaned[:, 1:], names=names,
+                    cluster=pd.factorize(self.data[self.cluster])[0], weights=weights)
+
+    def summary_dict(self) -> dict:
+        """The design without the data (for ``to_dict``)."""
+        return dict(formula=self.formula, outcome=self.outcome, coefficients=list(self.coefficients),
+                    terms=list(self.terms), covariates=list(self.covariates),
+                    fixed_effects=list(self.fixed_effects), cluster=self.cluster,
+                    weights=self.weights, anticipation=self.anticipation, n_obs=len(self.data))
+
+
+@dataclasses.dataclass(frozen=True)
+class TwfeResult(EffectResultMixin):
+    """A two-way fixed effects regression: a labelled benchmark, biased with staggered adoption.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        Static: one row per regressor (treatment terms first, then covariates). Event study: one
+        row per event time with the columns of ``hb.aggregate(gt, by="event_time")`` (``term,
+        event_time, estimate, std_error, statistic, p_value, conf_low, conf_high, n_cohorts,
+        n_treated``), the reference period (-1, or ``-1 - anticipation``) at zero with no
+        interval.
+    spec : dict
+    n_units, n_obs, n_clusters : int
+    n_treated : dict
+        Participating units per cohort in the estimation sample.
+    regression : TwfeDesign
+        The design, for the wild cluster bootstrap (:meth:`TwfeDesign.arrays`).
+    fit : pyfixest Feols
+        The fitted model (not serialised).
+    warnings : tuple of str
+        Choices made for the user (rows dropped, dose treatment, reference periods).
+    """
+
+    estimates: pd.DataFrame
+    spec: dict
+    n_units: int
+    n_obs: int
+    n_clusters: int
+    n_treated: dict
+    regression: TwfeDesign = dataclasses.field(repr=False)
+    fit: object = dataclasses.field(repr=False, compare=False)
+    warnings: tuple = ()
+    design: str = DESIGN_TWFE
+    note: str = NOTE_TWFE
+    title = "Two-way fixed effects (benchmark)"
+
+    def headline(self) -> pd.Series:
+        """The first treatment coefficient (static model only)."""
+        if self.spec["event_study"]:
+            raise SpecError("A TWFE event study has no single headline effect. Fit "
+                            "`hb.twfe(panel, outcome=..., event_study=False)` for the comparison plot.")
+        return self.estimates.iloc[0].rename(self.estimates["term"].iloc[0])
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict: the design without its data, no fitted model."""
+        out = {"type": type(self).__name__}
+        for field in dataclasses.fields(self):
+            if field.name == "fit":
+                continue
+            value = getattr(self, field.name)
+            out[field.name] = value.summary_dict() if field.name == "regression" else to_jsonable(value)
+        return out
+
+
+def twfe_design(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
+                covariates: Sequence[str] | None = None, cluster: str | None = None,
+                event_study: bool = False, anticipation: int = 0,
+                weights: str | None = None) -> TwfeDesign:
+    """Build (without fitting) the TWFE regression of :func:`twfe`, e.g. for a wild bootstrap.
+
+    Parameters are those of :func:`twfe`. Choices made for the user are in
+    ``design.warnings`` (not emitted as warnings here; :func:`twfe` emits them).
+
+    Returns
+    -------
+    TwfeDesign
+        Formula, estimation sample, coefficient names, cluster column and
+        :meth:`TwfeDesign.arrays` (outcome and regressors with the fixed effects partialled out).
+    """
+    check_outcome(panel, outcome, function="twfe")
+    covariates = check_covariates(panel, covariates)
+    if event_study and treatment is not None:
+        raise SpecError("`event_study=True` builds event-time dummies from the cohort; it cannot be "
+                        f"combined with `treatment={treatment!r}`. Drop `treatment` or set event_study=False.")
+    data = panel.data
+    anticipation = _check_twfe_anticipation(panel, data, outcome, anticipation, treatment)
+    cluster = _check_cluster(data, cluster, panel.unit)
+    _check_weights_column(data, weights)
+    notes: list[str] = []
+    if event_study:
+        data, coefs, terms, events = _event_dummies(panel, data, outcome, anticipation, notes)
+    else:
+        data, coefs, terms = _treatment_columns(panel, data, treatment, anticipation, notes)
+        events = None
+    needed = list(dict.fromkeys([panel.unit, panel.time, cluster, outcome, *coefs, *covariates]))
+    complete = data[needed].notna().all(axis=1)
+    if not complete.all():
+        notes.append(f"{int((~complete).sum())} of {len(data)} rows dropped for missing values in "
+                     f"{format_examples([c for c in needed if data[c].isna().any()])}.")
+    data = data.loc[complete, list(dict.fromkeys(needed + ([weights] if weights else [])))]
+    if weights:
+        data = _usable_weights(data, weights, panel.unit, notes)
+    data = data.reset_index(drop=True)
+    _check_has_treated(data, coefs, terms, outcome)
+    rhs = " + ".join(coefs + covariates)
+    formula = f"{outcome} ~ {rhs} | {panel.unit} + {panel.time}"
+    return TwfeDesign(data, formula, outcome, tuple(coefs), tuple(terms), tuple(covariates),
+                      (panel.unit, panel.time), cluster, events, tuple(notes), weights, anticipation)
+
+
+def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = None,
+         covariates: Sequence[str] | None = None, vcov: Vcov = "cluster", cluster: str | None = None,
+         event_study: bool = False, anticipation: int = 0, weights: str | None = None,
+         alpha: float = 0.05) -> TwfeResult:
+    """Two-way (firm and year) fixed effects regression: the conventional DiD benchmark.
+
+    Fits ``y_it = a_i + l_t + b * D_it + x_it' c + e_it`` by :func:`pyfixest.feols`, where
+    ``D_it`` is by default the post-participation indicator ``1[t >= cohort_i - anticipation]``.
+    With ``event_study=True`` it fits the dynamic version with one dummy per event time (years
+    since entry) except the reference ``-1 - anticipation`` (and, without never-participants,
+    also the earliest lead, which is not identified otherwise).
+
+    **Benchmark only.** With staggered cohorts the static coefficient averages 2x2 comparisons in
+    which earlier entrants serve as controls for later ones; when effects grow with time since
+    entry those comparisons subtract part of the effect, biasing TWFE towards zero or beyond
+    (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). Event-study coefficients are
+    contaminated by effects at other event times (Sun & Abraham 2021).
+
+    Parameters
+    ----------
+    panel : Panel
+    outcome : str
+        Outcome column (``log_``/``ln_`` names are treated as logs: see ``result.percent()``).
+    treatment : str or list of str, optional
+        0/1 (or numeric dose) regressor columns; default the post-participation indicator (term
+        ``post``).
+    covariates : list of str, optional
+        Time-varying controls (time-invariant ones are absorbed by the firm effects: an error).
+    vcov : {"cluster", "iid", "hc1", "cv3"}
+        ``"cluster"``: CRV1 clustered by unit (or ``cluster``); ``"cv3"``: the jackknife-type CRV3
+        recommended with few clusters (MacKinnon, Nielsen & Webb 2023); ``"hc1"``: heteroskedasticity
+        robust; ``"iid"``. Clustered inference uses t(G - 1).
+    cluster : str, optional
+        Cluster column for ``"cluster"``/``"cv3"``.
+    event_study : bool
+        Fit leads and lags instead of one post indicator.
+    anticipation : int
+        Years before entry in which firms may already react. The post indicator starts at
+        ``cohort - anticipation`` (so the static coefficient mixes anticipation and post-entry
+        effects); in the event study the reference period becomes ``-1 - anticipation`` and
+        event times ``-anticipation .. -1`` are estimated. Not combinable with ``treatment``.
+    weights : str, optional
+        Column of non-negative regression weights, per firm (e.g. ``hb.match(...).to_panel(panel)``
+        adds ``weight``) or per firm-year, used as weighted least squares weights (pyfixest
+        ``aweights``). Rows with weight 0 are dropped (recorded in ``warnings``).
+    alpha : float
+
+    Returns
+    -------
+    TwfeResult
+        ``regression`` holds the design for the wild cluster bootstrap.
+
+    Raises
+    ------
+    SpecError
+        Unknown outcome, covariate, treatment, cluster or weights column; non-numeric treatment; no
+        treated observation; regressors collinear with the fixed effects or each other; bad
+        ``anticipation`` (also when it leaves a cohort without an untreated year); missing,
+        negative or non-numeric weights, or all weight on one firm.
+
+    References
+    ----------
+    Goodman-Bacon (2021); de Chaisemartin & D'Haultfoeuille (2020); Sun & Abraham (2021).
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> sim = hb.simulate_panel(300, seed=1)
+    >>> panel = hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort")
+    >>> res = hb.twfe(panel, outcome="y")
+    >>> res.estimates["term"].tolist()
+    ['post']
+    """
+    check_choice("vcov", vcov, Vcov)
+    if cluster is not None and vcov not in ("cluster", "cv3"):
+        raise SpecError(f"`cluster={cluster!r}` is only used with vcov='cluster' or 'cv3'; got "
+                        f"vcov={vcov!r}. Drop `cluster` or choose a clustered vcov.")
+    design = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
+                         cluster=cluster, event_study=event_study, anticipation=anticipation,
+                         weights=weights)
+    notes = design.warnings
+    for message in notes:
+        warnings.warn(message, EstimationWarning, stacklevel=2)
+    fit = _fit_feols(design, vcov)
+    table = _twfe_table(fit, design, panel, alpha)
+    if vcov == "cv3" and units_nested_in_clusters(design):
+        table = with_cv3(table, design, alpha)
+    spec = dict(estimator="twfe", outcome=outcome, treatment=list(design.coefficients) if treatment
+                is not None else "post-participation indicator", covariates=list(design.covariates),
+                vcov=vcov, cluster=design.cluster, event_study=event_study,
+                anticipation=design.anticipation, weights=weights, alpha=alpha,
+                log_outcome=is_log_outcome(outcome), formula=design.formula)
+    data = design.data
+    return TwfeResult(table, spec, int(data[panel.unit].nunique()), len(data),
+                      int(data[design.cluster].nunique()), treated_by_cohort(
+                          data.assign(**{panel.cohort: data[panel.unit].map(panel.unit_cohorts)}), panel),
+                      design, fit, notes)
+
+
+def _check_cluster(data: pd.DataFrame, cluster: str | None, unit: str) -> str:
+    if cluster is None:
+        return unit
+    if cluster not in data.columns:
+        raise SpecError(f"`cluster`: column '{cluster}' is not in the panel. Available columns: "
+                        f"{format_examples(list(data.columns), limit=12)}.")
+    return cluster
+
+
+def _free_name(data: pd.DataFrame, name: str) -> str:
+    return name if name not in data.columns else f"hb_{name}"
+
+
+def _check_twfe_anticipation(panel, data, outcome, anticipation, treatment) -> int:
+    if treatment is not None and anticipation != 0:
+        raise SpecError(f"`anticipation={anticipation!r}` shifts the post-participation indicator built "
+                        f"from the cohort; it cannot be combined with `treatment={treatment!r}`. Code "
+                        "the anticipation years into the treatment column, or drop `treatment`.")
+    seen = data[outcome].notna().to_numpy()
+    rows = pd.DataFrame({"cohort": data[panel.cohort].to_numpy(float)[seen],
+                         "event_time": panel.event_time().to_numpy()[seen]})
+    return check_anticipation(anticipation, rows, cohort="cohort", event_time="event_time",
+                              outcome=outcome)
+
+
+def _check_weights_column(data: pd.DataFrame, weights) -> None:
+    if weights is None:
+        return
+    if not isinstance(weights, str) or weights not in data.columns:
+        raise SpecError(f"`weights`: column {weights!r} is not in the panel. Available columns: "
+                        f"{format_examples(list(data.columns), limit=12)}. hb.match(...).to_panel(panel) "
+                        "adds a `weight` column.")
+    if not pd.api.types.is_numeric_dtype(data[weights]) or pd.api.types.is_bool_dtype(data[weights]):
+        raise SpecError(f"`weights`: column '{weights}' must be numeric (dtype found: "
+                        f"{data[weights].dtype}).")
+
+
+def _usable_weights(data: pd.DataFrame, weights: str, unit: str, notes: list[str]) -> pd.DataFrame:
+    """Refuse missing, negative or one-firm weights; drop zero-weight rows with a note."""
+    values = data[weights].to_numpy(float)
+    for bad, what, fix in ((~np.isfinite(values), "missing or infinite", "give every firm-year used "
+                            "a weight (0 leaves it out)"),
+                           (values < 0, "negative", "weights must be >= 0")):
+        if bad.any():
+            raise SpecError(f"`weights`: column '{weights}' is {what} in {int(bad.sum())} row(s) used by "
+                            f"the regression (firms {format_examples(pd.unique(data.loc[bad, unit]))}); "
+                            f"{fix}.")
+    zero = values == 0
+    if zero.any():
+        notes.append(f"{int(zero.sum())} row(s) with zero `weights` ('{weights}') dropped.")
+        data = data.loc[~zero]
+    firms = pd.unique(data[unit])
+    if len(firms) < 2:
+        raise SpecError(f"`weights`: all the weight in column '{weights}' is on one firm "
+                        f"({format_examples(firms)}), so nothing is compared with it. Check the weights "
+                        "(e.g. the matching result) or drop `weights`.")
+    return data
+
+
+def _treatment_columns(panel, data, treatment, anticipation, notes):
+    if treatment is None:
+        name = _free_name(data, "post")
+        start = data[panel.cohort] - anticipation
+        data = data.assign(**{name: (data[panel.time] >= start).astype(float)})
+        return data, [name], ["post"]
+    columns = [treatment] if isinstance(treatment, str) else list(treatment)
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SpecError(f"`treatment`: column(s) {format_examples(missing)} not in the panel. Available "
+                        f"columns: {format_examples(list(data.columns), limit=12)}. Leave `treatment` "
+                        "unset to use the post-participation indicator built from the cohort.")
+    for col in columns:
+        values = data[col]
+        if pd.api.types.is_bool_dtype(values):
+            data = data.assign(**{col: values.astype(float)})
+        elif not pd.api.types.is_numeric_dtype(values):
+            seen = format_examples(pd.unique(values.dropna())[:5])
+            raise SpecError(f"`treatment`: column '{col}' must be 0/1 (or a numeric dose); found "
+                            f"non-numeric values such as {seen}. Recode it as 0/1.")
+        elif not values.dropna().isin([0, 1]).all():
+            notes.append(f"`treatment` column '{col}' is not 0/1 (values such as "
+                         f"{format_examples(np.unique(values.dropna())[:5])}); it enters as a dose.")
+    return data, columns, columns
+
+
+def _event_dummies(panel, data, outcome, anticipation, notes):
+    rel = panel.event_time()
+    observed = rel[data[outcome].notna().to_numpy()].dropna()
+    events = sorted(int(e) for e in observed.unique())
+    reference = [-1 - anticipation]
+    if reference[0] not in events and anticipation:
+        raise SpecError(f"`anticipation={anticipation}` makes event time {reference[0]} the reference "
+                        f"period, but no participant has '{outcome}' observed then. Observed event "
+                        f"times: {format_examples(events, 20)}.")
+    if panel.n_never_treated == 0 and len(events) > 1:
+        # Without never-participants, unit + year effects absorb one more event-time contrast.
+        earliest = min(e for e in events if e != reference[0])
+        reference.append(earliest)
+        notes.append(f"No never-participants: event time {earliest} is a second reference period "
+                     f"(with {reference[0]}), as the fully dynamic TWFE is otherwise not identified.")
+    estimated = [e for e in events if e not in reference]
+    if not estimated:
+        raise SpecError(f"`event_study=True`: no event time other than the reference {reference[0]} "
+                        "is observed.")
+    names = [_free_name(data, f"event_time_{'m' if e < 0 else 'p'}{abs(e)}") for e in estimated]
+    dummies = {n: (rel == e).astype(float).to_numpy() for n, e in zip(names, estimated)}
+    data = data.assign(**dummies, _event_time=rel.to_numpy())
+    return data, names, [event_term(e, "TWFE") for e in estimated], tuple(estimated)
+
+
+def _check_has_treated(data, coefs, terms, outcome) -> None:
+    for col, term in zip(coefs, terms):
+        if data[col].nunique() < 2:
+            value = data[col].iloc[0] if len(data) else "no rows"
+            what = ("there are no treated observations" if value == 0 else "it does not vary")
+            raise SpecError(f"`{term}`: the regressor '{col}' is {value} in every row with '{outcome}' "
+                            f"observed, so {what}. Check the treatment/cohort coding and that "
+                            "participants have outcome data after entry.")
+
+
+def _fit_feols(design: TwfeDesign, vcov: str):
+    import pyfixest as pf
+    # CV3 with clusters that nest the firms is computed by with_cv3 (pyfixest refits the whole
+    # fixed-effects model once per cluster, minutes for a few hundred firms); otherwise pyfixest's.
+    cv3 = {"CRV1": design.cluster} if units_nested_in_clusters(design) else {"CRV3": design.cluster}
+    spec = {"cluster": {"CRV1": design.cluster}, "cv3": cv3}.get(vcov, _VCOV_PYFIXEST.get(vcov))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
+        fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none",
+                       weights=design.weights)
+    dropped = list(getattr(fit, "_collin_vars", []) or [])
+    if dropped:
+        labels = dict(zip(design.coefficients, design.terms))
+        shown = format_examples([labels.get(c, c) for c in dropped])
+        raise SpecError(f"Regressor(s) {shown} are collinear with the firm and year fixed effects or "
+                        "with other regressors (e.g. constant within firms, identical across firms "
+                        "each year, or duplicates), so their effect is not identified. Drop them from "
+                        "`covariates` (or `treatment`).")
+    return fit
+
+
+def _twfe_table(fit, design: TwfeDesign, panel: Panel, alpha: float) -> pd.DataFrame:
+    tidy = fit.tidy(alpha=alpha)
+    table = pd.DataFrame({"term": tidy.index.astype(str), "estimate": tidy.iloc[:, 0].to_numpy(),
+                          "std_error": tidy.iloc[:, 1].to_numpy(), "statistic": tidy.iloc[:, 2].to_numpy(),
+                          "p_value": tidy.iloc[:, 3].to_numpy(), "conf_low": tidy.iloc[:, 4].to_numpy(),
+                          "conf_high": tidy.iloc[:, 5].to_numpy()})
+    labels = dict(zip(design.coefficients, design.terms))
+    order = list(design.coefficients) + list(design.covariates)
+    table = table.set_index("term").loc[order].reset_index()
+    table["term"] = table["term"].map(lambda c: labels.get(c, c))
+    if design.event_times is not None:
+        table = table.iloc[:len(design.coefficients)]
+        table.insert(1, "event_time", list(design.event_times))
+        reference = pd.DataFrame({"term": [event_term(design.reference, "TWFE")],
+                                  "event_time": [design.reference], "estimate": [0.0]})
+        table = pd.concat([table, reference], ignore_index=True).sort_values("event_time")
+        cohorts = design.data[panel.unit].map(panel.unit_cohorts)
+        counts = event_counts(design.data.assign(_cohort=cohorts, _e=design.data[panel.time] - cohorts),
+                              panel.unit, "_cohort", "_e")
+        for col in ("n_cohorts", "n_treated"):
+            table[col] = table["event_time"].map(counts[col]).fillna(0).astype(int).to_numpy()
+    return table.reset_index(drop=True)
+
+
+def covariate_year_effects(panel: Panel, covariates: Sequence[str],
+                           outcome: str | None = None) -> tuple[Panel, list[str]]:
+    """Add ``covariate x year`` columns so TWFE and imputation condition like Callaway-Sant'Anna.
+
+    Callaway-Sant'Anna assume parallel trends *conditional* on baseline covariates, letting
+    firms with different covariate values follow different time paths. In a fixed-effects
+    regression a time-invariant covariate is absorbed by the firm effect; the equivalent
+    assumption is a separate year effect per covariate value, i.e. the covariate interacted
+    with year dummies. The reference is the first year in which ``outcome`` is observed (for
+    lagged outcomes such as growth rates the panel's first year has none; a dummy for every
+    observed year would be collinear with the firm effects). Each covariate's value is its value
+    in the firm's first year, as Callaway-Sant'Anna use baseline values.
+
+    Returns the new panel and the names of the added columns (empty without covariates).
+    """
+    covariates = list(covariates or [])
+    if not covariates:
+        return panel, []
+    data = panel.data
+    first = data.groupby(panel.unit, sort=False)[covariates].transform("first")
+    observed = data.loc[data[outcome].notna(), panel.time] if outcome else data[panel.time]
+    years = np.sort(observed.unique())
+    names, columns = [], {}
+    for year in years[1:]:
+        in_year = (data[panel.time] == year).to_numpy(float)
+        for cov in covariates:
+            name = f"{cov}_x_{int(year)}"
+            columns[name] = first[cov].to_numpy(float) * in_year
+            names.append(name)
+    extended = pd.concat([data, pd.DataFrame(columns, index=data.index)], axis=1)
+    return panel.with_data(extended, outcomes=list(panel.outcomes) + names, _quiet=True), names
+
+
+def twfe_treatments(panel: Panel, anticipation: int):
+    """The static TWFE benchmark's regressors: ``post`` (event time >= 0) first, and with
+    anticipation a separate ``anticipation_window`` dummy, so a pre-entry dip is not averaged
+    into the post-entry effect. Returns ``(panel, {"treatment": [...]})`` for ``twfe``."""
+    if anticipation == 0:
+        return panel, {}
+    rel = panel.event_time()
+    data = panel.data.assign(post=(rel >= 0).astype(float),
+                             anticipation_window=((rel < 0) & (rel >= -anticipation)).astype(float))
+    new = panel.with_data(data, outcomes=list(panel.outcomes) + ["post", "anticipation_window"],
+                          _quiet=True)
+    return new, {"treatment": ["post", "anticipation_window"]}

@@ -1,0 +1,300 @@
+"""One call per outcome: the naive claim beside every causal estimator, and a reading of the result.
+
+The outcome notebooks stay thin by calling :func:`evaluate_outcomes`, which runs, for each outcome,
+the program's own before/after comparison, TWFE (a labelled benchmark), Callaway & Sant'Anna (the
+headline, all four aggregations and the pre-trend test) and the imputation estimator of Borusyak,
+Jaravel & Spiess, and puts their headline numbers on one comparable scale:
+
+* log outcomes: percent, ``100 * (exp(b) - 1)``; the naive number is the percent change of the
+  participants' mean level (the program's own way of reporting);
+* level outcomes whose ratio to the baseline is meaningful (value added per worker, cost ratios,
+  real capex): percent of the participants' mean in the base year;
+* shares and growth rates (investment rate, any investment, DHS growth, net jobs, survival): levels
+  (percentage points for shares).
+
+Every row carries the evidence strength of its design on the Maryland Scientific Methods Scale:
+before/after on participants only is level 1 of 5; difference-in-differences with a comparison
+group is level 3.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hubeval.did.aggregation import aggregate, pretrend_test
+from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatments
+from hubeval.did.naive import before_after
+from hubeval.core.errors import EstimationWarning, HubevalError, SpecError
+from hubeval.did.did_imputation import imputation
+from hubeval.data.panel import Panel
+from hubeval.core.results import (
+    ResultMixin, add_inference, percent_effect, recorded_warnings, to_jsonable,
+)
+from hubeval.did.staggered import att_gt
+
+__all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
+           "comparison_scale", "covariate_year_effects", "EVIDENCE_LEVELS"]
+
+#: Maryland Scientific Methods Scale level of each design (Sherman et al. 1997; What Works Centre).
+EVIDENCE_LEVELS = {"before_after": 1, "twfe": 3, "callaway_santanna": 3, "imputation": 3}
+ESTIMATOR_LABELS = {
+    "before_after": "Before/after (program's claim)",
+    "twfe": "Two-way fixed effects",
+    "callaway_santanna": "Callaway-Sant'Anna",
+    "imputation": "Imputation (BJS)",
+}
+_RELATIVE = {"va_per_worker", "sales_per_worker", "cost_ratio", "materials_ratio", "labour_ratio",
+             "capex_real", "employment"}
+
+
+def comparison_scale(outcome: str) -> str:
+    """``"percent"`` or ``"level"``: the scale on which an outcome's effects are compared."""
+    if outcome.startswith(("log_", "ln_")) or outcome in _RELATIVE:
+        return "percent"
+    return "level"
+
+
+def _naive_outcome(panel: Panel, outcome: str) -> str:
+    """The level counterpart of a log outcome, as the program would report it."""
+    if outcome.startswith("log_") and outcome[4:] in panel.outcomes:
+        return outcome[4:]
+    return outcome
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeEvaluation(ResultMixin):
+    """Every estimate for one outcome, with a comparison table and a reading.
+
+    Attributes
+    ----------
+    outcome : str
+    estimates : DataFrame
+        The comparison table: one row per estimator with tidy columns, ``estimator``, ``scale``
+        (percent or level), ``horizon``, ``evidence_level``, ``design`` and ``n_units``.
+    naive, twfe, group_time, event_study, simple, by_cohort, calendar, imputation, pretrend
+        The underlying results (each renders on its own in a notebook).
+    reading : str
+        Plain-language reading generated from the numbers.
+    """
+
+    outcome: str
+    estimates: pd.DataFrame
+    spec: dict
+    naive: object
+    twfe: object
+    group_time: object
+    event_study: object
+    simple: object
+    by_cohort: object
+    calendar: object
+    imputation: object
+    pretrend: object
+    reading: str
+    warnings: tuple = ()
+    title = "Naive claim vs causal estimates"
+
+    def to_dict(self) -> dict:
+        out = {"type": type(self).__name__, "outcome": self.outcome, "spec": to_jsonable(self.spec),
+               "estimates": to_jsonable(self.estimates), "reading": self.reading,
+               "warnings": list(self.warnings)}
+        for name in ("naive", "twfe", "event_study", "simple", "by_cohort", "calendar", "imputation",
+                     "pretrend"):
+            out[name] = getattr(self, name).to_dict()
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationResult(ResultMixin):
+    """Evaluations of several outcomes (one family) with one stacked comparison table."""
+
+    estimates: pd.DataFrame
+    evaluations: tuple
+    spec: dict
+    title = "Program effects: naive claim vs causal estimates"
+
+    def __getitem__(self, outcome: str) -> OutcomeEvaluation:
+        for item in self.evaluations:
+            if item.outcome == outcome:
+                return item
+        raise KeyError(f"`{outcome}` was not evaluated; evaluated: "
+                       f"{', '.join(e.outcome for e in self.evaluations)}")
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [e.outcome for e in self.evaluations]
+
+    def event_studies(self) -> pd.DataFrame:
+        """Callaway-Sant'Anna event studies of every outcome, stacked (with an ``outcome`` column)."""
+        frames = [e.event_study.tidy().assign(outcome=e.outcome) for e in self.evaluations]
+        return pd.concat(frames, ignore_index=True)
+
+    def readings(self) -> str:
+        return "\n\n".join(e.reading for e in self.evaluations)
+
+    def to_dict(self) -> dict:
+        return {"type": type(self).__name__, "spec": to_jsonable(self.spec),
+                "estimates": to_jsonable(self.estimates),
+                "evaluations": [e.to_dict() for e in self.evaluations]}
+
+
+def evaluate_outcomes(panel: Panel, *, outcomes: Sequence[str], **settings) -> EvaluationResult:
+    """Run :func:`evaluate_outcome` for each outcome and stack the comparison tables.
+
+    Keyword arguments are those of :func:`evaluate_outcome`.
+    """
+    if isinstance(outcomes, str):
+        outcomes = [outcomes]
+    if not outcomes:
+        raise SpecError("`outcomes` is empty; name at least one outcome (e.g. 'log_va_per_worker').")
+    items = tuple(evaluate_outcome(panel, outcome=o, **settings) for o in outcomes)
+    table = pd.concat([e.estimates for e in items], ignore_index=True)
+    return EvaluationResult(table, items, dict(settings, outcomes=list(outcomes)))
+
+
+def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_treated",
+                     method: str = "dr", covariates: Sequence[str] | None = None,
+                     anticipation: int = 0, naive_post: int = 1, horizon: int = 1,
+                     alpha: float = 0.05, n_boot: int = 0, seed=None,
+                     lang: str = "en") -> OutcomeEvaluation:
+    """Estimate the program's effect on ``outcome`` with every estimator and compare them.
+
+    Parameters
+    ----------
+    panel : Panel
+    outcome : str
+    control, method, covariates, anticipation, alpha, n_boot, seed
+        Passed to :func:`hubeval.att_gt` (the headline estimator).
+    naive_post : int, default 1
+        Event time of the "after" year of the before/after claim (the year after the program year).
+    horizon : int, default 1
+        Event time at which the causal event-study estimate is set beside the naive claim.
+    lang : {"en", "ko"}
+        Language of the generated reading.
+
+    Returns
+    -------
+    OutcomeEvaluation
+    """
+    covariates = list(covariates or [])
+    with recorded_warnings() as caught:
+        naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
+                             scale="percent" if comparison_scale(outcome) == "percent" else "level",
+                             alpha=alpha)
+        trended, trends = covariate_year_effects(panel, covariates, outcome)
+        twfe_panel, treatment = twfe_treatments(trended, anticipation)
+        bench = twfe(twfe_panel, outcome=outcome, covariates=trends or None, alpha=alpha, **treatment)
+        gt = att_gt(panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
+                    anticipation=anticipation, alpha=alpha, n_boot=n_boot, seed=seed)
+        aggs = {by: aggregate(gt, by=by) for by in ("event_time", "simple", "cohort", "calendar")}
+        imp = imputation(trended, outcome=outcome, covariates=trends or None, anticipation=anticipation,
+                         alpha=alpha)
+        pre = _pretrend_or_none(gt)
+    base = _baseline_mean(panel, outcome, anticipation)
+    table = _comparison_table(outcome, naive, bench, aggs, imp, horizon, base, alpha)
+    spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
+                anticipation=anticipation, naive_post=naive_post, horizon=horizon, alpha=alpha,
+                n_boot=n_boot, seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
+                baseline_mean=base)
+    reading = _reading(outcome, table, pre, gt, lang)
+    return OutcomeEvaluation(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
+                             aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(caught))
+
+
+def _pretrend_or_none(gt):
+    try:
+        return pretrend_test(gt)
+    except HubevalError as exc:
+        warnings.warn(f"No pre-trend test: {exc}", EstimationWarning, stacklevel=3)
+        return None
+
+
+def _baseline_mean(panel: Panel, outcome: str, anticipation: int) -> float:
+    """Participants' mean of ``outcome`` in the base year (event time -1 - anticipation)."""
+    rel = panel.event_time()
+    values = panel.data.loc[rel == -1 - anticipation, outcome]
+    return float(values.mean())
+
+
+def _convert(row: dict, outcome: str, base: float) -> dict:
+    """Put a causal estimate on the outcome's comparison scale."""
+    if comparison_scale(outcome) != "percent":
+        return row
+    if outcome.startswith(("log_", "ln_")):
+        return percent_effect(pd.DataFrame([row])).iloc[0].to_dict()
+    est, se, lo, hi = (row[k] for k in ("estimate", "std_error", "conf_low", "conf_high"))
+    return dict(row, estimate=100 * est / base, std_error=100 * se / abs(base),
+                conf_low=100 * lo / base, conf_high=100 * hi / base)
+
+
+def _comparison_table(outcome, naive, bench, aggs, imp, horizon, base, alpha) -> pd.DataFrame:
+    keys = ("estimate", "std_error", "conf_low", "conf_high")
+    head = naive.headline()
+    rows = [dict({k: float(head[k]) for k in keys}, estimator="before_after",
+                 term=f"before/after, event time {naive.spec.get('post', 1)}",
+                 horizon=str(naive.spec.get("post", 1)), n_units=naive.n_units)]
+    tw = bench.headline()
+    rows.append(_convert(dict({k: float(tw[k]) for k in keys}, estimator="twfe", term="TWFE, post",
+                              horizon="post average", n_units=bench.n_units), outcome, base))
+    overall = aggs["simple"].overall
+    rows.append(_convert(dict({k: float(overall[k]) for k in keys}, estimator="callaway_santanna",
+                              term="ATT simple", horizon="post average",
+                              n_units=aggs["simple"].n_units), outcome, base))
+    es = aggs["event_time"].estimates
+    at = es[es["event_time"] == horizon]
+    if len(at):
+        rows.append(_convert(dict({k: float(at.iloc[0][k]) for k in keys}, estimator="callaway_santanna",
+                                  term=f"ATT event time {horizon}", horizon=str(horizon),
+                                  n_units=aggs["event_time"].n_units), outcome, base))
+    ih = imp.headline()
+    rows.append(_convert(dict({k: float(ih[k]) for k in keys}, estimator="imputation",
+                              term="imputation, post average", horizon="post average",
+                              n_units=imp.n_units), outcome, base))
+    table = add_inference(pd.DataFrame(rows), alpha=alpha)
+    table[["conf_low", "conf_high"]] = pd.DataFrame(rows)[["conf_low", "conf_high"]]
+    table["outcome"] = outcome
+    table["scale"] = "percent" if comparison_scale(outcome) == "percent" else "level"
+    table["evidence_level"] = table["estimator"].map(EVIDENCE_LEVELS)
+    table["design"] = table["estimator"].map(ESTIMATOR_LABELS)
+    cols = ["outcome", "term", "estimator", "horizon", "estimate", "std_error", "statistic", "p_value",
+            "conf_low", "conf_high", "scale", "evidence_level", "design", "n_units"]
+    return table[cols]
+
+
+def _fmt(value: float, scale: str) -> str:
+    return f"{value:+.1f}%" if scale == "percent" else f"{value:+.3g}"
+
+
+def _reading(outcome, table, pre, gt, lang) -> str:
+    """A short reading generated from the numbers (no hard-coded conclusions)."""
+    naive = table[table.estimator == "before_after"].iloc[0]
+    cs = table[(table.estimator == "callaway_santanna") & (table.term == "ATT simple")].iloc[0]
+    scale = cs["scale"]
+    excludes = cs["conf_low"] > 0 or cs["conf_high"] < 0
+    n_treated = int(sum(gt.n_treated.values())) if isinstance(gt.n_treated, dict) else gt.n_treated
+    ratio = naive["estimate"] / cs["estimate"] if cs["estimate"] != 0 else np.inf
+    pre_text = {"en": "", "ko": ""}
+    if pre is not None:
+        verdict_en = "rejects" if pre.p_value < 0.05 else "does not reject"
+        verdict_ko = "기각합니다" if pre.p_value < 0.05 else "기각하지 못합니다"
+        pre_text = {"en": f" The pre-trend test {verdict_en} parallel pre-trends (p = {pre.p_value:.3f}).",
+                    "ko": f" 사전추세 검정은 평행추세를 {verdict_ko} (p = {pre.p_value:.3f})."}
+    if lang == "ko":
+        sig = "0을 포함하지 않습니다" if excludes else "0을 포함합니다(효과가 없다는 가설을 배제할 수 없음)"
+        return (f"[{outcome}] 비교집단을 둔 이중차분(Callaway-Sant'Anna, 근거 수준 3/5) 추정 효과는 "
+                f"{_fmt(cs['estimate'], scale)}이며 95% 신뢰구간 [{_fmt(cs['conf_low'], scale)}, "
+                f"{_fmt(cs['conf_high'], scale)}]은 {sig}. 참여기업만의 전후 비교(근거 수준 1/5)는 "
+                f"{_fmt(naive['estimate'], scale)}로, 인과 추정치와 {_fmt(naive['estimate'] - cs['estimate'], scale)} "
+                f"차이가 납니다.{pre_text['ko']} 참여기업 {n_treated}개사 기준입니다.")
+    sig = "excludes zero" if excludes else "includes zero (no effect cannot be ruled out)"
+    times = f" ({ratio:.1f} times the causal estimate)" if np.isfinite(ratio) and ratio > 1 else ""
+    return (f"[{outcome}] Against a comparison group (Callaway-Sant'Anna DiD, evidence level 3 of 5) "
+            f"participation changed {outcome} by {_fmt(cs['estimate'], scale)} on average after entry; the "
+            f"95% interval [{_fmt(cs['conf_low'], scale)}, {_fmt(cs['conf_high'], scale)}] {sig}. The "
+            f"program's before/after number on participants only (level 1 of 5) is "
+            f"{_fmt(naive['estimate'], scale)}{times}, a gap of {_fmt(naive['estimate'] - cs['estimate'], scale)} "
+            f"that secular growth, selection and recovery from a pre-entry dip can produce without any "
+            f"program effect.{pre_text['en']} Based on {n_treated} participating firms.")

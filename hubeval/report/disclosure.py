@@ -1,0 +1,607 @@
+"""Statistical disclosure control for tables, estimates and figures meant for publication.
+
+Firm data are confidential: no published cell, subgroup estimate or figure point may rest on
+fewer than ``min_units`` firms (default 5, configurable, hard floor 3), and magnitude tables
+must not let a reader estimate one firm's value closely. The rules follow the standard
+primary/secondary suppression approach of Hundepool et al. (2012):
+
+* **threshold rule** -- a cell with fewer than ``min_units`` contributing firms is suppressed,
+  so single-firm values are never shown (the floor of 3 guarantees it);
+* **dominance rule** (n, k) = (2, 85%) -- suppress when the two largest firms hold more than 85%
+  of the cell's magnitude total;
+* **p% rule** (p = 10%) -- suppress when the total less the two largest contributions is below
+  p% of the largest, because the second-largest firm could then estimate the largest firm's
+  value to within p%;
+  (at the defaults the p% rule is implied by the dominance rule, since the remainder is then
+  below 15/85 of the top two; it binds when ``dominance`` is relaxed and is kept for that);
+* **secondary suppression** -- in every additive line of the table (cells plus their margin
+  total) a single suppressed entry could be recovered by subtraction, so a second entry, the one
+  with the fewest firms, is suppressed too, until every line has zero or at least two.
+
+The secondary step is the common greedy heuristic, not the optimal linear-programming solution
+of tau-ARGUS; with two suppressions per line a determined attacker can at most bound, not
+recover, a cell. Merging small categories before tabulating is left to the analyst.
+
+Publication path: :func:`assert_publishable` is the single gate used by :func:`save_table` and
+:func:`hubeval.report.figures.save_figure`; it raises :class:`~hubeval.core.errors.DisclosureError` when
+content is disclosive or cannot be verified (fail closed).
+
+References
+----------
+Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S., Spicer, K. and
+de Wolf, P.-P. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (magnitude tables).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from hubeval.core.errors import DisclosureError, SpecError, format_examples
+from hubeval.core.results import ResultMixin
+
+__all__ = ["check_min_units", "report_folder", 
+    "DEFAULT_MIN_UNITS", "MIN_UNITS_FLOOR", "DisclosureResult", "protect_table",
+    "check_estimates", "check_result", "assert_publishable", "public", "save_table",
+]
+
+#: Default minimum number of firms behind any published number.
+DEFAULT_MIN_UNITS = 5
+#: Hard floor for ``min_units``: below 3 a firm can subtract its own value to learn another's.
+MIN_UNITS_FLOOR = 3
+#: Count columns recognised on estimate tables, in the order they are reported.
+COUNT_COLUMNS = ("n_treated", "n_units", "n_firms")
+#: Columns that identify single firms: a table carrying one is firm-level data.
+UNIT_COLUMNS = ("firm_id", "firm", "unit_id", "business_id", "biz_no")
+
+Statistic = Literal["sum", "mean"]
+ExistsPolicy = Literal["error", "suffix", "replace"]
+TableFormat = Literal["csv", "html", "xlsx"]
+_ESTIMATE_VALUE_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+_SUPPRESSED_COLUMNS = ["cell", "rule", "detail"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DisclosureResult(ResultMixin):
+    """A table made safe for publication and the list of what was suppressed and why.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The publishable table; suppressed numbers are missing and flagged in ``suppressed``.
+    suppressed : pandas.DataFrame
+        One row per suppressed entry: ``cell`` (its keys), ``rule`` (``threshold``,
+        ``dominance``, ``p_percent``, ``secondary``) and ``detail`` (why, without revealing
+        the confidential value).
+    spec : dict
+        The rules applied (``min_units``, ``dominance``, ``p_percent``, ...).
+    """
+
+    table: pd.DataFrame
+    suppressed: pd.DataFrame
+    spec: dict
+    title = "Disclosure control"
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """The publishable table (alias used by the shared result machinery)."""
+        return self.table
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing had to be suppressed."""
+        return self.suppressed.empty
+
+    def summary(self) -> str:
+        """Plain-text summary: rules, the suppression list and the safe table."""
+        lines = self._summary_lines()
+        if self.passed:
+            lines.append("nothing suppressed")
+        else:
+            lines.append(f"suppressed {len(self.suppressed)} entries:")
+            lines += [f"  {r.cell}: {r.rule} ({r.detail})" for r in self.suppressed.itertuples()]
+        return "\n".join(lines + ["", self.table.to_string(index=False)])
+
+
+# --- validation --------------------------------------------------------------------------------
+
+def check_min_units(min_units: Any) -> int:
+    if isinstance(min_units, bool) or not isinstance(min_units, (int, np.integer)):
+        raise DisclosureError(f"`min_units` must be a whole number of firms; got {min_units!r}.")
+    if min_units < MIN_UNITS_FLOOR:
+        raise DisclosureError(
+            f"`min_units` is {min_units}, below the hard floor of {MIN_UNITS_FLOOR} firms: with "
+            f"fewer, one firm can subtract its own value from a cell total to learn another "
+            f"firm's. Use min_units >= {MIN_UNITS_FLOOR} (the default is {DEFAULT_MIN_UNITS}).")
+    return int(min_units)
+
+
+def _check_share(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not 0 < float(value) < 1:
+        raise DisclosureError(
+            f"`{name}` must be a share strictly between 0 and 1 (e.g. 0.85 for 85%); "
+            f"got {value!r}.")
+    return float(value)
+
+
+def _check_columns(data: pd.DataFrame, columns: Sequence[str], arg: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SpecError(
+            f"`{arg}` names column(s) not in the data: {format_examples(missing)}. "
+            f"Available columns: {format_examples(list(data.columns), limit=12)}.")
+
+
+# --- magnitude and frequency tables from firm-level data ------------------------------------
+
+def _cell_stats(contrib: pd.DataFrame, keys: list[str], has_value: bool) -> pd.DataFrame:
+    """Per cell: number of firms, total, and the two largest absolute firm contributions."""
+    def top(series: pd.Series, k: int) -> float:
+        values = np.sort(np.abs(series.to_numpy(dtype=float)))[::-1]
+        return float(values[k]) if len(values) > k else 0.0
+
+    grouped = contrib.groupby(keys, dropna=False, sort=True)["_value"] if keys \
+        else contrib.assign(_all=0).groupby("_all")["_value"]
+    stats = grouped.agg(n_units="size", total="sum",
+                        total_abs=lambda s: float(np.abs(s).sum()),
+                        top1=lambda s: top(s, 0), top2=lambda s: top(s, 1))
+    if not has_value:
+        stats[["total", "total_abs", "top1", "top2"]] = np.nan
+    return stats.reset_index(drop=not keys)
+
+
+def _primary_rule(row: pd.Series, min_units: int, dominance: float, p_percent: float,
+                  has_value: bool) -> tuple[str, str] | None:
+    if row["n_units"] < min_units:
+        return "threshold", f"fewer than {min_units} firms"
+    if not has_value or row["total_abs"] <= 0:
+        return None
+    if row["top1"] + row["top2"] > dominance * row["total_abs"]:
+        return "dominance", f"the two largest firms hold more than {dominance:.0%} of the total"
+    if row["total_abs"] - row["top1"] - row["top2"] < p_percent * row["top1"]:
+        return "p_percent", (f"the other firms' total is below {p_percent:.0%} of the largest "
+                             "firm's value, so the second-largest could estimate it closely")
+    return None
+
+
+def _grid(contrib: pd.DataFrame, by: list[str], total_label: str, has_value: bool) -> pd.DataFrame:
+    """All cells plus margins (the margin of a dimension is labelled ``total_label``)."""
+    parts = [_cell_stats(contrib, by, has_value)]
+    for kept in ([by[0]], [by[1]], []) if len(by) == 2 else ([],):
+        # Margins regroup firm contributions so a firm spanning cells counts once.
+        firm_level = contrib.groupby(kept + ["_unit"], dropna=False)["_value"].sum().reset_index()
+        margin = _cell_stats(firm_level, kept, has_value)
+        for col in by:
+            if col not in kept:
+                margin[col] = total_label
+        parts.append(margin)
+    grid = pd.concat(parts, ignore_index=True)
+    for col in by:
+        grid[col] = grid[col].astype(object)
+    return grid[by + ["n_units", "total", "total_abs", "top1", "top2"]]
+
+
+def _lines(grid: pd.DataFrame, by: list[str], total_label: str) -> list[pd.Index]:
+    """Row-index groups that add up: each line's cells sum to its margin entry."""
+    if len(by) == 1:
+        return [grid.index]
+    return [idx for col in by for _, idx in grid.groupby(col, sort=False).groups.items()]
+
+
+def _secondary(grid: pd.DataFrame, rules: dict, by: list[str], total_label: str) -> None:
+    """Greedy complementary suppression until no additive line has exactly one suppression."""
+    lines = _lines(grid, by, total_label)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [i for i in line if i in rules]
+            if len(hidden) != 1:
+                continue
+            open_ = [i for i in line if i not in rules]
+            if not open_:
+                continue
+            is_margin = grid.loc[open_, by].eq(total_label).any(axis=1)
+            order = pd.DataFrame({"margin": is_margin, "n": grid.loc[open_, "n_units"],
+                                  "size": grid.loc[open_, "total_abs"].fillna(0)})
+            pick = order.sort_values(["margin", "n", "size"]).index[0]
+            cell = _cell_label(grid.loc[hidden[0]], by)
+            rules[pick] = ("secondary", f"complement of {cell}, which its line total would reveal")
+            changed = True
+
+
+def _cell_label(row: pd.Series, by: list[str]) -> str:
+    return ", ".join(f"{col}={row[col]}" for col in by)
+
+
+def protect_table(data: pd.DataFrame, *, by: str | Sequence[str], value: str | None = None,
+                  unit: str = "firm_id", statistic: Statistic = "sum",
+                  min_units: int = DEFAULT_MIN_UNITS, dominance: float = 0.85,
+                  p_percent: float = 0.10, total_label: str = "Total") -> DisclosureResult:
+    """Tabulate firm-level data by one or two keys with margins, suppressing disclosive cells.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Firm-level rows (a firm may have several rows in a cell, e.g. years; they are summed
+        into one contribution per firm and cell before the rules are applied).
+    by : str or sequence of str
+        One or two columns defining the cells.
+    value : str, optional
+        Magnitude column (e.g. ``"value_added"``). Without it the table is a frequency table of
+        firms and only the threshold rule applies.
+    unit : str, default "firm_id"
+        Firm identifier column: rules count distinct firms, not rows.
+    statistic : {"sum", "mean"}, default "sum"
+        Published statistic of ``value`` per cell (a mean with its count reveals the sum, so
+        the same rules apply).
+    min_units : int, default 5
+        Minimum number of firms per published cell; at least 3.
+    dominance : float, default 0.85
+        Share of the cell total above which the two largest firms make it disclosive.
+    p_percent : float, default 0.10
+        The p of the p% rule, as a share.
+    total_label : str, default "Total"
+        Label of the margin rows and columns.
+
+    Returns
+    -------
+    DisclosureResult
+        ``table`` with columns ``by``, ``n_units``, ``value`` (when given) and ``suppressed``;
+        margins included; suppressed numbers missing. ``suppressed`` lists each suppressed cell
+        with its rule.
+
+    Raises
+    ------
+    DisclosureError
+        ``min_units`` below 3, or ``dominance`` / ``p_percent`` not a share.
+    SpecError
+        Missing columns, more than two ``by`` columns, or an unknown ``statistic``.
+
+    References
+    ----------
+    Hundepool et al. (2012), *Statistical Disclosure Control*, sections 4.2-4.3.
+
+    Examples
+    --------
+    >>> import pandas as pd, hubeval as hb
+    >>> df = pd.DataFrame({"firm_id": range(12), "industry": ["A"] * 6 + ["B"] * 6,
+    ...                    "value_added": [5.0] * 12})
+    >>> hb.protect_table(df, by="industry", value="value_added").passed
+    True
+    """
+    min_units = check_min_units(min_units)
+    dominance, p_percent = _check_share(dominance, "dominance"), _check_share(p_percent, "p_percent")
+    by = [by] if isinstance(by, str) else list(by)
+    if not 1 <= len(by) <= 2:
+        raise SpecError(f"`by` must name one or two columns; got {len(by)}: {by}. Tabulate "
+                        "higher dimensions as separate two-way tables.")
+    if statistic not in get_args(Statistic):
+        raise SpecError(f"`statistic` must be one of {get_args(Statistic)}; got {statistic!r}.")
+    _check_columns(data, by + [unit] + ([value] if value else []), "by/unit/value")
+    contrib = data.assign(_unit=data[unit], _value=data[value] if value else 1.0)
+    contrib = contrib.groupby(by + ["_unit"], dropna=False)["_value"].sum().reset_index()
+    grid = _grid(contrib, by, total_label, has_value=value is not None)
+    rules = {}
+    for i, row in grid.iterrows():
+        hit = _primary_rule(row, min_units, dominance, p_percent, value is not None)
+        if hit:
+            rules[i] = hit
+    _secondary(grid, rules, by, total_label)
+    return _protected_result(grid, rules, by=by, value=value, statistic=statistic,
+                             spec={"min_units": min_units, "dominance": dominance,
+                                   "p_percent": p_percent, "by": by, "value": value,
+                                   "statistic": statistic, "unit": unit})
+
+
+def _protected_result(grid: pd.DataFrame, rules: dict, *, by: list[str], value: str | None,
+                      statistic: str, spec: dict) -> DisclosureResult:
+    table = grid[by].copy()
+    table["n_units"] = grid["n_units"].astype("Int64")
+    if value is not None:
+        table[value] = grid["total"] / (grid["n_units"] if statistic == "mean" else 1)
+    hidden = list(rules)
+    table["suppressed"] = table.index.isin(hidden)
+    table.loc[hidden, "n_units"] = pd.NA
+    if value is not None:
+        table.loc[hidden, value] = np.nan
+    suppressed = pd.DataFrame(
+        [(_cell_label(grid.loc[i], by), *rules[i]) for i in sorted(hidden)],
+        columns=_SUPPRESSED_COLUMNS)
+    return DisclosureResult(table=table, suppressed=suppressed, spec=spec)
+
+
+# --- estimate tables and result objects --------------------------------------------------------
+
+def check_estimates(estimates: pd.DataFrame, *, min_units: int = DEFAULT_MIN_UNITS,
+                    count: str | Sequence[str] | None = None) -> DisclosureResult:
+    """Suppress estimates (e.g. subgroup effects) that rest on fewer than ``min_units`` firms.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        A tidy estimates table with at least one count column.
+    min_units : int, default 5
+        Minimum number of firms; at least 3.
+    count : str or sequence of str, optional
+        Count column(s) to check. By default every present column of ``n_treated``,
+        ``n_units``, ``n_firms``; a row is suppressed when the smallest is below ``min_units``
+        (an effect on 3 treated firms is disclosive even with 200 controls).
+
+    Returns
+    -------
+    DisclosureResult
+        ``table`` is a copy of ``estimates`` with the numbers of suppressed rows missing and a
+        ``suppressed`` flag; ``suppressed`` lists the rows and the reason.
+
+    Raises
+    ------
+    DisclosureError
+        No count column (the table cannot be verified), or ``min_units`` below 3.
+    """
+    min_units = check_min_units(min_units)
+    columns = _count_columns(estimates, count)
+    smallest = estimates[columns].apply(pd.to_numeric, errors="coerce").min(axis=1,
+                                                                               skipna=False)
+    # A missing count cannot be verified, so it is treated as too small (fail closed).
+    hide = smallest.isna() | (smallest < min_units)
+    table = estimates.copy()
+    numeric = [c for c in table.columns if c in _ESTIMATE_VALUE_COLUMNS or c in columns]
+    table[numeric] = table[numeric].astype(float)
+    table.loc[hide, numeric] = np.nan
+    table["suppressed"] = hide.to_numpy()
+    keys = [c for c in table.columns if c not in numeric and c != "suppressed"]
+    rows = [(", ".join(f"{k}={estimates.at[i, k]}" for k in keys) or f"row {i}", "threshold",
+             f"rests on fewer than {min_units} firms (`{'`/`'.join(columns)}`)")
+            for i in estimates.index[hide.to_numpy()]]
+    suppressed = pd.DataFrame(rows, columns=_SUPPRESSED_COLUMNS)
+    return DisclosureResult(table=table, suppressed=suppressed,
+                            spec={"min_units": min_units, "count": columns})
+
+
+def _count_columns(frame: pd.DataFrame, count: str | Sequence[str] | None) -> list[str]:
+    if count is not None:
+        columns = [count] if isinstance(count, str) else list(count)
+        _check_columns(frame, columns, "count")
+        return columns
+    columns = [c for c in COUNT_COLUMNS if c in frame.columns]
+    if not columns:
+        raise DisclosureError(
+            f"Cannot verify the table: it has none of the count columns {list(COUNT_COLUMNS)}, "
+            f"so it is unknown how many firms each number rests on. Columns found: "
+            f"{format_examples(list(frame.columns), limit=8)}. Add `n_treated`/`n_units`, build it "
+            "with hb.protect_table(...) from firm-level data, or, for public aggregate data only, "
+            "pass hb.public(reason=...).")
+    return columns
+
+
+def _firm_level_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in UNIT_COLUMNS if c in frame.columns]
+
+
+def check_result(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS) -> DisclosureResult:
+    """Check a result object, a table or a :class:`DisclosureResult` for disclosure.
+
+    Parameters
+    ----------
+    obj : DisclosureResult, pandas.DataFrame or result object
+        A result object is checked through its ``estimates`` count columns, or, when it has
+        none, its scalar ``n_treated`` / ``n_units`` / ``n_firms`` attributes.
+    min_units : int, default 5
+        Minimum number of firms; at least 3.
+
+    Returns
+    -------
+    DisclosureResult
+        What publication would show, with anything disclosive suppressed.
+
+    Raises
+    ------
+    DisclosureError
+        The content cannot be verified (no counts), is firm-level, or was protected with a
+        smaller ``min_units`` than asked for now.
+    """
+    min_units = check_min_units(min_units)
+    if isinstance(obj, DisclosureResult):
+        used = obj.spec.get("min_units", min_units)
+        if "public" not in obj.spec and used < min_units:
+            raise DisclosureError(
+                f"The table was protected with min_units={used}, but publication requires "
+                f"min_units={min_units}. Re-run the protection with min_units={min_units}.")
+        return obj
+    frame = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "estimates", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise DisclosureError(
+            f"Cannot verify an object of type {type(obj).__name__}: it is neither a table nor a "
+            "result with an `estimates` table. Pass the result(s) the output shows, a "
+            "DisclosureResult from hb.protect_table / hb.check_estimates, or "
+            "hb.public(reason=...) for public aggregate data.")
+    unit_columns = _firm_level_columns(frame)
+    if unit_columns:
+        raise DisclosureError(
+            f"The table has firm identifier column(s) {unit_columns}: it holds single-firm values, "
+            "which are never published. Aggregate it first with hb.protect_table(data, by=...).")
+    if isinstance(obj, pd.DataFrame) or any(c in frame.columns for c in COUNT_COLUMNS):
+        return check_estimates(frame, min_units=min_units)
+    return _check_scalar_counts(obj, frame, min_units)
+
+
+def _check_scalar_counts(obj: Any, frame: pd.DataFrame, min_units: int) -> DisclosureResult:
+    counts = {name: getattr(obj, name) for name in COUNT_COLUMNS
+              if isinstance(getattr(obj, name, None), (int, np.integer, float))}
+    if not counts:
+        raise DisclosureError(
+            f"Cannot verify the {type(obj).__name__}: its estimates have no count column and it "
+            f"has no `n_treated`/`n_units`/`n_firms` attribute. Pass a table with counts, or a "
+            f"DisclosureResult from hb.check_estimates(..., count=...).")
+    name, smallest = min(counts.items(), key=lambda kv: kv[1])
+    hidden = smallest < min_units
+    table = frame.copy()
+    if hidden:
+        numeric = [c for c in table.columns if c in _ESTIMATE_VALUE_COLUMNS]
+        table[numeric] = np.nan
+    rows = [(type(obj).__name__, "threshold",
+             f"rests on fewer than {min_units} firms (`{name}`)")] if hidden else []
+    return DisclosureResult(table=table, suppressed=pd.DataFrame(rows, columns=_SUPPRESSED_COLUMNS),
+                            spec={"min_units": min_units, "count": [name]})
+
+
+def public(reason: str) -> DisclosureResult:
+    """Declare that an output shows no confidential firm data (e.g. official city aggregates).
+
+    The reason is recorded in the publication log; use only for public statistics.
+
+    Raises
+    ------
+    DisclosureError
+        An empty ``reason``.
+    """
+    if not isinstance(reason, str) or len(reason.strip()) < 5:
+        raise DisclosureError(
+            f"`reason` must say why the output holds no confidential firm data (e.g. 'city "
+            f"totals from KOSIS'); got {reason!r}.")
+    empty = pd.DataFrame(columns=_SUPPRESSED_COLUMNS)
+    return DisclosureResult(table=pd.DataFrame(), suppressed=empty, spec={"public": reason.strip()})
+
+
+def assert_publishable(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS) -> DisclosureResult:
+    """Raise :class:`~hubeval.core.errors.DisclosureError` unless ``obj`` is safe to publish as is.
+
+    A :class:`DisclosureResult` is safe (its table is the protected one). Any other table or
+    result is safe only if the check suppresses nothing: otherwise the caller must publish the
+    protected table instead of the raw one.
+    """
+    if isinstance(obj, (list, tuple)):
+        raise DisclosureError("Pass one object; check each of several with its own call.")
+    checked = check_result(obj, min_units=min_units)
+    if checked is obj or checked.passed:
+        return checked
+    raise DisclosureError(
+        f"Refusing to publish: {len(checked.suppressed)} entr"
+        f"{'y' if len(checked.suppressed) == 1 else 'ies'} would disclose confidential firm data "
+        f"({format_examples([f'{r.cell}: {r.detail}' for r in checked.suppressed.itertuples()], 3)}). "
+        "Publish the protected version instead: pass hb.check_result(obj) (a DisclosureResult "
+        "with those entries suppressed) or aggregate further.")
+
+
+# --- the publication path for tables --------------------------------------------------------
+
+def output_paths(out_dir: str | Path, name: str, formats: Sequence[str], *,
+                 exists: ExistsPolicy = "error", allowed: Sequence[str]) -> dict[str, Path]:
+    """Paths ``out_dir/name.<format>`` that respect the never-overwrite-silently policy.
+
+    ``exists="error"`` raises :class:`FileExistsError` if any target exists (nothing is
+    written); ``"suffix"`` appends ``-2``, ``-3``, ... (the same suffix for every format);
+    ``"replace"`` overwrites, which must be asked for explicitly.
+    """
+    if exists not in get_args(ExistsPolicy):
+        raise SpecError(f"`exists` must be one of {get_args(ExistsPolicy)}; got {exists!r}.")
+    if not isinstance(name, str) or not re.fullmatch(r"[\w][\w.\-]*", name) \
+            or Path(name).suffix.lstrip(".") in allowed:
+        raise SpecError(f"`name` must be a bare file stem (letters, digits, '_', '-', '.') without "
+                        f"directory or format extension, e.g. 'cba_tornado'; got {name!r}.")
+    formats = [formats] if isinstance(formats, str) else list(formats)
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise SpecError(f"`formats` must be a non-empty subset of {tuple(allowed)}; got {formats}.")
+    out = Path(out_dir)
+
+    def paths(stem: str) -> dict[str, Path]:
+        return {f: out / f"{stem}.{f}" for f in formats}
+
+    candidate, k = paths(name), 2
+    taken = [str(p) for p in candidate.values() if p.exists()]
+    if taken and exists == "error":
+        raise FileExistsError(
+            f"Not overwriting existing file(s): {format_examples(taken)}. Choose another `name`, "
+            "delete the file(s), or pass exists='suffix' (add -2, -3, ...) or "
+            "exists='replace' (overwrite).")
+    while exists == "suffix" and any(p.exists() for p in candidate.values()):
+        candidate, k = paths(f"{name}-{k}"), k + 1
+    out.mkdir(parents=True, exist_ok=True)
+    return candidate
+
+
+def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
+               out_dir: str | Path = "reports", formats: Sequence[TableFormat] = ("csv",),
+               exists: ExistsPolicy = "error",
+               min_units: int = DEFAULT_MIN_UNITS) -> dict[str, Path]:
+    """Write a table for publication, through the disclosure check.
+
+    Parameters
+    ----------
+    table : DisclosureResult, pandas.DataFrame or result object
+        A :class:`DisclosureResult` writes its protected table. A DataFrame or result is
+        written only if :func:`assert_publishable` finds nothing disclosive, or if ``check``
+        vouches for it.
+    name : str
+        File stem, without directory or extension.
+    check : DisclosureResult, optional
+        An explicit check for a table without count columns, typically
+        :func:`public` for official aggregate statistics.
+    out_dir : str or Path, default "reports"
+    formats : sequence of {"csv", "html", "xlsx"}, default ("csv",)
+        CSV is written as UTF-8 with a byte-order mark so Excel shows Korean text correctly.
+    exists : {"error", "suffix", "replace"}, default "error"
+        What to do when a file exists; never overwrites silently (see :func:`output_paths`).
+    min_units : int, default 5
+
+    Returns
+    -------
+    dict of str to Path
+        The written file per format.
+
+    Raises
+    ------
+    DisclosureError
+        The table is disclosive or cannot be verified.
+    FileExistsError
+        A target exists and ``exists="error"``.
+    """
+    checked = assert_publishable(check if check is not None else table, min_units=min_units)
+    frame = checked.table if table is checked else table
+    frame = frame.estimates if not isinstance(frame, pd.DataFrame) else frame
+    if _firm_level_columns(frame):
+        # Even an explicit check cannot vouch for a table that lists single firms.
+        check_result(frame.head(0), min_units=min_units)
+    paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(TableFormat))
+    for fmt, path in paths.items():
+        if fmt == "csv":
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+        elif fmt == "html":
+            note = "".join(f"<li>{r.cell}: {r.rule} ({r.detail})</li>"
+                           for r in checked.suppressed.itertuples())
+            body = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.4g}")
+            path.write_text(body + (f"<p>Suppressed:</p><ul>{note}</ul>" if note else ""),
+                            encoding="utf-8")
+        else:
+            frame.to_excel(path, index=False)
+    return paths
+
+
+def _as_list(obj: Any) -> list:
+    if obj is None:
+        return []
+    if isinstance(obj, (list, tuple)):
+        return list(obj)
+    if isinstance(obj, Mapping):
+        return list(obj.values())
+    return [obj]
+
+
+def report_folder(results_dir: str | Path, reports_dir: str | Path = "reports") -> Path:
+    """A new folder for a batch's memo under ``reports_dir``, named after the batch folder.
+
+    ``runs/main/20261126-101500-ab12cd`` gives ``reports/main/20261126-101500-ab12cd``: one
+    folder per batch, so a memo never overwrites an earlier one. Created if missing.
+    """
+    batch = Path(results_dir).resolve()
+    folder = Path(reports_dir) / batch.parent.name / batch.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,53 @@
+"""Love plot: covariate balance before and after matching or weighting (Ahmed et al. 2006)."""
+from __future__ import annotations
+
+from hubeval.report.plots._pyplot import plt
+import numpy as np
+
+from hubeval.core.errors import SpecError
+from hubeval.design.matching import SMD_FLAGS
+
+__all__ = ["plot_balance"]
+
+
+def plot_balance(result, *, absolute: bool = True, ax=None):
+    """Plot standardised mean differences before and after matching (a "love plot").
+
+    Parameters
+    ----------
+    result : MatchResult
+        From :func:`hubeval.match` (anything with a ``balance`` table works).
+    absolute : bool, default True
+        Plot |SMD| (the usual love plot) rather than the signed difference.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    References
+    ----------
+    Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline covariates
+    between treatment groups in propensity-score matched samples. Statistics in Medicine 28.
+    """
+    table = getattr(result, "balance", None)
+    if table is None or "smd_before" not in table:
+        raise SpecError(f"`result` must be a MatchResult (from hb.match) with a balance table; got "
+                        f"{type(result).__name__}.")
+    ax = ax if ax is not None else plt.subplots(figsize=(6, 0.4 * len(table) + 1.5))[1]
+    pos = np.arange(len(table))[::-1]
+    before, after = table["smd_before"].to_numpy(float), table["smd_after"].to_numpy(float)
+    if absolute:
+        before, after = np.abs(before), np.abs(after)
+    ax.scatter(before, pos, marker="o", facecolors="none", edgecolors="0.4", label="before")
+    ax.scatter(after, pos, marker="o", color="C0", label="after")
+    for x0, x1, y in zip(before, after, pos):
+        ax.plot([x0, x1], [y, y], color="0.8", lw=1, zorder=0)
+    for flag, style in zip(SMD_FLAGS, (":", "--")):
+        for sign in ((1,) if absolute else (-1, 1)):
+            ax.axvline(sign * flag, color="0.5", ls=style, lw=1)
+    ax.axvline(0, color="0.2", lw=0.8)
+    ax.set_yticks(pos, table["term"])
+    ax.set_xlabel("|standardised mean difference|" if absolute else "standardised mean difference")
+    ax.legend(loc="lower right", frameon=False)
+    return ax

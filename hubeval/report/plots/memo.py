@@ -1,0 +1,421 @@
+"""Memo figures drawn from a batch's collected results (:class:`hubeval.store.records.BatchResults`).
+
+They take results, never fit, take ``ax=None`` (or ``axes=None``) and return the Axes.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from hubeval.report.plots._pyplot import plt
+from matplotlib.ticker import MaxNLocator
+import numpy as np
+import pandas as pd
+
+from hubeval.core.errors import SpecError
+from hubeval.report.figures import COLORS, FIGSIZE, current_lang, label, text_font
+from hubeval.report.plots.cba import font_properties, plot_cba_summary, plot_tornado
+from hubeval.report.plots.event import plot_event_study
+
+__all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
+           "plot_regional", "plot_regional_grid", "plot_cba_panel", "plot_balance_memo"]
+
+_CAUSAL_TERMS = ("ATT simple",)
+
+
+def _label(key: str, lang) -> str:
+    try:
+        return label(key, lang)
+    except Exception:  # outcomes without a translation keep their column name
+        return key
+
+
+def _headline_rows(results, outcomes) -> pd.DataFrame:
+    table = results.estimates
+    table = table[table["scale"] == "percent"] if outcomes is None else table[table["outcome"].isin(outcomes)]
+    if table.empty:
+        raise SpecError("No outcome to draw: the batch has no percent-scale comparison rows"
+                        + ("" if outcomes is None else f" for {', '.join(outcomes)}") + ". Pass "
+                        "`outcomes=` naming evaluated outcomes.")
+    return table
+
+
+def plot_headline(results, *, ax=None, outcomes=None, lang: str | None = None):
+    """Headline figure: the program's before/after claim against the causal estimate, per outcome.
+
+    For each outcome, the naive before/after number (level 1 of 5, hollow diamond, naive colour) is
+    drawn above the Callaway-Sant'Anna average effect after entry (level 3 of 5, filled circle, with
+    its 95% interval), on the percent scale.
+
+    Parameters
+    ----------
+    results : BatchResults
+        From :func:`hubeval.load_batch_results`.
+    ax : matplotlib Axes, optional
+    outcomes : list of str, optional
+        Default: every outcome compared on the percent scale.
+    lang : {"en", "ko"}, optional
+        Default: the theme's language.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    table = _headline_rows(results, outcomes)
+    order = list(dict.fromkeys(table["outcome"]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+    for i, outcome in enumerate(order):
+        # suppressed (missing) estimates are left out: disclosure control hid them
+        _pair(ax, table[table["outcome"] == outcome], len(order) - 1 - i, lang)
+    ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([_label(o, lang) for o in reversed(order)])
+    ax.set_xlabel(_label("effect_percent", lang))
+    ax.set_title(_label("headline_effects", lang))
+    ax.legend(frameon=False, loc="best")
+    return ax
+
+
+@dataclasses.dataclass(frozen=True)
+class _EventStudyView:
+    """One outcome's event-study rows, shaped like an aggregate result for :func:`plot_event_study`."""
+
+    estimates: pd.DataFrame
+    spec: dict
+
+
+def plot_event_grid(results, *, axes=None, outcomes=None, ncols: int = 2, lang: str | None = None):
+    """Event studies of several outcomes in a grid (Callaway-Sant'Anna, pointwise 95% intervals).
+
+    Parameters
+    ----------
+    results : BatchResults
+    axes : array of Axes, optional
+        At least as many as outcomes.
+    outcomes : list of str, optional
+        Default every outcome with an event study in the batch.
+    ncols : int
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of matplotlib Axes (unused cells are hidden)
+    """
+    studies = results.event_studies
+    if studies.empty:
+        raise SpecError("The batch has no `event_study` records; run the outcome notebooks first.")
+    outcomes = outcomes or list(dict.fromkeys(studies["outcome"]))
+    missing = [o for o in outcomes if o not in set(studies["outcome"])]
+    if missing:
+        raise SpecError(f"No event study for {', '.join(missing)} in the batch; available: "
+                        f"{', '.join(dict.fromkeys(studies['outcome']))}.")
+    nrows = int(np.ceil(len(outcomes) / ncols))
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        _, axes = plt.subplots(nrows, ncols, figsize=(width, 2.3 * nrows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(outcomes):
+        raise SpecError(f"`axes` has {len(flat)} Axes for {len(outcomes)} outcomes; pass more Axes.")
+    for ax, outcome in zip(flat, outcomes):
+        rows = studies[studies["outcome"] == outcome]
+        plot_event_study(_EventStudyView(rows, {"outcome": outcome}), ax=ax, band=False,
+                         title=_label(outcome, lang))
+        ax.set_ylabel("")
+    for ax in flat[len(outcomes):]:
+        ax.set_visible(False)
+    return np.asarray(axes)
+
+
+def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
+    """One outcome, every estimator: the naive claim against the causal estimates, on one scale.
+
+    Parameters
+    ----------
+    evaluation : OutcomeEvaluation
+        From :func:`hubeval.evaluate_outcome` (or ``hb.evaluate_outcomes(...)[outcome]``).
+    ax : matplotlib Axes, optional
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    table = getattr(evaluation, "estimates", None)
+    if not isinstance(table, pd.DataFrame) or "estimator" not in table.columns:
+        raise SpecError(f"`evaluation` must be an OutcomeEvaluation (hb.evaluate_outcome); got "
+                        f"{type(evaluation).__name__}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+    n = len(table)
+    for i, row in enumerate(table.itertuples(index=False)):
+        y = n - 1 - i
+        naive = row.estimator == "before_after"
+        color = COLORS["naive"] if naive else COLORS["causal"]
+        ax.errorbar([row.estimate], [y], xerr=[[row.estimate - row.conf_low], [row.conf_high - row.estimate]],
+                    fmt="D" if naive else "o", color=color, markerfacecolor="white" if naive else color,
+                    capsize=3, gid=row.estimator)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([f"{t} (L{lvl})" for t, lvl in zip(reversed(table["term"].tolist()),
+                                                            reversed(table["evidence_level"].tolist()))])
+    ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
+    scale = table["scale"].iloc[0]
+    ax.set_xlabel(_label("effect_percent", lang) if scale == "percent" else _label("effect", lang))
+    ax.set_title(_label(str(table["outcome"].iloc[0]), lang))
+    return ax
+
+
+def _pair(ax, rows, y: float, lang, *, factor: float = 1.0) -> None:
+    """Naive claim (hollow diamond) above the causal estimate (dot with interval) at height y.
+
+    Missing (suppressed) estimates are not drawn; each legend entry is added once per Axes.
+    """
+    labelled = set(ax.get_legend_handles_labels()[1])
+
+    def legend(key: str):
+        text = _label(key, lang)
+        return text if text not in labelled else None
+
+    naive = rows[rows["estimator"] == "before_after"]
+    causal = rows[(rows["estimator"] == "callaway_santanna") & rows["term"].isin(_CAUSAL_TERMS)]
+    if len(naive) and np.isfinite(naive["estimate"].iloc[0]):
+        ax.plot(naive["estimate"].iloc[:1] * factor, [y + 0.15], marker="D", markersize=7,
+                markerfacecolor="white", markeredgecolor=COLORS["naive"], linestyle="none",
+                gid="naive", label=legend("naive"))
+    if len(causal) and np.isfinite(causal["estimate"].iloc[0]):
+        row = causal.iloc[0]
+        est, lo, hi = (float(row[k]) * factor for k in ("estimate", "conf_low", "conf_high"))
+        ax.errorbar([est], [y - 0.15], xerr=[[est - lo], [hi - est]], fmt="o",
+                    color=COLORS["causal"], capsize=3, gid="causal", label=legend("causal"))
+
+
+def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None = None):
+    """Headline figure for outcomes compared in levels (rates, shares, growth), one panel each.
+
+    The companion of :func:`plot_headline` for outcomes whose effects are not percentages:
+    each outcome gets its own panel and axis (their units differ), with the naive before/after
+    claim (level 1 of 5, hollow diamond) above the Callaway-Sant'Anna average effect after
+    entry (level 3 of 5, dot with 95% interval). Shares and rates (investment rate, any
+    investment, employment growth, survival) are drawn in percentage points.
+
+    Parameters
+    ----------
+    results : BatchResults
+    axes : array of Axes, optional
+        One per outcome.
+    outcomes : list of str, optional
+        Default: every outcome compared on the level scale.
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of matplotlib Axes
+    """
+    from hubeval.data.outcomes import SHARE_OUTCOMES
+
+    table = results.estimates
+    table = table[table["scale"] == "level"] if outcomes is None else table[table["outcome"].isin(outcomes)]
+    order = list(dict.fromkeys(table["outcome"]))
+    if not order:
+        raise SpecError("No outcome to draw: the batch has no level-scale comparison rows"
+                        + ("" if outcomes is None else f" for {', '.join(outcomes)}") + ".")
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        _, axes = plt.subplots(len(order), 1, figsize=(width, 1.0 + 0.9 * len(order)), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(order):
+        raise SpecError(f"`axes` has {len(flat)} Axes for {len(order)} outcomes; pass more Axes.")
+    for ax, outcome in zip(flat, order):
+        share = outcome in SHARE_OUTCOMES
+        _pair(ax, table[table["outcome"] == outcome], 0.0, lang, factor=100.0 if share else 1.0)
+        ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_yticks([0])
+        ax.set_yticklabels([_label(outcome, lang)], **text_font())
+        ax.set_xlabel(_label("effect_pp" if share else "effect_level", lang), **text_font())
+    flat[0].set_title(_label("headline_levels", lang), **text_font())
+    found = [ax.get_legend_handles_labels() for ax in flat[:len(order)]]
+    handles = dict(pair for h, lab in found for pair in zip(lab, h))  # one entry per label
+    if handles:
+        flat[0].figure.legend(list(handles.values()), list(handles), loc="lower center", ncol=2,
+                              frameon=False,
+                              prop=font_properties(text_font(), size=8))
+        flat[0].figure.tight_layout(rect=(0, 0.08, 1, 1))
+    return np.asarray(axes)
+
+
+def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | None = None,
+                  title: str | None = None):
+    """The city-level synthetic-control result: Gwangyang's gap to its synthetic control by year.
+
+    Drawn from the batch's ``synth_effect`` / ``synth_gap`` records (see
+    :func:`hubeval.report.memo.build.regional_tables`): the gap (actual minus synthetic) of the treated city
+    over time, the gaps of placebo cities where recorded (grey), a line at zero, the programme
+    start, and the placebo p-value in the title. The per-city synthetic-control plots of
+    :mod:`hubeval.report.plots.synth` need the fitted result; this one needs only the records.
+
+    Parameters
+    ----------
+    results : BatchResults
+    ax : matplotlib Axes, optional
+    outcome : str, optional
+        Default: the first outcome with recorded gaps.
+    lang : {"en", "ko"}, optional
+    title : str, optional
+        Default: "City-level effect ...: <outcome>" and the p-value.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from hubeval.store.readers import regional_placebos, regional_tables
+
+    effects, gaps = regional_tables(results)
+    if gaps.empty:
+        raise SpecError("The batch has no synthetic-control gaps (`synth_effect`/`synth_gap` records "
+                        "with term 'gap'); run notebooks/50_regional first.")
+    outcome = outcome or str(gaps["outcome"].iloc[0])
+    rows = gaps[gaps["outcome"] == outcome]
+    if rows.empty:
+        raise SpecError(f"No synthetic-control gaps for {outcome}; available: "
+                        f"{', '.join(dict.fromkeys(gaps['outcome']))}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+    font = text_font()
+    placebos = regional_placebos(results)
+    if "outcome" in placebos.columns:
+        placebos = placebos[placebos["outcome"] == outcome]
+    for i, (_, unit) in enumerate(placebos.groupby("unit", sort=True)):
+        ax.plot(unit["time"], unit["gap"], color=COLORS["placebo"], linewidth=0.8, gid="placebo",
+                label=_label("placebo", lang) if i == 0 else None)
+    ax.plot(rows["time"], rows["estimate"], color=COLORS["treated"], marker="o", markersize=3,
+            gid="gap", label=_label("gap", lang))
+    ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
+    if "post" in rows.columns and rows["post"].astype(bool).any():
+        start = rows.loc[rows["post"].astype(bool), "time"].min()
+        ax.axvline(start - 0.5, color=COLORS["neutral"], linestyle="--", linewidth=1,
+                   label=_label("program_start", lang))
+    effect = effects[effects["outcome"] == outcome]
+    if title is None:
+        title = f"{_label('regional_title', lang)}: {_label(outcome, lang)}"
+        if len(effect) and np.isfinite(effect["p_value"].iloc[0]):
+            title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
+    ax.set_title(title, loc="left", **font)
+    ax.set_xlabel(_label("year", lang), **font)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
+    ax.set_ylabel(_label("gap", lang), **font)
+    ax.legend(loc="best", prop=font_properties(font, size=8))
+    return ax
+
+
+def plot_regional_grid(results, *, axes=None, outcomes=None, ncols: int = 2,
+                       lang: str | None = None):
+    """The synthetic-control gaps of several city outcomes, one panel each (see :func:`plot_regional`).
+
+    Parameters
+    ----------
+    results : BatchResults
+    axes : array of Axes, optional
+    outcomes : list of str, optional
+        Default: every outcome with recorded gaps, in recorded order.
+    ncols : int, default 2
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of matplotlib Axes (unused cells hidden)
+    """
+    from hubeval.store.readers import regional_tables
+
+    effects, gaps = regional_tables(results)
+    outcomes = outcomes or list(dict.fromkeys(gaps["outcome"]))
+    if not outcomes:
+        raise SpecError("The batch has no synthetic-control gaps; run notebooks/50_regional first.")
+    nrows = int(np.ceil(len(outcomes) / ncols))
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, 2.6 * nrows + 0.4), squeeze=False)
+        fig.suptitle(_label("regional_title", lang), x=0.02, ha="left", fontweight="bold",
+                     **text_font())
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(outcomes):
+        raise SpecError(f"`axes` has {len(flat)} Axes for {len(outcomes)} outcomes; pass more Axes.")
+    pvalues = dict(zip(effects["outcome"], effects["p_value"]))
+    for ax, outcome in zip(flat, outcomes):
+        p = pvalues.get(outcome, np.nan)
+        title = _label(outcome, lang) + (f" (p = {p:.3f})" if np.isfinite(p) else "")
+        plot_regional(results, ax=ax, outcome=outcome, lang=lang, title=title)
+        ax.set_ylabel("")
+        if ax is not flat[0] and ax.get_legend() is not None:
+            ax.get_legend().remove()
+    for ax in flat[len(outcomes):]:
+        ax.set_visible(False)
+    flat[0].figure.tight_layout()
+    return np.asarray(axes)
+
+
+def plot_cba_panel(result, sensitivity, *, axes=None, lang: str | None = None):
+    """Cost-benefit memo figure: the summary (costs by payer, benefits, NPV) above the tornado.
+
+    Parameters
+    ----------
+    result : CostBenefitResult
+        From :func:`hubeval.cost_benefit`.
+    sensitivity : CostBenefitSensitivityResult
+        From :func:`hubeval.cba_sensitivity` on the same inputs.
+    axes : pair of Axes, optional
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    numpy array of two matplotlib Axes
+    """
+    lang = lang or current_lang()
+    if axes is None:
+        width, _ = FIGSIZE["memo"]
+        _, axes = plt.subplots(2, 1, figsize=(width, 7.6), gridspec_kw={"height_ratios": [1, 1.6]})
+    axes = np.asarray(axes).ravel()
+    if len(axes) < 2:
+        raise SpecError(f"`axes` must hold two Axes (summary, tornado); got {len(axes)}.")
+    plot_cba_summary(result, ax=axes[0], lang=lang)
+    plot_tornado(sensitivity, ax=axes[1], lang=lang)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+@dataclasses.dataclass(frozen=True)
+class _BalanceView:
+    """A recorded balance table, shaped like a match result for :func:`plot_balance`."""
+
+    balance: pd.DataFrame
+
+
+def plot_balance_memo(balance, *, ax=None, lang: str | None = None):
+    """Covariate balance before and after matching (love plot) with labels in ``lang``.
+
+    Parameters
+    ----------
+    balance : DataFrame or DisclosureResult
+        A recorded :func:`hubeval.balance_table` (``term, smd_before, smd_after``), or its
+        disclosure check; suppressed rows are left out.
+    ax : matplotlib Axes, optional
+    lang : {"en", "ko"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from hubeval.report.plots.balance import plot_balance
+
+    table = getattr(balance, "table", balance)
+    if not isinstance(table, pd.DataFrame) or not {"term", "smd_before", "smd_after"} <= set(table.columns):
+        raise SpecError("`balance` must be a balance table with `term`, `smd_before` and `smd_after` "
+                        "(hb.balance_table) or its disclosure check.")
+    table = table.dropna(subset=["smd_before", "smd_after"]).reset_index(drop=True)
+    ax = plot_balance(_BalanceView(table), ax=ax)
+    font = text_font()
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles, [_label("unmatched", lang), _label("matched", lang)], loc="lower right",
+              prop=font_properties(font, size=8))
+    ax.set_xlabel(f"|{_label('std_mean_diff', lang)}|", **font)
+    ax.set_title(_label("balance_title", lang), loc="left", **font)
+    return ax

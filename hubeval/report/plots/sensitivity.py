@@ -1,0 +1,48 @@
+"""Sensitivity plot: robust confidence intervals against Mbar (Rambachan & Roth 2023, Figure 5 style)."""
+from __future__ import annotations
+
+from hubeval.report.plots._pyplot import plt
+import numpy as np
+
+from hubeval.core.errors import SpecError
+
+__all__ = ["plot_sensitivity"]
+
+
+def plot_sensitivity(result, *, ax=None):
+    """Plot the original and the relative-magnitudes robust intervals for each Mbar.
+
+    Parameters
+    ----------
+    result : SensitivityResult
+        From :func:`hubeval.relative_magnitudes`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = getattr(result, "estimates", None)
+    if table is None or "mbar" not in table or not hasattr(result, "breakdown_mbar"):
+        raise SpecError(f"`result` must be a SensitivityResult (from hb.relative_magnitudes); got "
+                        f"{type(result).__name__}.")
+    ax = ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+    original = table[table["method"] == "original"].iloc[0]
+    robust = table[table["method"] != "original"]
+    step = np.diff(robust["mbar"]).min() if len(robust) > 1 else 0.5
+    x0 = robust["mbar"].min() - step
+    ax.errorbar([x0], [original["estimate"]], yerr=[[original["estimate"] - original["conf_low"]],
+                                                   [original["conf_high"] - original["estimate"]]],
+                fmt="o", color="0.3", capsize=4, label="original (parallel trends)")
+    mid = (robust["conf_low"] + robust["conf_high"]) / 2
+    ax.errorbar(robust["mbar"], mid, yerr=[mid - robust["conf_low"], robust["conf_high"] - mid], fmt="none",
+                color="C0", capsize=4, lw=2, label="robust (relative magnitudes)")
+    ax.axhline(0, color="0.2", lw=0.8)
+    breakdown = result.breakdown_mbar
+    if np.isfinite(breakdown) and breakdown > 0:
+        ax.axvline(breakdown, color="C3", ls="--", lw=1, label=f"breakdown Mbar = {breakdown:.2f}")
+    ax.set_xticks([x0, *robust["mbar"]], ["original", *[f"{m:g}" for m in robust["mbar"]]])
+    ax.set_xlabel("Mbar (post-entry violation relative to the largest pre-entry one)")
+    ax.set_ylabel("effect (95% interval)")
+    ax.legend(frameon=False, fontsize="small")
+    return ax

@@ -1,0 +1,10 @@
+"""The results store: records a notebook writes, and a batch's collected results read back.
+"""
+from __future__ import annotations
+
+from hubeval.store.records import record, collect_records, load_batch_results, BatchResults
+from hubeval.store.provenance import read_provenance
+
+__all__ = [
+    "record", "collect_records", "load_batch_results", "BatchResults", "read_provenance",
+]

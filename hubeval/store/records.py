@@ -1,0 +1,264 @@
+"""Records: the one call a notebook uses to save a result, and their collection into a batch.
+
+``hb.record(name, obj, out_dir=output_dir)`` writes ``<out_dir>/records/<name>.json`` (the
+full result, JSON) and ``<name>.csv`` (its tidy table); a matplotlib figure goes to
+``<out_dir>/figures/<name>.png``. Both carry the run's context: notebook,
+run id, outcome and parameters. Under the batch runner the context comes from the ``run.json``
+file the runner writes into each run's folder (found through the ``HUBEVAL_RUN_CONTEXT``
+environment variable, or in ``out_dir``); run interactively, the notebook is ``interactive``
+and the run id empty.
+
+:func:`collect_records` stacks every record CSV below a batch folder into one tidy table, the
+batch's ``results.csv``: one row per estimate, with columns ``run_id, notebook, record,
+outcome``, the result's own tidy columns, then one ``param_<name>`` column per run parameter
+(lists and dicts as JSON text; the runner-owned ``output_dir`` and ``results_dir`` left out).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hubeval.core.errors import ParameterError
+from hubeval.core.results import ResultMixin, to_jsonable
+
+__all__ = ["record", "collect_records", "load_batch_results", "BatchResults", "CONTEXT_ENV", "OUTPUT_ENV"]
+
+CONTEXT_ENV = "HUBEVAL_RUN_CONTEXT"
+OUTPUT_ENV = "HUBEVAL_OUTPUT_DIR"
+CONTEXT_FILE = "run.json"
+KEY_COLUMNS = ["run_id", "notebook", "record", "outcome"]
+_PRIVATE_PARAMS = {"output_dir", "results_dir"}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _context(out_dir: Path) -> dict:
+    """The run context written by the batch runner, or an interactive one."""
+    candidates = [os.environ.get(CONTEXT_ENV), out_dir / CONTEXT_FILE]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            with open(candidate, encoding="utf-8") as fh:
+                return json.load(fh)
+    return {"run_id": "", "notebook": "interactive", "params": {}}
+
+
+def _table(obj: Any, name: str) -> tuple[pd.DataFrame, Any]:
+    """Return ``(tidy table, JSON payload)`` for a result, DataFrame or dict."""
+    if hasattr(obj, "tidy") and callable(obj.tidy):
+        table = obj.tidy()
+        payload = obj.to_dict() if hasattr(obj, "to_dict") else to_jsonable(table)
+        return table, to_jsonable(payload)
+    if isinstance(obj, pd.Series):
+        obj = obj.to_frame().T if obj.name is None else obj.reset_index()
+    if isinstance(obj, pd.DataFrame):
+        table = obj.reset_index() if not isinstance(obj.index, pd.RangeIndex) else obj.copy()
+        return table, to_jsonable(table)
+    if isinstance(obj, dict):
+        scalar = all(not isinstance(v, (list, tuple, dict, pd.Series, pd.DataFrame))
+                     for v in obj.values())
+        table = pd.DataFrame([obj]) if scalar else pd.DataFrame(
+            {k: pd.Series(v) for k, v in obj.items()})
+        return table, to_jsonable(obj)
+    raise ParameterError(
+        f"`obj` of record `{name}` is a {type(obj).__name__}; pass a hubeval result (with "
+        "`tidy()`), a pandas DataFrame or a dict.")
+
+
+def _figure(obj: Any):
+    """The matplotlib Figure behind ``obj`` (a Figure or an Axes), else None."""
+    if hasattr(obj, "savefig"):
+        return obj
+    if hasattr(obj, "get_figure") and hasattr(obj, "plot") and not isinstance(
+            obj, (pd.DataFrame, pd.Series)):
+        return obj.get_figure()
+    return None
+
+
+def _outcome(table: pd.DataFrame, obj: Any, params: dict, outcome: str | None) -> str | None:
+    if outcome is not None:
+        return outcome
+    if "outcome" in table.columns and table["outcome"].nunique() == 1:
+        return str(table["outcome"].iloc[0])
+    spec = getattr(obj, "spec", None)
+    if isinstance(spec, dict) and isinstance(spec.get("outcome"), str):
+        return spec["outcome"]
+    value = params.get("outcome")
+    return value if isinstance(value, str) else None
+
+
+def _param_columns(params: dict) -> dict:
+    out = {}
+    for key, value in params.items():
+        if key in _PRIVATE_PARAMS:
+            continue
+        plain = value is None or isinstance(value, (str, int, float, bool))
+        out[f"param_{key}"] = value if plain else json.dumps(to_jsonable(value))
+    return out
+
+
+def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
+           outcome: str | None = None) -> Path:
+    """Save a result as tidy JSON and CSV in the notebook's output folder.
+
+    Parameters
+    ----------
+    name : str
+        The record's name, unique within the notebook (letters, digits, ``_ . -``); the files
+        are ``records/<name>.json`` and ``records/<name>.csv``.
+    obj : hubeval result, pandas.DataFrame, dict or matplotlib Figure/Axes
+        A result with ``tidy()`` (and ``to_dict()``), a table, or a dict (of scalars: one row;
+        of lists: one column each). A figure is saved as ``figures/<name>.png`` instead (no
+        table: figures are drawn from recorded results, never the other way round).
+    out_dir : str or Path, optional
+        The notebook's output folder: pass its ``output_dir`` parameter. Defaults to the
+        ``HUBEVAL_OUTPUT_DIR`` environment variable the batch runner sets.
+    outcome : str, optional
+        The outcome the record is about; by default taken from the table's single ``outcome``
+        value, the result's ``spec``, or the run's ``outcome`` parameter.
+
+    Returns
+    -------
+    Path
+        The CSV file written (the PNG file for a figure).
+
+    Raises
+    ------
+    ParameterError
+        For an invalid name, a missing output folder or an object that cannot be tabulated.
+
+    Examples
+    --------
+    >>> import pandas as pd, hubeval as hb
+    >>> table = pd.DataFrame({"term": ["att"], "estimate": [0.05], "std_error": [0.02]})
+    >>> hb.record("att", table, out_dir="runs/interactive/demo")  # doctest: +SKIP
+    PosixPath('runs/interactive/demo/records/att.csv')
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ParameterError(f"`name` must be letters, digits, `_`, `.` or `-` (it names a "
+                             f"file), got {name!r}; e.g. hb.record(\"att_overall\", result).")
+    out_dir = out_dir if out_dir is not None else os.environ.get(OUTPUT_ENV)
+    if out_dir is None:
+        raise ParameterError("`out_dir` is not set and no batch runner provided one: pass the "
+                             "notebook's output folder, hb.record(name, obj, out_dir=output_dir).")
+    out_dir = Path(out_dir)
+    figure = _figure(obj)
+    if figure is not None:
+        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+        path = out_dir / "figures" / f"{name}.png"
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+        return path
+    context = _context(out_dir)
+    table, payload = _table(obj, name)
+    params = context.get("params", {})
+    found_outcome = _outcome(table, obj, params, outcome)
+    keys = {"run_id": context.get("run_id", ""), "notebook": context.get("notebook", ""),
+            "record": name, "outcome": found_outcome}
+    folder = out_dir / "records"
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {**keys, "type": type(obj).__name__, "params": to_jsonable(params),
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "result": payload}
+    (folder / f"{name}.json").write_text(json.dumps(document, indent=2, ensure_ascii=False),
+                                         encoding="utf-8")
+    keys_frame = pd.DataFrame({k: keys[k] for k in ("run_id", "notebook", "record")},
+                              index=table.index)
+    keys_frame["outcome"] = table["outcome"] if "outcome" in table.columns else found_outcome
+    # a recorded table may itself carry run ids (e.g. a memo summarising results.csv)
+    flat = table.drop(columns=[c for c in ["outcome"] if c in table.columns]).rename(
+        columns={c: f"source_{c}" for c in ("run_id", "notebook", "record")})
+    param_frame = pd.DataFrame(_param_columns(params), index=table.index)
+    out = pd.concat([keys_frame, flat, param_frame], axis=1)
+    path = folder / f"{name}.csv"
+    out.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def collect_records(folder: str | Path, *, order: list[str] | None = None) -> pd.DataFrame:
+    """Stack every ``records/*.csv`` below ``folder`` into one tidy table.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A batch folder (``runs/<batch>/<timestamp>-<id>/``) or a single run's folder.
+    order : list of str, optional
+        Run folder names in the order wanted (the batch's run order); others follow by name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Key columns ``run_id, notebook, record, outcome`` first, then the union of the
+        records' columns, ``param_*`` columns last; rows in run order, then record name.
+        Empty (with the key columns) when nothing was recorded.
+    """
+    rank = {name: i for i, name in enumerate(order or [])}
+    files = sorted(Path(folder).glob("**/records/*.csv"),
+                   key=lambda f: (rank.get(f.parent.parent.name, len(rank)), str(f)))
+    frames = [pd.read_csv(f) for f in files if f.stat().st_size > 0]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=KEY_COLUMNS)
+    data = pd.concat(frames, ignore_index=True, sort=False)
+    params = sorted(c for c in data.columns if c.startswith("param_"))
+    middle = [c for c in data.columns if c not in KEY_COLUMNS and c not in params]
+    return data[KEY_COLUMNS + middle + params]
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResults(ResultMixin):
+    """The collected results of a batch, read back for the memo.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        The comparison rows of every outcome (naive claim and causal estimates, one scale each).
+    event_studies : DataFrame
+        Callaway-Sant'Anna event studies, stacked, with an ``outcome`` column.
+    regional : DataFrame
+        Synthetic-control effects (empty when the batch had no regional run).
+    records : DataFrame
+        Everything in ``results.csv``.
+    """
+
+    estimates: pd.DataFrame
+    event_studies: pd.DataFrame
+    regional: pd.DataFrame
+    records: pd.DataFrame
+    spec: dict
+    title = "Batch results"
+
+    def to_dict(self) -> dict:
+        return {"type": type(self).__name__, "spec": to_jsonable(self.spec),
+                "estimates": to_jsonable(self.estimates)}
+
+
+def load_batch_results(results_dir: str | Path) -> BatchResults:
+    """Read a batch folder's ``results.csv`` (or its records) for the memo.
+
+    Raises
+    ------
+    ParameterError
+        The folder or its results are missing, or no outcome notebook recorded a comparison.
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ParameterError(f"`results_dir` `{folder}` is not a folder. Pass the batch folder printed "
+                             "by `hubeval run` (runs/<batch>/<timestamp>-<id>).")
+    path = folder / "results.csv"
+    records = pd.read_csv(path) if path.exists() else collect_records(folder)
+    if records.empty or "record" not in records.columns:
+        raise ParameterError(f"No results in `{folder}`: results.csv is missing or empty. Run the outcome "
+                             "notebooks first (the memo runs last in params/batches/main.yaml).")
+    comparison = records[records["record"] == "comparison"].dropna(axis=1, how="all")
+    if comparison.empty:
+        raise ParameterError(f"No `comparison` records in `{folder}`: none of the outcome notebooks "
+                             "(10_productivity ... 40_jobs) finished. Check the batch log.")
+    studies = records[records["record"] == "event_study"].dropna(axis=1, how="all")
+    regional = records[records["record"] == "synth_effect"].dropna(axis=1, how="all")
+    return BatchResults(comparison.reset_index(drop=True), studies.reset_index(drop=True),
+                        regional.reset_index(drop=True), records, {"results_dir": str(folder)})

@@ -1,0 +1,122 @@
+"""evaluate_outcome(s): the naive claim beside every estimator, on one scale, against the truth."""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hubeval as hb
+from hubeval.pipeline.evaluate import comparison_scale
+
+from hubeval.did.fixed_effects import covariate_year_effects
+TRUTH = json.loads((Path(__file__).resolve().parents[2] / "data" / "example" / "truth.json").read_text())
+SETTINGS = dict(covariates=["posco_supplier", "metal"], anticipation=1, control="not_yet_treated")
+
+
+@pytest.fixture(scope="module")
+def evaluation(example_panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return hb.evaluate_outcomes(example_panel, outcomes=["log_va_per_worker", "cost_ratio"], **SETTINGS)
+
+
+def true_simple(outcome):
+    table = pd.DataFrame(TRUTH["firm"][outcome])
+    post = table[table.event_time >= 0]
+    return np.average(post.att, weights=post.n_units)
+
+
+def row(evaluation, outcome, term):
+    table = evaluation.estimates
+    return table[(table.outcome == outcome) & (table.term == term)].iloc[0]
+
+
+def test_table_has_every_estimator_with_its_evidence_level(evaluation):
+    table = evaluation.estimates
+    assert list(table.columns) == ["outcome", "term", "estimator", "horizon", "estimate", "std_error",
+                                   "statistic", "p_value", "conf_low", "conf_high", "scale",
+                                   "evidence_level", "design", "n_units"]
+    levels = table.drop_duplicates("estimator").set_index("estimator")["evidence_level"].to_dict()
+    assert levels == {"before_after": 1, "twfe": 3, "callaway_santanna": 3, "imputation": 3}
+    assert set(table.scale) == {"percent"}
+
+
+def test_causal_estimates_recover_the_truth_and_the_naive_claim_does_not(evaluation, example_panel):
+    """On the example data, CS and imputation are within 3 SE of the true simple ATT; the naive is not."""
+    for outcome in ("log_va_per_worker", "cost_ratio"):
+        truth = true_simple(outcome)
+        item = evaluation[outcome]
+        cs = item.simple.overall
+        assert abs(cs["estimate"] - truth) < 3 * cs["std_error"], (outcome, cs, truth)
+        imp = item.imputation.overall
+        assert abs(imp["estimate"] - truth) < 3 * imp["std_error"], (outcome, imp, truth)
+    naive = row(evaluation, "log_va_per_worker", "before/after, event time 1")
+    assert naive.estimate > 25 and naive.conf_low > 100 * np.expm1(true_simple("log_va_per_worker")) * 3
+
+
+def test_percent_conversion_of_log_and_ratio_outcomes(evaluation):
+    item = evaluation["log_va_per_worker"]
+    cs = item.simple.overall
+    converted = row(evaluation, "log_va_per_worker", "ATT simple")
+    assert converted.estimate == pytest.approx(100 * np.expm1(cs["estimate"]))
+    assert converted.conf_low == pytest.approx(100 * np.expm1(cs["conf_low"]))
+    ratio = evaluation["cost_ratio"]
+    base = ratio.spec["baseline_mean"]
+    assert row(evaluation, "cost_ratio", "ATT simple").estimate == pytest.approx(
+        100 * ratio.simple.overall["estimate"] / base)
+    assert comparison_scale("dhs_growth") == "level" and comparison_scale("log_employment") == "percent"
+
+
+def test_reading_is_generated_from_the_numbers(evaluation):
+    item = evaluation["log_va_per_worker"]
+    cs = row(evaluation, "log_va_per_worker", "ATT simple")
+    assert f"{cs.estimate:+.1f}%" in item.reading
+    assert "excludes zero" in item.reading and "level 1 of 5" in item.reading
+    assert f"(p = {item.pretrend.p_value:.3f})" in item.reading
+
+
+def test_korean_reading(example_panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        item = hb.evaluate_outcome(example_panel, outcome="cost_ratio", lang="ko", **SETTINGS)
+    assert "근거 수준 3/5" in item.reading and "전후 비교" in item.reading
+
+
+def test_json_round_trip(evaluation):
+    out = json.loads(json.dumps(evaluation.to_dict()))
+    assert len(out["evaluations"]) == 2 and out["evaluations"][0]["outcome"] == "log_va_per_worker"
+
+
+def test_covariate_year_effects_columns(example_panel):
+    panel, names = covariate_year_effects(example_panel, ["metal"])
+    assert names == [f"metal_x_{y}" for y in range(2007, 2019)]
+    data = panel.data
+    metal_2010 = data[(data.year == 2010)]
+    assert (metal_2010["metal_x_2010"] == metal_2010["metal"]).all()
+    assert (data.loc[data.year != 2010, "metal_x_2010"] == 0).all()
+    assert covariate_year_effects(example_panel, []) == (example_panel, [])
+
+
+def test_empty_outcomes_is_an_error(example_panel):
+    with pytest.raises(hb.SpecError, match=r"^`outcomes` is empty; name at least one outcome"):
+        hb.evaluate_outcomes(example_panel, outcomes=[])
+
+
+def test_unknown_outcome_key(evaluation):
+    with pytest.raises(KeyError, match="`wages` was not evaluated; evaluated: log_va_per_worker, cost_ratio"):
+        evaluation["wages"]
+
+
+def test_recorded_warnings_collects_each_message_once():
+    import warnings as w
+    from hubeval.core.results import recorded_warnings
+    with recorded_warnings() as caught:
+        caught.append("a note")
+        w.warn("twice", hb.DataWarning)
+        w.warn("twice", hb.DataWarning)
+        w.warn("ignored: not a UserWarning", DeprecationWarning)
+    assert caught == ["a note", "twice"]
