@@ -15,7 +15,7 @@ folder's public face; ``__all__`` is pinned by a test.
 """
 from __future__ import annotations
 
-from hubeval.core.version import __version__
+from hubeval.core.version import __version__ as __version__
 
 # --- errors and results -----------------------------------------------------------------------------
 from hubeval.core import (
@@ -24,11 +24,11 @@ from hubeval.core import (
 )
 # --- results store ----------------------------------------------------------------------------------
 from hubeval.store import (
-    record, collect_records, load_batch_results, BatchResults, read_provenance,
+    record, collect_records, load_batch_results, BatchResult, read_provenance,
 )
 # --- data: panel, outcomes, simulation, example -----------------------------------------------------
 from hubeval.data import (
-    read_table, Panel, DataQualityReport, NEVER_TREATED, derive_outcomes, codebook, outcome_family,
+    read_table, Panel, DataQualityResult, NEVER_TREATED, derive_outcomes, codebook, outcome_family,
     OUTCOMES, FAMILIES, simulate_panel, SimulatedPanel, ramp_effect, simulate_program,
     write_example_data, load_example, ExampleData,
 )
@@ -74,25 +74,26 @@ from hubeval.report.plots import (
 )
 # --- policy memo ------------------------------------------------------------------------------------
 from hubeval.report.memo import (
-    Memo, MemoCostBenefit, build_memo, memo_cost_benefit, PublishedMemo, publish_memo,
+    MemoResult, MemoCostBenefitResult, build_memo, memo_cost_benefit, PublishedMemoResult,
+    publish_memo,
 )
 # --- one-call steps of the notebooks ----------------------------------------------------------------
 from hubeval.pipeline import (
     load_panel, load_cities, describe_cohorts, balance_summary, DescriptiveResult,
-    evaluate_outcome, evaluate_outcomes, OutcomeEvaluation, EvaluationResult, assess_credibility,
-    CredibilityResult, evaluate_regional, RegionalEvaluation,
+    evaluate_outcome, evaluate_outcomes, OutcomeEvaluationResult, EvaluationResult,
+    assess_credibility, CredibilityResult, evaluate_regional, RegionalResult,
 )
 # --- batch runner -----------------------------------------------------------------------------------
 from hubeval.batch import (
     Parameter, read_parameters, validate_params, BatchPlan, RunSpec, run_batch, plan_batch,
-    latest_batch, BatchResult,
+    latest_batch,
 )
 
 __all__ = [
     "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
     "HubevalWarning", "PanelError", "ParameterError", "SpecError", "TIDY_COLUMNS",
-    "percent_effect", "record", "collect_records", "load_batch_results", "BatchResults",
-    "read_provenance", "read_table", "Panel", "DataQualityReport", "NEVER_TREATED",
+    "percent_effect", "record", "collect_records", "load_batch_results", "BatchResult",
+    "read_provenance", "read_table", "Panel", "DataQualityResult", "NEVER_TREATED",
     "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel",
     "SimulatedPanel", "ramp_effect", "simulate_program", "write_example_data", "load_example",
     "ExampleData", "before_after", "BeforeAfterResult", "twfe", "twfe_design", "TwfeResult",
@@ -112,11 +113,11 @@ __all__ = [
     "plot_balance", "plot_cba_summary", "plot_tornado", "plot_comparison", "plot_event_study",
     "plot_group_time", "plot_balance_memo", "plot_cba_panel", "plot_estimators", "plot_event_grid",
     "plot_headline", "plot_headline_levels", "plot_regional", "plot_regional_grid",
-    "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory", "plot_synth_weights", "Memo",
-    "MemoCostBenefit", "build_memo", "memo_cost_benefit", "PublishedMemo", "publish_memo",
+    "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory", "plot_synth_weights", "MemoResult",
+    "MemoCostBenefitResult", "build_memo", "memo_cost_benefit", "PublishedMemoResult", "publish_memo",
     "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",
-    "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
-    "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalEvaluation",
+    "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
+    "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
-    "plan_batch", "latest_batch", "BatchResult",
+    "plan_batch", "latest_batch",
 ]

@@ -183,21 +183,21 @@ def test_folder_all_lists_only_real_names():
 def test_modules_stay_readable(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, (f"{path.relative_to(PACKAGE)} has {lines} lines; split it by concern "
-                                f"(the layout keeps modules under ~{MAX_LINES}).")
+                                f"(the layout keeps modules under ~400 lines).")
 
 
-MAX_LINES = 450
+MAX_LINES = 410  # "under ~400 lines"
 
 PUBLIC_API = [
-    "ADDITIONALITY_DEFAULTS", "AggregateResult", "BatchPlan", "BatchResult", "BatchResults",
+    "ADDITIONALITY_DEFAULTS", "AggregateResult", "BatchPlan", "BatchResult",
     "BeforeAfterResult", "CostBenefitResult", "CostBenefitSensitivityResult", "CredibilityResult",
-    "DataQualityReport", "DataWarning", "DescriptiveResult", "DisclosureError", "DisclosureResult",
+    "DataQualityResult", "DataWarning", "DescriptiveResult", "DisclosureError", "DisclosureResult",
     "EstimationError", "EstimationWarning", "EvaluationResult", "ExampleData", "FAMILIES",
     "GroupTimeResult", "HubevalError", "HubevalWarning", "ImputationResult", "InferencePanelResult",
-    "InfluenceBootstrapResult", "LITERATURE_EFFECT", "MatchResult", "Memo", "MemoCostBenefit",
-    "NEVER_TREATED", "OUTCOMES", "OutcomeEvaluation", "Panel", "PanelError", "Parameter",
-    "ParameterError", "PowerResult", "PretrendResult", "PublishedMemo", "RandomizationResult",
-    "RegionalEvaluation", "RegressionDesign", "RobustnessResult", "RunSpec", "SENSITIVITY_RANGES",
+    "InfluenceBootstrapResult", "LITERATURE_EFFECT", "MatchResult", "MemoResult", "MemoCostBenefitResult",
+    "NEVER_TREATED", "OUTCOMES", "OutcomeEvaluationResult", "Panel", "PanelError", "Parameter",
+    "ParameterError", "PowerResult", "PretrendResult", "PublishedMemoResult", "RandomizationResult",
+    "RegionalResult", "RegressionDesign", "RobustnessResult", "RunSpec", "SENSITIVITY_RANGES",
     "SensitivityResult", "SimulatedPanel", "SpecError", "SynthPlaceboResult", "SynthResult",
     "TIDY_COLUMNS", "TwfeDesign", "TwfeResult", "WildBootstrapResult", "aggregate",
     "assert_publishable", "assess_credibility", "att_gt", "balance_summary", "balance_table",

@@ -5,7 +5,6 @@ import ast
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import hubeval as hb
@@ -21,8 +20,7 @@ def code_cells(path):
 
 def test_the_design_notebooks_exist():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"00_data_check", "10_productivity", "20_costs", "30_investment", "40_jobs",
-            "90_policy_memo"} <= names
+    assert {"00_data_check", "10_outcomes", "50_regional", "90_policy_memo"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -56,10 +54,27 @@ def test_every_notebook_runs_under_papermill(tmp_path):
     result = hb.run_batch(ROOT / "tests" / "batches" / "smoke.yaml", runs_dir=tmp_path / "runs",
                           params={"reports_dir": str(reports)}, jobs=2)
     assert result.ok, result.summary()
-    table = result.results
+    table = result.records
     comparison = table[table["record"] == "comparison"]
     assert set(comparison["outcome"]) == {"log_va_per_worker", "cost_ratio", "any_investment",
                                           "log_employment"}
+    runs = comparison.groupby("run_id")[["param_family", "outcome"]].first()
+    assert runs.to_dict("index") == {
+        "10_outcomes-costs": {"param_family": "costs", "outcome": "cost_ratio"},
+        "10_outcomes-investment": {"param_family": "investment", "outcome": "any_investment"},
+        "10_outcomes-jobs": {"param_family": "jobs", "outcome": "log_employment"},
+        "10_outcomes-productivity": {"param_family": "productivity",
+                                     "outcome": "log_va_per_worker"}}
+    assert result.estimates.equals(hb.load_batch_results(result.folder).estimates)
     assert set(comparison["evidence_level"]) == {1, 3}
     figures = list(reports.rglob("*.png"))
     assert any("headline" in f.name for f in figures)
+
+
+def test_outcome_notebook_runs_every_family_of_the_package():
+    """One outcome notebook; its `family` choices are the package's families, each a batch run."""
+    family = hb.read_parameters(ROOT / "notebooks" / "10_outcomes.ipynb")["family"]
+    assert family.kind[0] == "literal" and set(family.kind[1]) <= set(hb.FAMILIES)
+    plan = hb.plan_batch(ROOT / "params" / "batches" / "main.yaml")
+    runs = {r.id: r.params.get("family") for r in plan.runs if r.notebook.stem == "10_outcomes"}
+    assert runs == {f"10_outcomes-{name}": name for name in family.kind[1]}

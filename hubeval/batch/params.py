@@ -37,15 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from hubeval.core.errors import ParameterError
+from hubeval.batch.kinds import (
+    NONE, admits_none, check_value, describe_kind, kind_of_value, parse_kind,
+)
 
 __all__ = ["Parameter", "read_parameters", "check_params", "validate_params", "format_problems"]
-
-_NONE = ("none",)
-_ANY = ("any",)
-_SIMPLE = {"str": ("str",), "int": ("int",), "float": ("float",), "bool": ("bool",),
-           "list": ("list", _ANY), "dict": ("dict", _ANY, _ANY), "tuple": ("list", _ANY),
-           "Any": _ANY, "object": _ANY, "Path": ("str",), "None": _NONE}
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -161,8 +157,8 @@ def _parameter(node: ast.stmt, comments: dict[int, str]) -> Parameter:
     except ValueError:
         raise ValueError(f"the default of `{name}` (`{ast.unparse(value)}`) is not a literal "
                          "(a number, string, bool, None, list or dict)") from None
-    kind = _kind(ann) if ann is not None else _kind_of_value(default)
-    required = default is None and not _admits_none(kind)
+    kind = parse_kind(ann) if ann is not None else kind_of_value(default)
+    required = default is None and not admits_none(kind)
     if not required and default is not None and check_value(kind, default)[0] is None:
         raise ValueError(f"the default of `{name}` ({default!r}) is not a {describe_kind(kind)}")
     return Parameter(name=name, annotation=ast.unparse(ann) if ann is not None else None,
@@ -170,133 +166,9 @@ def _parameter(node: ast.stmt, comments: dict[int, str]) -> Parameter:
                      required=required, kind=kind)
 
 
-def _kind(node: ast.expr) -> tuple:
-    """Turn an annotation's AST into a kind tuple; unknown names check nothing."""
-    if isinstance(node, ast.Constant) and node.value is None:
-        return _NONE
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _kind(ast.parse(node.value, mode="eval").body)  # a quoted annotation
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        return _SIMPLE.get(node.id if isinstance(node, ast.Name) else node.attr, _ANY)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return ("union", _kind(node.left), _kind(node.right))
-    if isinstance(node, ast.Subscript):
-        value = node.value
-        base = value.id if isinstance(value, ast.Name) else getattr(value, "attr", "")
-        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if base == "Literal":
-            return ("literal", tuple(ast.literal_eval(a) for a in args))
-        if base == "Optional":
-            return ("union", _kind(args[0]), _NONE)
-        if base == "Union":
-            return ("union", *(_kind(a) for a in args))
-        if base in ("list", "List", "Sequence"):
-            return ("list", _kind(args[0]))
-        if base in ("tuple", "Tuple"):  # only tuple[X, ...] has one item type
-            same = len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is ...
-            return ("list", _kind(args[0]) if same else _ANY)
-        if base in ("dict", "Dict", "Mapping"):
-            return ("dict", _kind(args[0]), _kind(args[1]) if len(args) > 1 else _ANY)
-    return _ANY
-
-
-def _kind_of_value(value: Any) -> tuple:
-    if value is None:
-        return _ANY
-    for typ, kind in ((bool, ("bool",)), (int, ("int",)), (float, ("float",)), (str, ("str",))):
-        if isinstance(value, typ):
-            return kind
-    if isinstance(value, (list, tuple)):
-        return ("list", _ANY)
-    if isinstance(value, dict):
-        return ("dict", _ANY, _ANY)
-    return _ANY
-
-
-def _admits_none(kind: tuple) -> bool:
-    if kind[0] in ("none", "any"):
-        return True
-    if kind[0] == "union":
-        return any(_admits_none(k) for k in kind[1:])
-    return kind[0] == "literal" and None in kind[1]
-
-
-def describe_kind(kind: tuple) -> str:
-    """Render a kind tuple the way it would be annotated: ``list[str] | None``."""
-    tag = kind[0]
-    if tag == "list":
-        return "list" if kind[1] == _ANY else f"list[{describe_kind(kind[1])}]"
-    if tag == "dict":
-        return "dict" if kind[1:] == (_ANY, _ANY) else (
-            f"dict[{describe_kind(kind[1])}, {describe_kind(kind[2])}]")
-    if tag == "union":
-        return " | ".join(describe_kind(k) for k in kind[1:])
-    if tag == "literal":
-        return "one of " + ", ".join(repr(v) for v in kind[1])
-    return {"none": "None", "any": "any value"}.get(tag, tag)
-
-
-# --- checking values ------------------------------------------------------------------------------
-
-_MISSING = object()
-
-
-def check_value(kind: tuple, value: Any) -> tuple[Any, str | None]:
-    """Check ``value`` against ``kind``; return ``(converted value or None, problem or None)``.
-
-    The converted value differs from the input only for ints given to float parameters.
-    A problem string is a short reason (the caller adds the parameter name).
-    """
-    tag = kind[0]
-    if tag == "any":
-        return value, None
-    if tag == "none":
-        return (None, None) if value is None else (None, "expected None")
-    if tag == "literal":
-        return (value, None) if value in kind[1] else (None, "not an allowed value")
-    if tag == "union":
-        for member in kind[1:]:
-            converted, problem = check_value(member, value)
-            if problem is None:
-                return converted, None
-        return None, "wrong type"
-    if tag == "bool":
-        return (value, None) if isinstance(value, bool) else (None, "wrong type")
-    if tag == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return (value, None) if ok else (None, "wrong type")
-    if tag == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return (float(value), None) if ok else (None, "wrong type")
-    if tag == "str":
-        return (value, None) if isinstance(value, str) else (None, "wrong type")
-    if tag == "list":
-        return _check_items(kind[1], value)
-    if tag == "dict":
-        if not isinstance(value, dict):
-            return None, "wrong type"
-        for key, item in value.items():
-            if check_value(kind[1], key)[1] or check_value(kind[2], item)[1]:
-                return None, f"entry {key!r}: {item!r} does not fit"
-        return {k: check_value(kind[2], v)[0] for k, v in value.items()}, None
-    return value, None
-
-
-def _check_items(item_kind: tuple, value: Any) -> tuple[Any, str | None]:
-    if not isinstance(value, (list, tuple)):
-        return None, "wrong type"
-    out = []
-    for position, item in enumerate(value, start=1):
-        converted, problem = check_value(item_kind, item)
-        if problem is not None:
-            return None, f"item {position} is {type(item).__name__} {item!r}"
-        out.append(converted)
-    return out, None
-
-
 def _hint(param: Parameter, value: Any) -> str:
     """The fix for a mismatch, in the words of the YAML file the value came from."""
-    base = param.kind[1] if param.kind[0] == "union" and param.kind[2] == _NONE else param.kind
+    base = param.kind[1] if param.kind[0] == "union" and param.kind[2] == NONE else param.kind
     tag = base[0]
     if isinstance(value, str) and tag == "bool" and value.lower() in ("true", "false"):
         return f": write {value.lower()} without quotes"
@@ -398,8 +270,8 @@ def validate_params(notebook: str | Path, values: dict[str, Any], *,
 
     Examples
     --------
-    >>> validate_params("notebooks/10_productivity.ipynb", {"n_boot": "999"})  # doctest: +SKIP
-    ParameterError: Parameters do not fit `10_productivity.ipynb` (1 problem); ...
+    >>> validate_params("notebooks/10_outcomes.ipynb", {"n_boot": "999"})  # doctest: +SKIP
+    ParameterError: Parameters do not fit `10_outcomes.ipynb` (1 problem); ...
         - `n_boot` expects int, got str '999': write 999 without quotes.
     """
     converted, problems = check_params(read_parameters(notebook), values, provided=provided)

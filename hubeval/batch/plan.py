@@ -17,10 +17,10 @@ as their working directory):
       data_path: data/example/panel.csv
       n_boot: 199
     runs:
-      - notebook: notebooks/10_productivity.ipynb
+      - notebook: notebooks/10_outcomes.ipynb
         params: {method: dr}        # this run's values
-        grid:                       # one run per combination (cartesian product)
-          outcome: [log_va_per_worker, log_sales_per_worker]
+        grid:                       # one run per combination (cartesian product), named
+          family: [productivity, costs]     # <notebook>-<value>-...: 10_outcomes-costs-never_treated
           control: [never_treated, not_yet_treated]
       - notebook: notebooks/90_policy_memo.ipynb
         stage: 2                    # runs after every stage-1 run; gets `results_dir`
@@ -43,9 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hubeval.core.errors import ParameterError, format_examples
+from hubeval.batch.files import display_path, find_root, read_mapping
 from hubeval.batch.params import Parameter, check_params, format_problems, read_parameters
 
 __all__ = ["RunSpec", "BatchPlan", "load_batch", "plan_notebook", "find_root",
@@ -147,52 +146,6 @@ class BatchPlan:
         return "\n".join(lines)
 
 
-def display_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when inside it, else as given."""
-    try:
-        return str(Path(path).resolve().relative_to(root))
-    except ValueError:
-        return str(path)
-
-
-def find_root(path: str | Path) -> Path:
-    """The project root above ``path``: the nearest folder holding pyproject.toml, .git or params/.
-
-    Falls back to the folder of ``path`` itself.
-    """
-    start = Path(path).resolve()
-    start = start if start.is_dir() else start.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in ("pyproject.toml", ".git", "params")):
-            if folder.name != "params":  # params/ holds batches/, it is not the root
-                return folder
-    return start
-
-
-def _read_yaml(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(f"{what} `{path}` does not exist; check the path.") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ParameterError(f"{what} `{path}` is not valid YAML{where}: "
-                             f"{getattr(exc, 'problem', exc)}; fix the file.") from None
-
-
-def _read_mapping(path: Path, what: str) -> dict:
-    data = _read_yaml(path, what)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterError(f"{what} `{path}` must be a mapping of `name: value` lines, got "
-                             f"{type(data).__name__}; write one parameter per line.")
-    return data
-
-
 def _slug(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "+".join(_slug(v) for v in value) or "none"
@@ -257,7 +210,7 @@ def _notebook_file_params(notebook: Path, params_file: Path | None, params_dir: 
         if not params_file.exists():
             return {}
     sources.append(display_path(params_file, root))
-    return _read_mapping(params_file, "Params file")
+    return read_mapping(params_file, "Params file")
 
 
 def _draft_runs(entry: Any, index: int, ctx: dict, problems: dict) -> list[_Draft]:
@@ -363,7 +316,7 @@ def load_batch(path: str | Path, *, params: dict | None = None,
         values, type mismatches.
     """
     source = Path(path).resolve()
-    data = _read_mapping(source, "Batch file")
+    data = read_mapping(source, "Batch file")
     root = find_root(source)
     problems: dict[str, list[str]] = {}
     top = []

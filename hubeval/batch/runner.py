@@ -4,14 +4,14 @@
 
     plan  = hb.plan_batch("params/batches/main.yaml")     # read + check every run's parameters
     batch = hb.run_batch("params/batches/main.yaml", jobs=2, progress="plain")
-    batch.results                                        # the collected tidy results.csv
+    batch.records                                        # the collected tidy results.csv
 
 Design
 ------
 - Parameters are checked against each notebook's ``parameters`` cell *before* any kernel
   starts (:mod:`hubeval.batch.params`, :mod:`hubeval.batch.plan`); papermill alone only warns.
-- Each run is a separate worker process (``hubeval/_worker.py``) driving one papermill kernel
-  that talks over IPC sockets, so parallel kernels cannot collide on ports. Numerical-library
+- Each run is a separate worker process (:mod:`hubeval.batch.executors`) driving one papermill
+  kernel that talks over IPC sockets, so parallel kernels cannot collide on ports. Numerical-library
   threads (OpenMP, MKL, OpenBLAS, numexpr) are capped per kernel to ``cores // jobs`` so that
   ``jobs`` kernels do not oversubscribe the cores.
 - Failure isolation: an exception, a dead kernel or a timeout marks that run ``failed`` with
@@ -27,30 +27,27 @@ Design
   later stages the keys of every earlier-stage run. ``resume=True`` copies each successful run
   with an unchanged key from the latest earlier batch folder into the new folder (the old one
   is never modified) and runs the rest.
-- Executors: ``local`` runs ``jobs`` workers at a time on this machine; ``dask`` submits each
-  run as a task to an existing ``distributed`` cluster (the workers must see the same file
-  system, as on a department cluster or Slurm via dask-jobqueue).
+- Executors (:mod:`hubeval.batch.executors`): ``local`` runs ``jobs`` workers at a time on this
+  machine; ``dask`` submits each run as a task to an existing ``distributed`` cluster.
+- The result is a :class:`hubeval.BatchResult`, the same object :func:`hubeval.load_batch_results`
+  reads back from the folder later (run statuses, manifest, collected records).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
 from hubeval.core.errors import ParameterError
+from hubeval.batch.executors import (
+    WORKER, ExecutorName, cancel_running, execute_task, make_executor, now,
+)
+from hubeval.batch.folders import latest_batch, new_folder, resume_folder, write_json
 from hubeval.batch.plan import (
     OUTPUT_PARAM, RESULTS_PARAM, BatchPlan, RunSpec, display_path, load_batch, plan_notebook,
 )
@@ -59,160 +56,14 @@ from hubeval.batch.manifest import (
 )
 from hubeval.batch.progress import Progress
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
+from hubeval.store.results import BatchResult, read_batch
 
-__all__ = ["run_batch", "plan_batch", "latest_batch", "BatchResult", "ExecutorName",
-           "ProgressMode"]
+__all__ = ["run_batch", "plan_batch", "latest_batch", "ExecutorName", "ProgressMode",
+           "execute_task", "WORKER"]
 
-ExecutorName = Literal["local", "dask"]
 ProgressMode = Literal["auto", "live", "plain", "none"]
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-WORKER = Path(__file__).with_name("_worker.py")
-GRACE_SECONDS = 30  # after a run's own limit, before the parent kills a stuck worker
-_PROCS: dict[str, subprocess.Popen] = {}
-_PROCS_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """What a finished batch produced.
-
-    Attributes
-    ----------
-    folder : Path
-        The batch folder ``runs/<batch>/<timestamp>-<id>/``.
-    runs : pandas.DataFrame
-        One row per run: ``id, notebook, stage, status, error, duration, folder``.
-    results : pandas.DataFrame
-        The collected records (the contents of ``results.csv``).
-    manifest : dict
-        The contents of ``manifest.json``.
-    """
-
-    folder: Path
-    runs: pd.DataFrame
-    results: pd.DataFrame
-    manifest: dict
-
-    @property
-    def ok(self) -> bool:
-        """True when every run succeeded (ran or was reused)."""
-        return bool(self.runs["status"].isin(["ok", "reused"]).all())
-
-    @property
-    def failed(self) -> list[str]:
-        """Ids of the runs that failed."""
-        return self.runs.loc[self.runs["status"] == "failed", "id"].tolist()
-
-    def summary(self) -> str:
-        """One line per run and where the outputs are."""
-        lines = [f"batch folder: {self.folder}", f"results: {self.folder / 'results.csv'} "
-                 f"({len(self.results)} rows)"]
-        for row in self.runs.itertuples():
-            detail = row.error if row.status == "failed" else f"{row.duration:.1f} s"
-            lines.append(f"  {row.status:<7} {row.id}: {detail}")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return (f"<div><b>batch</b> {self.folder}</div>"
-                + self.runs.to_html(index=False, na_rep=""))
-
-
-# --- executing one run -------------------------------------------------------------------
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _kill_group(proc: subprocess.Popen, sig: int) -> None:
-    if os.name != "posix":
-        proc.kill()
-        return
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def execute_task(task: dict) -> dict:
-    """Run one notebook in a worker process and return its status dict.
-
-    Module-level and self-contained so the Dask executor can ship it to a cluster worker.
-    The worker enforces the run's time limit itself; this waits a grace period longer and
-    then kills the worker's process group.
-    """
-    folder = Path(task["folder"])
-    Path(task["task_file"]).write_text(json.dumps(task, indent=2), encoding="utf-8")
-    env = {**os.environ, **task["env"]}
-    limit = task.get("timeout")
-    t0 = time.monotonic()
-    with open(folder / "run.log", "ab") as log:
-        proc = subprocess.Popen([task["python"] or sys.executable, str(WORKER), task["task_file"]],
-                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=task["cwd"],
-                                start_new_session=os.name == "posix")
-        with _PROCS_LOCK:
-            _PROCS[task["run_id"]] = proc
-        try:
-            code = proc.wait(timeout=limit + GRACE_SECONDS if limit else None)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
-            code = proc.wait()
-        finally:
-            with _PROCS_LOCK:
-                _PROCS.pop(task["run_id"], None)
-    status_path = Path(task["status"])
-    if status_path.exists():
-        status = json.loads(status_path.read_text(encoding="utf-8"))
-    else:
-        status = {"run_id": task["run_id"], "status": "failed", "failure": "worker",
-                  "cell": None, "finished": _now(), "duration": None,
-                  "error": f"the worker process exited with code {code} before reporting; "
-                           f"see {folder / 'run.log'}"}
-    status["wall"] = round(time.monotonic() - t0, 3)  # process start and exit included
-    return status
-
-
-def _cancel_running() -> None:
-    with _PROCS_LOCK:
-        procs = list(_PROCS.values())
-    for proc in procs:
-        _kill_group(proc, signal.SIGTERM)
-
-
-class _LocalExecutor:
-    def __init__(self, jobs: int):
-        self.slots = jobs
-        self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="hubeval-run")
-
-    def submit(self, task: dict):
-        return self.pool.submit(execute_task, task)
-
-    def close(self):
-        self.pool.shutdown(wait=True)
-
-
-class _DaskExecutor:
-    def __init__(self, scheduler, jobs: int | None):
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ParameterError("`executor='dask'` needs the `distributed` package: "
-                                 "pip install distributed.") from None
-        if scheduler is None:
-            raise ParameterError("`executor='dask'` needs `scheduler`: the address of a "
-                                 "running cluster, e.g. --scheduler tcp://10.0.0.5:8786.")
-        self.own = not isinstance(scheduler, Client)
-        self.client = Client(scheduler) if self.own else scheduler
-        threads = sum(self.client.nthreads().values()) or 1
-        self.slots = jobs or threads
-
-    def submit(self, task: dict):
-        return self.client.submit(execute_task, task, pure=False,
-                                  key=f"hubeval-{task['run_id']}-{uuid.uuid4().hex[:8]}")
-
-    def close(self):
-        if self.own:
-            self.client.close()
 
 
 # --- the batch ----------------------------------------------------------------------------------
@@ -255,69 +106,6 @@ def plan_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     return load_batch(path, params=params, timeout=timeout)
 
 
-def _new_folder(runs_dir: Path, name: str) -> Path:
-    parent = runs_dir / name
-    parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = parent / f"{stamp}-{uuid.uuid4().hex[:6]}"
-        try:
-            folder.mkdir()  # exist_ok=False: an earlier batch is never overwritten
-            return folder
-        except FileExistsError:
-            continue
-
-
-def _batch_folders(parent: Path) -> list[Path]:
-    """Batch folders under ``parent`` (those with a manifest), oldest first."""
-    def created(folder: Path) -> tuple:
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return (0, folder.name)
-        return (manifest.get("created_ns", 0), folder.name)
-
-    return sorted((p for p in parent.glob("*") if (p / "manifest.json").exists()), key=created)
-
-
-def latest_batch(name: str, *, runs_dir: str | Path = "runs") -> Path:
-    """The newest folder of batch ``name`` that has a ``results.csv``.
-
-    For a notebook run outside a batch, e.g. the policy memo opened in JupyterLab::
-
-        results_dir = results_dir or hb.latest_batch("main")
-
-    Raises
-    ------
-    ParameterError
-        When no such folder exists.
-    """
-    parent = Path(runs_dir) / name
-    folders = [p for p in _batch_folders(parent) if (p / "results.csv").exists()]
-    if not folders:
-        raise ParameterError(f"No finished batch `{name}` under `{parent}`: run one first "
-                             f"(hubeval run params/batches/{name}.yaml) or set `runs_dir`.")
-    return folders[-1]
-
-
-def _previous(runs_dir: Path, name: str, resume) -> Path | None:
-    """The batch folder to resume from (None: nothing to resume, everything runs)."""
-    if resume is True:
-        folders = _batch_folders(runs_dir / name)
-        return folders[-1] if folders else None
-    folder = Path(resume)
-    if not (folder / "manifest.json").exists():
-        raise ParameterError(f"`resume` folder `{folder}` has no manifest.json; give a batch "
-                             f"folder under {runs_dir / name}, or resume=True for the latest.")
-    return folder
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class _Batch:
     """State of one batch execution: folder, manifest, keys, progress."""
 
@@ -327,7 +115,7 @@ class _Batch:
         self.entries: dict[str, dict] = {}
         self.manifest = {
             "batch": plan.name, "source": str(plan.source), "root": str(plan.root),
-            "folder": str(folder), "created": _now(), "created_ns": time.time_ns(),
+            "folder": str(folder), "created": now(), "created_ns": time.time_ns(),
             "finished": None, "status": "running",
             "options": options,
             "environment": environment(plan.root), "runs": []}
@@ -360,7 +148,7 @@ class _Batch:
         params = self.entries[run.id]["params"]
         context = {"run_id": run.id, "notebook": run.notebook.stem, "batch": self.plan.name,
                    "batch_folder": str(self.folder), "params": params}
-        _write_json(folder / CONTEXT_FILE, context)
+        write_json(folder / CONTEXT_FILE, context)
         threads = str(self.options["threads_per_kernel"])
         env = {**{name: threads for name in THREAD_ENV}, CONTEXT_ENV: str(folder / CONTEXT_FILE),
                OUTPUT_ENV: str(folder), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
@@ -371,7 +159,7 @@ class _Batch:
                 "status": str(folder / "status.json"), "task_file": str(folder / "task.json")}
 
     def save(self) -> None:
-        _write_json(self.folder / "manifest.json", self.manifest)
+        write_json(self.folder / "manifest.json", self.manifest)
 
     def collect(self) -> pd.DataFrame:
         results = collect_records(self.folder, order=[e["id"] for e in self.manifest["runs"]])
@@ -413,7 +201,7 @@ def _run_stage(batch: _Batch, runs: list[RunSpec], executor, progress: Progress)
         while queue and len(active) < executor.slots:
             run = queue.pop(0)
             entry = batch.entries[run.id]
-            entry.update(status="running", started=_now())
+            entry.update(status="running", started=now())
             active[run.id] = executor.submit(batch.task(run))
             progress.started(run.id)
         for run_id, future in list(active.items()):
@@ -423,7 +211,7 @@ def _run_stage(batch: _Batch, runs: list[RunSpec], executor, progress: Progress)
                     status = future.result()
                 except Exception as exc:  # noqa: BLE001 - an executor failure fails the run
                     status = {"status": "failed", "failure": "executor", "cell": None,
-                              "error": f"{type(exc).__name__}: {exc}", "finished": _now()}
+                              "error": f"{type(exc).__name__}: {exc}", "finished": now()}
                 status.pop("run_id", None)
                 batch.entries[run_id].update(status, outputs=_outputs(batch.folder / run_id))
                 batch.save()
@@ -485,7 +273,9 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     Returns
     -------
     BatchResult
-        Check ``.ok`` / ``.failed``: failed runs do not raise.
+        Check ``.ok`` / ``.failed``: failed runs do not raise. ``.runs`` holds each run's
+        status, ``.records`` the collected ``results.csv``, ``.estimates`` the outcome
+        comparisons (as :func:`hubeval.load_batch_results` reads them back).
 
     Raises
     ------
@@ -495,11 +285,10 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     plan = plan_batch(source, params=params, params_file=params_file, timeout=timeout)
     options = _options(plan, jobs, executor, scheduler, kernel, threads_per_kernel, resume)
     runs_dir = Path(runs_dir) if runs_dir is not None else plan.root / "runs"
-    prev_folder = _previous(runs_dir, plan.name, resume) if resume else None
-    pool = (_LocalExecutor(options["jobs"]) if executor == "local"
-            else _DaskExecutor(scheduler, jobs))
+    prev_folder = resume_folder(runs_dir, plan.name, resume) if resume else None
+    pool = make_executor(executor, jobs=options["jobs"], scheduler=scheduler, dask_jobs=jobs)
     options["jobs"] = pool.slots  # for dask: the cluster's threads unless `jobs` was given
-    folder = _new_folder(runs_dir, plan.name)
+    folder = new_folder(runs_dir, plan.name)
     batch = _Batch(plan, folder, options)
     progress_bar = Progress(progress, plan, folder / "batch.log")
     try:
@@ -507,11 +296,7 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     finally:
         pool.close()
         progress_bar.close()
-    runs = pd.DataFrame([{k: e.get(k) for k in ("id", "notebook", "stage", "status", "error",
-                                                "duration", "folder")}
-                         for e in batch.manifest["runs"]])
-    return BatchResult(folder=folder, runs=runs, results=pd.read_csv(folder / "results.csv"),
-                       manifest=batch.manifest)
+    return read_batch(folder, manifest=batch.manifest)
 
 
 def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
@@ -541,7 +326,7 @@ def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
             batch.collect()
             upstream, executed = upstream + keys, executed or bool(todo)
     except KeyboardInterrupt:
-        _cancel_running()
+        cancel_running()
         batch.manifest["status"] = "cancelled"
         for entry in batch.manifest["runs"]:
             if entry["status"] in ("pending", "running"):
@@ -551,6 +336,6 @@ def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
         failed = sum(e["status"] == "failed" for e in batch.manifest["runs"])
         if batch.manifest["status"] == "running":
             batch.manifest["status"] = "failed" if failed else "ok"
-        batch.manifest.update(finished=_now(), wall_time=round(time.monotonic() - t0, 3))
+        batch.manifest.update(finished=now(), wall_time=round(time.monotonic() - t0, 3))
         batch.save()
         progress.end(batch.manifest)

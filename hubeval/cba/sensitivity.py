@@ -21,7 +21,8 @@ import pandas as pd
 from hubeval.core.lazy import stats
 
 from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
-from hubeval.cba.model import _prepare, _present_values, _ratio, _settings
+from hubeval.cba._arithmetic import _prepare, _present_values, _ratio
+from hubeval.cba.model import _settings
 from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin
 

@@ -137,14 +137,21 @@ class ResultMixin:
     """Methods shared by result dataclasses that carry ``estimates`` and ``spec``.
 
     Subclasses set ``title`` (a class attribute) and may set ``note`` (shown under tables,
-    e.g. "descriptive, not causal").
+    e.g. "descriptive, not causal"). A result whose main table is not a tidy estimates table
+    (e.g. a balance table) names that field in the class attribute ``_table`` instead; its
+    :meth:`tidy`, :meth:`summary` and ``_repr_html_`` then show that table.
     """
 
     title: str = "hubeval result"
+    #: The field holding the result's main table (``tidy()``, ``summary()``, ``_repr_html_()``).
+    _table: str = "estimates"
+
+    def _main_table(self) -> pd.DataFrame:
+        return getattr(self, self._table)
 
     def tidy(self) -> pd.DataFrame:
         """The tidy estimates table (a copy: results are never mutated from outside)."""
-        return self.estimates.copy()
+        return self._main_table().copy()
 
     def _summary_lines(self) -> list[str]:
         lines = [self.title]
@@ -163,7 +170,7 @@ class ResultMixin:
 
     def summary(self) -> str:
         """A plain-text summary: title, settings, counts and the estimates table."""
-        table = self.estimates.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        table = self._main_table().to_string(index=False, float_format=lambda v: f"{v:.4g}")
         return "\n".join(self._summary_lines() + ["", table])
 
     def __str__(self) -> str:
@@ -171,7 +178,7 @@ class ResultMixin:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<div>{html.escape(line)}</div>" for line in self._summary_lines()[1:])
-        table = self.estimates.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+        table = self._main_table().to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
         return f"<div class='hubeval-result'><h4>{html.escape(self.title)}</h4>{head}{table}</div>"
 
     def to_dict(self) -> dict:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from hubeval.data.io import read_table
-from hubeval.data.panel import Panel, DataQualityReport, NEVER_TREATED
+from hubeval.data._checks import NEVER_TREATED
+from hubeval.data.panel import Panel
+from hubeval.data.quality import DataQualityResult
 from hubeval.data.outcomes import derive_outcomes, codebook, outcome_family, OUTCOMES, FAMILIES
 from hubeval.data.simulate import simulate_panel, SimulatedPanel, ramp_effect
 from hubeval.data.example import simulate_program, write_example_data, load_example, ExampleData
 
 __all__ = [
-    "read_table", "Panel", "DataQualityReport", "NEVER_TREATED", "derive_outcomes", "codebook",
+    "read_table", "Panel", "DataQualityResult", "NEVER_TREATED", "derive_outcomes", "codebook",
     "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel", "SimulatedPanel", "ramp_effect",
     "simulate_program", "write_example_data", "load_example", "ExampleData",
 ]

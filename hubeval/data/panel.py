@@ -10,10 +10,8 @@ normalises them to ``numpy.inf`` (so ``cohort <= year`` is never true for them).
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import html
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -21,54 +19,17 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import DataWarning, PanelError, format_examples
-from hubeval.data.io import LoadInfo, read_table
+from hubeval.data._checks import (
+    _PLACEHOLDERS, _check_duplicates, _check_nonnegative,
+    _check_roles, _clean_time, _cohort_from_treatment, _is_sorted, _load,
+    _missing_columns_message, _mostly_numbers, _normalise_cohort, _rename, _unit_codes,
+)
+from hubeval.data.quality import DataQualityResult
 
-__all__ = ["Panel", "DataQualityReport", "NEVER_TREATED"]
+__all__ = ["Panel"]
 
 # pandas >= 3 always copies on write, so a shallow copy already protects the panel's data.
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
-
-#: How never-participants are coded in ``Panel.data[panel.cohort]``.
-NEVER_TREATED = np.inf
-
-#: Columns that must never be negative when present (persons, KRW amounts).
-NONNEGATIVE_DEFAULT = ("employment", "sales", "total_cost", "materials_cost", "labour_cost",
-                       "capex", "capital")
-
-_PLACEHOLDERS = {"-", "--", "—", "–", ".", "n/a", "na", "N/A", "NA", "null", "NULL", "x", "X", "*"}
-
-
-@dataclasses.dataclass(frozen=True)
-class DataQualityReport:
-    """What :class:`Panel` found and did: counts, dropped rows by reason, missingness, warnings."""
-
-    summary: pd.DataFrame
-    cohorts: pd.DataFrame
-    dropped: pd.DataFrame
-    missing: pd.DataFrame
-    warnings: tuple[str, ...]
-
-    def __str__(self) -> str:
-        parts = ["Data-quality report", self.summary.to_string(index=False), "",
-                 "Cohorts", self.cohorts.to_string(index=False), "",
-                 "Rows dropped", self.dropped.to_string(index=False) if len(self.dropped) else "none",
-                 "", "Missing values by column", self.missing.to_string(index=False)]
-        if self.warnings:
-            parts += ["", "Warnings"] + [f"- {w}" for w in self.warnings]
-        return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        def table(df):
-            return df.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3g}")
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings) or "<li>none</li>"
-        dropped = table(self.dropped) if len(self.dropped) else "<p>none</p>"
-        return (f"<div class='hubeval-report'><h4>Data-quality report</h4>{table(self.summary)}"
-                f"<h5>Cohorts</h5>{table(self.cohorts)}<h5>Rows dropped</h5>{dropped}"
-                f"<h5>Missing values</h5>{table(self.missing)}<h5>Warnings</h5><ul>{warn}</ul></div>")
-
-    def to_dict(self) -> dict:
-        from hubeval.core.results import to_jsonable
-        return to_jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 class Panel:
@@ -370,7 +331,7 @@ class Panel:
         keep = self._data[self.unit].isin(list(units))
         return self.with_data(self._data.loc[keep])
 
-    def report(self) -> DataQualityReport:
+    def report(self) -> DataQualityResult:
         """The data-quality report: counts, cohorts, dropped rows by reason, missingness, warnings."""
         data = self._data
         rows_in = self.load_info.rows_read if self.load_info else len(data) + sum(n for _, n in self._dropped)
@@ -399,7 +360,7 @@ class Panel:
         missing = pd.DataFrame({"column": self.outcomes,
                                 "missing": [int(data[c].isna().sum()) for c in self.outcomes],
                                 "share": [float(data[c].isna().mean()) for c in self.outcomes]})
-        return DataQualityReport(summary, cohorts, dropped_df, missing, self.warnings)
+        return DataQualityResult(summary, cohorts, dropped_df, missing, self.warnings)
 
     def __repr__(self) -> str:
         return (f"Panel({self.n_units} units x {len(self.times)} years {self.times[0]}-{self.times[-1]}, "
@@ -411,191 +372,3 @@ class Panel:
 
     def __len__(self) -> int:
         return len(self._data)
-
-
-# --- validation helpers (module level: each does one check) ------------------------------------
-def _load(data, encoding, sheet_name) -> tuple[pd.DataFrame, LoadInfo | None]:
-    if isinstance(data, pd.DataFrame):
-        if data.shape[0] == 0:
-            raise PanelError(f"`data` is an empty DataFrame (0 rows, columns: "
-                             f"{format_examples(list(data.columns))}). Pass the firm-year table.")
-        return data.copy(), None
-    if isinstance(data, (str, os.PathLike)):
-        return read_table(data, encoding=encoding, sheet_name=sheet_name)
-    raise PanelError(f"`data` must be a pandas DataFrame or a path to a CSV/Excel/Parquet file; got "
-                     f"{type(data).__name__}. Wrap arrays with pandas.DataFrame first.")
-
-
-def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
-    if not columns:
-        return frame
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise PanelError(_missing_columns_message("mapped", missing, frame.columns,
-                                                  hint="Check the `columns` mapping (e.g. in the params "
-                                                       "file) against the file's header."))
-    clash = [new for old, new in columns.items() if new in frame.columns and new not in columns]
-    if clash:
-        raise PanelError(f"The `columns` mapping renames to {format_examples(clash)}, which already "
-                         "exist in the data. Map to a different name or drop the existing column.")
-    return frame.rename(columns=dict(columns))
-
-
-def _missing_columns_message(role: str, missing, available, hint: str | None = None) -> str:
-    shown = ", ".join(f"`{c}`" for c in missing)
-    fix = hint or "Pass the right column names or rename columns with `columns={'old': 'new'}`."
-    return (f"Column(s) {shown} ({role}) not found in the data. Available columns: "
-            f"{format_examples(list(available), limit=12)}. {fix}")
-
-
-def _check_roles(frame, unit, time, cohort, treatment) -> None:
-    if cohort is None and treatment is None:
-        raise PanelError("Neither `cohort` nor `treatment` was given. Pass `cohort=` (the column with "
-                         "each unit's first program year) or `treatment=` (a 0/1 participation column).")
-    if cohort is not None and treatment is not None:
-        raise PanelError("Both `cohort` and `treatment` were given; pass only one of them (the cohort "
-                         "is derived from the treatment column when only `treatment` is given).")
-    roles = {"unit": unit, "time": time, "cohort": cohort, "treatment": treatment}
-    missing = [(r, c) for r, c in roles.items() if c is not None and c not in frame.columns]
-    if missing:
-        raise PanelError(_missing_columns_message("/".join(r for r, _ in missing),
-                                                  [c for _, c in missing], frame.columns))
-    if treatment is not None and "cohort" in frame.columns:
-        raise PanelError("`treatment` was given but the data already has a `cohort` column, which "
-                         "hubeval would overwrite. Pass `cohort='cohort'` instead, or drop or rename it.")
-
-
-def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
-    values = frame[time]
-    if pd.api.types.is_integer_dtype(values) and not values.isna().any():
-        return values.astype("int64")
-    numeric = pd.to_numeric(values, errors="coerce")
-    missing = values.isna()
-    bad = numeric.isna() & ~missing
-    fractional = numeric.notna() & (numeric != np.round(numeric))
-    if missing.any() or bad.any() or fractional.any():
-        offenders = frame.loc[missing | bad | fractional, time].head(5)
-        shown = ", ".join(f"row {i}: {v!r}" for i, v in offenders.items())
-        raise PanelError(
-            f"Column `{time}` (time) must hold whole years: {int(missing.sum())} missing, "
-            f"{int(bad.sum())} not numbers, {int(fractional.sum())} not whole numbers. First offending "
-            f"rows: {shown}. Convert dates to years (e.g. df['{time}'] = df['{time}'].dt.year) and fill "
-            "or drop rows without a year.")
-    return numeric.astype("int64")
-
-
-def _unit_codes(frame: pd.DataFrame, unit: str) -> np.ndarray:
-    """Integer code of each row's unit, in order of first appearance."""
-    return pd.factorize(frame[unit], sort=False)[0].astype(np.int64)
-
-
-def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
-    """True when rows are ordered by unit (ascending) and by time within unit."""
-    units = frame[unit]
-    if not units.is_monotonic_increasing:
-        return False
-    same = (units.to_numpy()[1:] == units.to_numpy()[:-1])
-    return bool(np.all(np.diff(frame[time].to_numpy()) [same] > 0))
-
-
-def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarray) -> None:
-    # one int64 key per (unit, time): far faster than frame.duplicated([unit, time])
-    years = frame[time].to_numpy(np.int64)
-    key = codes * (int(years.max() - years.min()) + 1) + (years - years.min())
-    ordered = key if np.all(key[1:] > key[:-1]) else np.sort(key, kind="stable")  # radix sort
-    if not np.any(ordered[1:] == ordered[:-1]):
-        return
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    if dup.any():
-        pairs = frame.loc[dup, [unit, time]].drop_duplicates().head(5)
-        shown = ", ".join(f"({u}, {t})" for u, t in pairs.itertuples(index=False))
-        n_pairs = len(frame.loc[dup, [unit, time]].drop_duplicates())
-        raise PanelError(
-            f"Columns `{unit}` x `{time}` must identify rows uniquely, but {n_pairs} (unit, time) pair(s) "
-            f"occur more than once ({int(dup.sum())} rows), e.g. {shown}. Remove duplicate rows or "
-            "aggregate them (e.g. plants of one firm) before building the panel.")
-
-
-def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
-    raw = frame[cohort]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        values = raw.to_numpy(float)
-        never = pd.Series(np.isnan(values) | (values == 0) | np.isinf(values), index=raw.index)
-        numeric = raw.astype(float).where(~never)
-    else:
-        text = raw.astype("string").str.strip().str.lower()
-        never = raw.isna() | text.isin(["", "0", "0.0", "inf", "infinity", "never", "nan"])
-        numeric = pd.to_numeric(raw.where(~never), errors="coerce")
-    bad = numeric.isna() & ~never
-    fractional = numeric.notna() & (numeric != np.round(numeric))
-    if bad.any() or fractional.any():
-        offenders = frame.loc[bad | fractional, [unit, cohort]].drop_duplicates().head(5)
-        shown = ", ".join(f"{u}: {c!r}" for u, c in offenders.itertuples(index=False))
-        raise PanelError(
-            f"Column `{cohort}` (cohort) must hold the first program year as a whole number, or 0 / empty "
-            f"/ inf for never-participants; {int((bad | fractional).sum())} row(s) do not, e.g. {shown}.")
-    values = numeric.astype(float).where(~never, NEVER_TREATED)
-    n = int(codes.max()) + 1
-    low, high = np.full(n, np.inf), np.full(n, -np.inf)
-    np.minimum.at(low, codes, values.to_numpy())
-    np.maximum.at(high, codes, values.to_numpy())
-    with np.errstate(invalid="ignore"):
-        bad = (high - low) > 0  # never mixed with a year gives inf; all-never gives NaN (not varying)
-    varying = pd.Series(1, index=pd.unique(frame[unit])[bad]) if bad.any() else pd.Series(dtype=float)
-    if len(varying):
-        examples = []
-        for u in varying.index[:5]:
-            seen = sorted(values[frame[unit] == u].unique())
-            examples.append(f"{u}: {', '.join('never' if np.isinf(v) else str(int(v)) for v in seen)}")
-        raise PanelError(
-            f"Column `{cohort}` (cohort) varies within {len(varying)} unit(s); it must be constant per "
-            f"unit (the first program year). E.g. {'; '.join(examples)}. Give each unit one value; if you "
-            "have a yearly 0/1 participation column instead, pass it as `treatment=`.")
-    return values
-
-
-def _cohort_from_treatment(frame, unit, time, treatment, name) -> pd.Series:
-    raw = frame[treatment]
-    numeric = pd.to_numeric(raw, errors="coerce")
-    bad = ~numeric.isin([0, 1])
-    if bad.any():
-        offenders = frame.loc[bad, [unit, time, treatment]].head(5)
-        shown = ", ".join(f"{u}/{t}: {v!r}" for u, t, v in offenders.itertuples(index=False))
-        raise PanelError(
-            f"Column `{treatment}` (treatment) must be 0 or 1 in every row; {int(bad.sum())} row(s) are "
-            f"not (missing or other values), e.g. {shown}. Fill missing years or pass `cohort=` instead.")
-    ordered = frame[[unit, time]].assign(_d=numeric.values).sort_values([unit, time])
-    switched_off = ordered.groupby(unit, sort=False)["_d"].diff() < 0
-    if switched_off.any():
-        units = pd.unique(ordered.loc[switched_off, unit])
-        raise PanelError(
-            f"Column `{treatment}` (treatment) switches off (1 then 0) for {len(units)} unit(s), e.g. "
-            f"{format_examples(units)}. hubeval treats participation as absorbing: code every year from "
-            "the first program year on as 1 (the effect of having participated), or pass `cohort=`.")
-    first = ordered.loc[ordered["_d"] == 1].groupby(unit)[time].min()
-    return frame[unit].map(first).astype(float).fillna(NEVER_TREATED).rename(name)
-
-
-def _mostly_numbers(values: pd.Series) -> bool:
-    text = values.dropna().astype(str).str.strip()
-    if text.empty:
-        return False
-    parsed = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    return bool(parsed.notna().mean() >= 0.5)
-
-
-def _check_nonnegative(frame, nonnegative, unit, time) -> None:
-    columns = [c for c in NONNEGATIVE_DEFAULT if c in frame.columns] if nonnegative is None else list(nonnegative)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise PanelError(_missing_columns_message("nonnegative", missing, frame.columns))
-    for col in columns:
-        values = pd.to_numeric(frame[col], errors="coerce")
-        negative = values < 0
-        if negative.any():
-            rows = frame.loc[negative, [unit, time, col]].head(5)
-            shown = ", ".join(f"{u}/{t}: {v}" for u, t, v in rows.itertuples(index=False))
-            raise PanelError(
-                f"Column `{col}` must not be negative, but {int(negative.sum())} row(s) are, e.g. "
-                f"(unit/time: value) {shown}. Correct the values (a sign error or a net figure?) or "
-                f"set them to missing.")

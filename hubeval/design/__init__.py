@@ -2,7 +2,8 @@
 """
 from __future__ import annotations
 
-from hubeval.design.matching import match, balance_table, MatchResult
+from hubeval.design.balance import balance_table
+from hubeval.design.matching import match, MatchResult
 from hubeval.design.power import mde, mde_from_panel, PowerResult, LITERATURE_EFFECT
 from hubeval.design.robustness import placebo_entry, placebo_outcomes, subgroup_effects, RobustnessResult
 

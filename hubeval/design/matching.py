@@ -46,29 +46,34 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from scipy import optimize
 
 from hubeval.core.errors import EstimationError, EstimationWarning, SpecError, format_examples
-from hubeval.core.results import ResultMixin
+from hubeval.core.results import ResultMixin, result_field
+from hubeval.design._weighting import _check_concentration, _entropy, _ipw, _nearest, _unit_weights
+from hubeval.design.balance import _stacked_balance
 
-__all__ = ["match", "balance_table", "MatchResult", "MatchMethod", "ComparisonPool"]
+__all__ = ["match", "MatchResult", "MatchMethod", "ComparisonPool"]
 
 MatchMethod = Literal["nearest", "ipw", "entropy"]
 ComparisonPool = Literal["all", "inside", "outside"]
 Control = Literal["never_treated", "not_yet_treated"]
 Trim = Literal["minmax", "none"]
-#: |SMD| above these flags a covariate as "check" and "imbalanced" (Austin 2009; Stuart 2010).
-SMD_FLAGS = (0.1, 0.25)
 
 
 @dataclasses.dataclass(frozen=True)
 class MatchResult(ResultMixin):
     """A comparison group: unit weights, matches, balance and common-support report.
 
+    A comparison group is not an effect estimate, so there is no ``estimates`` table:
+    :meth:`tidy`, :meth:`summary` and the notebook display show the ``balance`` table (its columns
+    are those of :func:`balance_table`, not the tidy ``term, estimate, std_error, ...`` schema).
+    ``to_dict()`` leaves out the per-firm fields ``weights``, ``units`` and ``matches``
+    (confidential firm data).
+
     Attributes
     ----------
-    estimates : DataFrame
-        The balance table (see :func:`balance_table`), also available as ``balance``.
+    balance : DataFrame
+        The balance table before and after matching / weighting (see :func:`balance_table`).
     weights : Series
         Weight per firm (index: unit) for every firm with a positive weight.
     units : DataFrame
@@ -87,10 +92,12 @@ class MatchResult(ResultMixin):
     """
 
     title = "Comparison group (matching / weighting)"
-    estimates: pd.DataFrame
-    weights: pd.Series
-    units: pd.DataFrame
-    matches: pd.DataFrame
+    _table = "balance"
+    balance: pd.DataFrame
+    # per-firm data: confidential, kept out of to_dict()
+    weights: pd.Series = result_field(serialize="omit")
+    units: pd.DataFrame = result_field(serialize="omit")
+    matches: pd.DataFrame = result_field(serialize="omit")
     support: pd.DataFrame
     spec: dict
     n_treated: int
@@ -99,13 +106,8 @@ class MatchResult(ResultMixin):
     warnings: tuple[str, ...] = ()
 
     @property
-    def balance(self) -> pd.DataFrame:
-        """The balance table before and after matching / weighting (a copy)."""
-        return self.estimates.copy()
-
-    @property
     def note(self) -> str:
-        worst = float(self.estimates["smd_after"].abs().max()) if len(self.estimates) else np.nan
+        worst = float(self.balance["smd_after"].abs().max()) if len(self.balance) else np.nan
         return (f"{self.n_treated} participants, {self.n_control} comparison firms "
                 f"(effective {self.effective_n_control:.1f}); largest |SMD| after: {worst:.3f}")
 
@@ -377,232 +379,3 @@ def _support_table(stacks: pd.DataFrame) -> pd.DataFrame:
             "treated_kept": int((t & (s["weight"] > 0)).sum()),
             "controls_kept": int((~t & (s["weight"] > 0)).sum())})
     return stacks.groupby("cohort").apply(count, include_groups=False).reset_index()
-
-
-# --- weighting methods ---------------------------------------------------------------------------
-def _cells(stacks: pd.DataFrame):
-    keys = ["cohort", "stratum"] if "stratum" in stacks else ["cohort"]
-    return stacks.loc[stacks["in_support"]].groupby(keys).indices, stacks.index[stacks["in_support"]]
-
-
-def _nearest(stacks, features, spec, notes):
-    logit = np.log(stacks["pscore"] / (1 - stacks["pscore"])).to_numpy()
-    width = None if spec["caliper"] is None else spec["caliper"] * logit[stacks["in_support"]].std()
-    weights = np.zeros(len(stacks))
-    pairs = []
-    cells, rows = _cells(stacks)
-    for idx in cells.values():
-        idx = rows[idx]
-        treated = idx[stacks["treated"].to_numpy()[idx]]
-        controls = idx[~stacks["treated"].to_numpy()[idx]]
-        pairs += _match_cell(logit, treated, controls, spec["ratio"], width, spec["replace"])
-    if not pairs:
-        raise SpecError(
-            f"`caliper={spec['caliper']}` (= {width:.3g} on the logit score) matches nobody: no "
-            "participant has a comparison firm that close. Widen the caliper (e.g. `caliper=0.5` or "
-            "`None`), or match on fewer features.")
-    matches = pd.DataFrame(pairs, columns=["t", "c", "distance"])
-    matches["weight"] = 1.0 / matches.groupby("t")["c"].transform("size")
-    np.add.at(weights, matches["c"].to_numpy(), matches["weight"].to_numpy())
-    weights[matches["t"].unique()] = 1.0
-    unmatched = stacks["treated"] & stacks["in_support"] & (weights == 0)
-    if unmatched.any():
-        notes.append(f"{int(unmatched.sum())} participant(s) have no comparison firm within the caliper "
-                     f"and are dropped: {format_examples(stacks.loc[unmatched, 'unit'])}.")
-    table = pd.DataFrame({"cohort": stacks["cohort"].to_numpy()[matches["t"]],
-                          "treated_unit": stacks["unit"].to_numpy()[matches["t"]],
-                          "control_unit": stacks["unit"].to_numpy()[matches["c"]],
-                          "distance": matches["distance"], "weight": matches["weight"]})
-    return weights, table
-
-
-def _match_cell(score, treated, controls, ratio, width, replace) -> list[tuple[int, int, float]]:
-    # Hardest-to-match participants (highest score) choose first when matching without replacement.
-    order = treated[np.argsort(-score[treated], kind="stable")]
-    available = np.ones(len(controls), bool)
-    pairs = []
-    for t in order:
-        dist = np.abs(score[controls] - score[t])
-        dist = np.where(available, dist, np.inf)
-        nearest = np.argsort(dist, kind="stable")[:ratio]
-        nearest = nearest[np.isfinite(dist[nearest]) & ((width is None) | (dist[nearest] <= (width or 0)))]
-        if not replace:
-            available[nearest] = False
-        pairs += [(t, controls[j], float(dist[j])) for j in nearest]
-    return pairs
-
-
-def _ipw(stacks, features, spec, notes):
-    p = stacks["pscore"].to_numpy()
-    odds = np.where(stacks["treated"], 1.0, p / (1 - p))
-    return _normalise(stacks, odds), _no_matches()
-
-
-def _entropy(stacks, features, spec, notes):
-    base = np.where(stacks["treated"], 1.0, 0.0)
-    in_support = stacks["in_support"].to_numpy()
-    for g, idx in stacks.groupby("cohort").indices.items():
-        idx = idx[in_support[idx]]
-        s = stacks.iloc[idx]
-        if "stratum" in s:
-            # Strata without participants get no weight: a zero target share is out of reach of
-            # strictly positive entropy weights, and dropping them is exact matching's choice too.
-            keep = s["stratum"].isin(s.loc[s["treated"], "stratum"]).to_numpy()
-            idx, s = idx[keep], s.loc[keep]
-        x = s[features].to_numpy(float)
-        if "stratum" in s:
-            x = np.column_stack([x, pd.get_dummies(s["stratum"], drop_first=True, dtype=float).to_numpy()])
-        t = s["treated"].to_numpy()
-        base[idx[~t]] = _entropy_weights(x[~t], x[t].mean(axis=0), g)
-    return _normalise(stacks, base), _no_matches()
-
-
-def _entropy_weights(x: np.ndarray, target: np.ndarray, cohort) -> np.ndarray:
-    """Entropy-balancing weights (uniform base weights) by Newton's method on the convex dual."""
-    sd = x.std(axis=0)
-    use = sd > 0
-    z = (x[:, use] - target[use]) / sd[use]
-    # Exact balance is possible only if the target is in the convex hull of the comparison rows;
-    # a linear program answers that at once instead of letting the dual diverge.
-    hull = optimize.linprog(np.zeros(len(z)), A_eq=np.vstack([z.T, np.ones(len(z))]),
-                            b_eq=np.append(np.zeros(z.shape[1]), 1.0), bounds=(0, None))
-    if hull.status == 2:
-        raise EstimationError(
-            f"Entropy balancing is impossible for cohort {cohort}: no weighting of its {len(z)} "
-            "comparison firms reproduces the participants' means (they lie outside the comparison "
-            "firms' convex hull). Balance on fewer features, widen the comparison `pool`, or use "
-            "`method='ipw'` or `'nearest'`.")
-
-    def dual(lam):
-        a = z @ lam
-        m = a.max()
-        w = np.exp(a - m)
-        s = w.sum()
-        w /= s
-        mean = w @ z
-        hess = (z * w[:, None]).T @ z - np.outer(mean, mean)
-        return np.log(s) + m, mean, hess
-
-    fit = optimize.minimize(lambda l: dual(l)[0], np.zeros(z.shape[1]), jac=lambda l: dual(l)[1],
-                            hess=lambda l: dual(l)[2], method="trust-exact",
-                            options={"gtol": 1e-9, "maxiter": 500})
-    a = z @ fit.x
-    w = np.exp(a - a.max())
-    w /= w.sum()
-    gap = np.abs(w @ z)
-    if gap.max() > 1e-4:
-        raise EstimationError(
-            f"Entropy balancing did not converge for cohort {cohort} (largest remaining gap "
-            f"{gap.max():.3g} SD): the participants' means lie at the edge of what the comparison "
-            "firms can reach. Balance on fewer features or widen the comparison `pool`.")
-    return w
-
-
-def _normalise(stacks: pd.DataFrame, raw: np.ndarray) -> np.ndarray:
-    """Comparison weights summing, per cohort (and exact stratum), to the participants there."""
-    weights = np.where(stacks["in_support"], raw, 0.0)
-    cells, rows = _cells(stacks)
-    treated = stacks["treated"].to_numpy()
-    for idx in cells.values():
-        idx = rows[idx]
-        t, c = idx[treated[idx]], idx[~treated[idx]]
-        total = weights[c].sum()
-        weights[c] = weights[c] * len(t) / total if total > 0 and len(t) else 0.0
-    return weights
-
-
-def _no_matches() -> pd.DataFrame:
-    return pd.DataFrame(columns=["cohort", "treated_unit", "control_unit", "distance", "weight"])
-
-
-def _unit_weights(stacks: pd.DataFrame) -> pd.Series:
-    weights = stacks.groupby("unit")["weight"].sum()
-    treated_units = stacks.loc[stacks["treated"] & (stacks["weight"] > 0), "unit"].unique()
-    weights.loc[treated_units] = 1.0
-    return weights[weights > 0].rename("weight")
-
-
-def _check_concentration(weights: pd.Series, stacks: pd.DataFrame) -> None:
-    control = weights[~weights.index.isin(stacks.loc[stacks["treated"], "unit"])]
-    if control.empty:
-        raise EstimationError("No comparison firm received a positive weight; widen the `caliper` or "
-                              "the comparison `pool`.")
-    share = control.max() / control.sum()
-    if share >= 0.9:
-        raise EstimationError(
-            f"{share:.0%} of the comparison weight falls on one firm ({control.idxmax()}): the "
-            "comparison group is a single firm and its data would be disclosed. Match on fewer "
-            "features, raise `ratio`, or use `method='entropy'` or a wider `pool`.")
-
-
-# --- balance ---------------------------------------------------------------------------------------
-def _stacked_balance(stacks: pd.DataFrame, features: list[str]) -> pd.DataFrame:
-    after = np.where(stacks["treated"], stacks["weight"] > 0, stacks["weight"])
-    return balance_table(stacks, treatment="treated", covariates=features, weights=after)
-
-
-def balance_table(data: pd.DataFrame, *, treatment: str, covariates: Sequence[str],
-                  weights=None) -> pd.DataFrame:
-    """Standardised mean differences and variance ratios before and after weighting.
-
-    ``smd = (mean_T - mean_C) / sqrt((var_T + var_C) / 2)`` with the *unweighted* variances in the
-    denominator both before and after, so that only the means move (Austin 2009). The variance
-    ratio is ``var_T / var_C`` (weighted after). Flags: ``"ok"`` for |SMD| <= 0.1, ``"check"``
-    up to 0.25, ``"imbalanced"`` above.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per firm (or firm-cohort stack).
-    treatment : str
-        Boolean / 0-1 column marking participants.
-    covariates : sequence of str
-        Numeric columns to compare.
-    weights : array-like or str, optional
-        Weights after matching (participants and comparison firms; 0 drops a row). Without it
-        only the "before" columns are filled.
-
-    Returns
-    -------
-    DataFrame
-        ``term, mean_treated, mean_control, smd_before, variance_ratio_before,
-        mean_treated_after, mean_control_after, smd_after, variance_ratio_after, flag_before,
-        flag_after``.
-    """
-    t = data[treatment].astype(bool).to_numpy()
-    w = np.ones(len(data)) if weights is None else np.asarray(
-        data[weights] if isinstance(weights, str) else weights, float)
-    rows = []
-    for col in covariates:
-        x = data[col].to_numpy(float)
-        mt, mc, vt, vc = x[t].mean(), x[~t].mean(), x[t].var(ddof=1), x[~t].var(ddof=1)
-        scale = np.sqrt((vt + vc) / 2)
-        mta, vta = _weighted_moments(x[t], w[t])
-        mca, vca = _weighted_moments(x[~t], w[~t])
-        rows.append(dict(term=col, mean_treated=mt, mean_control=mc, smd_before=_ratio(mt - mc, scale),
-                         variance_ratio_before=_ratio(vt, vc), mean_treated_after=mta,
-                         mean_control_after=mca, smd_after=_ratio(mta - mca, scale),
-                         variance_ratio_after=_ratio(vta, vca)))
-    table = pd.DataFrame(rows)
-    for when in ("before", "after"):
-        size = table[f"smd_{when}"].abs()
-        table[f"flag_{when}"] = np.where(size > SMD_FLAGS[1], "imbalanced",
-                                         np.where(size > SMD_FLAGS[0], "check", "ok"))
-    if weights is None:
-        table.loc[:, [c for c in table if c.endswith("_after")]] = np.nan
-    return table
-
-
-def _weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Weighted mean and variance with the reliability-weights correction (as R's cobalt)."""
-    if w.sum() <= 0:
-        return np.nan, np.nan
-    p = w / w.sum()
-    mean = float(p @ x)
-    denom = 1 - (p**2).sum()
-    var = float(p @ (x - mean) ** 2 / denom) if denom > 0 else np.nan
-    return mean, var
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a / b) if b and np.isfinite(b) and b > 0 else np.nan

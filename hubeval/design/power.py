@@ -61,9 +61,13 @@ LITERATURE_EFFECT = 17.0
 class PowerResult(ResultMixin):
     """Minimum detectable effects of a design, and whether the literature's effect is in reach.
 
+    A power calculation estimates nothing, so there is no ``estimates`` table: :meth:`tidy`,
+    :meth:`summary` and the notebook display show the ``mde`` table (one row per design, its own
+    columns below, not the tidy ``estimate, p_value, conf_low, ...`` schema).
+
     Attributes
     ----------
-    estimates : DataFrame
+    mde : DataFrame
         One row per design: ``term, n_treated, n_control, std_error`` (of the estimator),
         ``mde`` (outcome units, log points for logs), ``mde_percent``, ``power_at_benchmark``,
         ``detects_benchmark``.
@@ -74,7 +78,8 @@ class PowerResult(ResultMixin):
     """
 
     title = "Minimum detectable effect"
-    estimates: pd.DataFrame
+    _table = "mde"
+    mde: pd.DataFrame
     statement: str
     spec: dict
     seed: object = None
@@ -86,8 +91,8 @@ class PowerResult(ResultMixin):
     def power_at(self, effect: float) -> pd.Series:
         """Power of each design against ``effect`` (outcome units, e.g. log points)."""
         alpha, df = self.spec["alpha"], self.spec.get("df")
-        return pd.Series([_power(effect, se, alpha, df) for se in self.estimates["std_error"]],
-                         index=self.estimates["term"], name=f"power at {effect:g}")
+        return pd.Series([_power(effect, se, alpha, df) for se in self.mde["std_error"]],
+                         index=self.mde["term"], name=f"power at {effect:g}")
 
 
 def mde(*, n_treated: int, n_control: int, pre_years: int = 3, post_years: int = 3, sd: float = 1.0,
@@ -203,8 +208,8 @@ def mde_from_panel(panel, *, outcome: str, alpha: float = 0.05,
                   alpha=alpha, power=power, log_outcome=log_outcome, benchmark=benchmark)
     single = mde(n_treated=int(round(sizes.mean())), n_control=panel.n_never_treated, **kwargs)
     pooled = mde(n_treated=panel.n_treated, n_control=panel.n_never_treated, **kwargs)
-    table = pd.concat([single.estimates.assign(term=lambda t: "one cohort, " + t["term"]),
-                       pooled.estimates.assign(term=lambda t: "all cohorts, " + t["term"])], ignore_index=True)
+    table = pd.concat([single.mde.assign(term=lambda t: "one cohort, " + t["term"]),
+                       pooled.mde.assign(term=lambda t: "all cohorts, " + t["term"])], ignore_index=True)
     spec = dict(pooled.spec, outcome=outcome, n_treated=panel.n_treated, cohort_size=float(sizes.mean()))
     corr = omega[0, 1] / omega[0, 0] if width > 1 else np.nan
     statement = (f"Estimated from `{outcome}` on {int(never.sum())} never-participants: sd {sd:.3g}, "

@@ -9,13 +9,11 @@ only); :func:`placebo_outcomes` estimates effects on outcomes the program cannot
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
 from hubeval.core.errors import EstimationWarning, SpecError
 from hubeval.core.results import ResultMixin, add_inference

@@ -21,7 +21,7 @@ from hubeval.core.results import add_inference
 
 
 def units_nested_in_clusters(design) -> bool:
-    """Whether every firm of a :class:`~hubeval.did.fixed_effects.TwfeDesign` lies in one cluster."""
+    """Whether every firm of a :class:`~hubeval.did.twfe_setup.TwfeDesign` lies in one cluster."""
     unit = design.fixed_effects[0]
     return bool(design.data.groupby(unit)[design.cluster].nunique().max() == 1)
 

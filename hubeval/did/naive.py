@@ -27,7 +27,7 @@ from hubeval.did._common import (
 )
 from hubeval.core.errors import SpecError, format_examples
 from hubeval.data.panel import Panel
-from hubeval.core.results import ResultMixin, add_inference, to_jsonable
+from hubeval.core.results import ResultMixin, add_inference, result_field
 
 __all__ = ["before_after", "BeforeAfterResult", "BeforeAfterScale"]
 
@@ -67,7 +67,7 @@ class BeforeAfterResult(EffectResultMixin):
     headline_term: str
     n_units: int
     n_treated: dict
-    firms: pd.DataFrame
+    firms: pd.DataFrame = result_field(serialize="omit")  # per-firm values: confidential
     design: str = DESIGN_BEFORE_AFTER
     note: str = NOTE_BEFORE_AFTER
     title = "Before/after change of participants (descriptive, not causal)"
@@ -83,14 +83,6 @@ class BeforeAfterResult(EffectResultMixin):
     def headline(self) -> pd.Series:
         """The row selected by ``scale`` (with ``term``, ``estimate`` and interval)."""
         return self.estimates.set_index("term").loc[self.headline_term].rename(self.headline_term)
-
-    def to_dict(self) -> dict:
-        """JSON-serialisable dict; per-firm values are left out (confidential)."""
-        out = {"type": type(self).__name__}
-        for field in dataclasses.fields(self):
-            if field.name != "firms":
-                out[field.name] = to_jsonable(getattr(self, field.name))
-        return out
 
 
 def before_after(panel: Panel, *, outcome: str, post: int = 1, pre: int = -1,

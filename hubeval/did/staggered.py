@@ -31,28 +31,31 @@ Journal of Econometrics 219(1), 101-122.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import warnings as _warnings
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 from hubeval.core.lazy import stats
 
-from hubeval.did.drdid import METHODS, CellFailure, estimate, prepare_design
+from hubeval.did._gt_cells import _Comparisons, _cohort_notes, _estimate_cells, _failure_notes
+from hubeval.did._gt_data import _build_arrays, _check_covariates, _plan_cells, _resolve_cohorts
+from hubeval.did.drdid import METHODS
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
 from hubeval.data.panel import Panel
-from hubeval.core.results import ResultMixin, percent_effect, to_jsonable
+from hubeval.core.results import ResultMixin, percent_effect, result_field
 
-__all__ = ["att_gt", "GroupTimeResult", "Control", "BasePeriod", "BootWeights"]
+__all__ = ["att_gt", "GroupTimeResult", "Control", "BasePeriod", "MultiplierWeights"]
 
 Control = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
-BootWeights = Literal["rademacher", "mammen"]
-CONTROLS: tuple[str, ...] = ("never_treated", "not_yet_treated")
-BASE_PERIODS: tuple[str, ...] = ("varying", "universal")
-BOOT_WEIGHTS: tuple[str, ...] = ("rademacher", "mammen")
+#: Multiplier-bootstrap weights of the uniform band (not the wild bootstrap's
+#: :data:`hubeval.inference.weights.BootWeights`, which has more options).
+MultiplierWeights = Literal["rademacher", "mammen"]
+CONTROLS: tuple[str, ...] = get_args(Control)
+BASE_PERIODS: tuple[str, ...] = get_args(BasePeriod)
+BOOT_WEIGHTS: tuple[str, ...] = get_args(MultiplierWeights)
 
 
 # --- result ----------------------------------------------------------------------------------
@@ -95,11 +98,12 @@ class GroupTimeResult(ResultMixin):
     spec: dict
     n_units: int
     n_treated: dict
-    influence: np.ndarray
-    units: np.ndarray
-    unit_cohort: np.ndarray
-    unit_weights: np.ndarray
-    cluster: np.ndarray | None = None
+    # per-firm arrays: only the shape of the influence functions is written, nothing else per firm
+    influence: np.ndarray = result_field(serialize="shape")
+    units: np.ndarray = result_field(serialize="omit")
+    unit_cohort: np.ndarray = result_field(serialize="omit")
+    unit_weights: np.ndarray = result_field(serialize="omit")
+    cluster: np.ndarray | None = result_field(serialize="omit", default=None)
     crit_value: float | None = None
     warnings: tuple[str, ...] = ()
     seed: object = None
@@ -113,14 +117,6 @@ class GroupTimeResult(ResultMixin):
         terms = self.estimates["term"].to_list()
         return pd.DataFrame(influence_vcov(self.influence, self.cluster), index=terms, columns=terms)
 
-    def to_dict(self) -> dict:
-        """JSON-serialisable dict; per-firm arrays are summarised, not dumped."""
-        out = {"type": type(self).__name__, "title": self.title}
-        for name in ("estimates", "spec", "n_units", "n_treated", "crit_value", "warnings", "seed"):
-            out[name] = to_jsonable(getattr(self, name))
-        out["influence_shape"] = list(self.influence.shape)
-        return out
-
 
 def _percent(frame: pd.DataFrame) -> pd.DataFrame:
     out = percent_effect(frame)
@@ -128,66 +124,6 @@ def _percent(frame: pd.DataFrame) -> pd.DataFrame:
         if col in out:
             out[col] = 100 * np.expm1(frame[col].astype(float))
     return out
-
-
-# --- data preparation ------------------------------------------------------------------------
-@dataclasses.dataclass(eq=False)
-class _Arrays:
-    """Unit x time matrices built once from the panel (columns contiguous for fast slicing)."""
-
-    units: np.ndarray
-    times: np.ndarray
-    cohort: np.ndarray
-    y: np.ndarray
-    x: list
-    weights: np.ndarray
-    cluster: np.ndarray | None
-
-
-def _wide(values: np.ndarray, ucode: np.ndarray, tcode: np.ndarray, shape) -> np.ndarray:
-    out = np.full(shape, np.nan, order="F")
-    out[ucode, tcode] = values
-    return out
-
-
-def _per_unit(panel_name: str, role: str, wide: np.ndarray, units: np.ndarray) -> np.ndarray:
-    """Collapse a column that must be constant within firm to one value per firm."""
-    with np.errstate(invalid="ignore"), _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanmin(wide, axis=1), np.nanmax(wide, axis=1)
-    varying = np.flatnonzero(low != high)
-    if len(varying):
-        raise SpecError(
-            f"Column `{panel_name}` ({role}) varies over time within {len(varying)} firm(s), e.g. "
-            f"{format_examples(units[varying])}. It must be constant within each firm; use each "
-            "firm's value in one year (e.g. the first) for every year.")
-    return low
-
-
-def _build_arrays(panel: Panel, outcome: str, covariates: list[str], weights: str | None,
-                  cluster: str | None) -> _Arrays:
-    columns = [panel.unit, panel.time, panel.cohort, outcome] + covariates
-    columns += [c for c in (weights, cluster) if c is not None and c not in columns]
-    data = panel.data[list(dict.fromkeys(columns))]
-    ucode, units = pd.factorize(data[panel.unit], sort=True)
-    times = panel.times
-    tcode = np.searchsorted(times, data[panel.time].to_numpy())
-    shape = (len(units), len(times))
-    cohort = np.empty(len(units))
-    cohort[ucode] = data[panel.cohort].to_numpy(dtype=float)
-    y = _wide(data[outcome].to_numpy(dtype=float), ucode, tcode, shape)
-    x = [_wide(data[c].to_numpy(dtype=float), ucode, tcode, shape) for c in covariates]
-    w = np.ones(len(units))
-    if weights is not None:
-        w = _per_unit(weights, "weights", _wide(data[weights].to_numpy(dtype=float), ucode, tcode,
-                                                shape), np.asarray(units))
-    codes = None
-    if cluster is not None:
-        ccode, _ = pd.factorize(data[cluster])
-        per_unit = _per_unit(cluster, "cluster", _wide(ccode.astype(float), ucode, tcode, shape),
-                             np.asarray(units))
-        codes = pd.factorize(per_unit)[0].astype(np.int64)
-    return _Arrays(np.asarray(units), times, cohort, y, x, w, codes)
 
 
 def _as_list(covariates) -> list[str]:
@@ -246,217 +182,6 @@ def _validate(panel, outcome, control, method, covariates, anticipation, base_pe
                             "negative values. Fill or fix them.")
 
 
-def _check_covariates(arrays: _Arrays, covariates: list[str]) -> None:
-    for name, wide in zip(covariates, arrays.x):
-        values = wide[np.isfinite(wide)]
-        if values.size == 0 or np.all(values == values[0]):
-            raise SpecError(f"Covariate `{name}` is constant (or missing) for every firm, so it cannot "
-                            "adjust the comparison. Remove it from `covariates`.")
-
-
-# --- cohorts, periods and cells --------------------------------------------------------------
-def _last_pre(g: float, times: np.ndarray, anticipation: int) -> int | None:
-    """Index of the last year unaffected by entry in g (R: tail(which(tlist + a < g), 1))."""
-    idx = np.flatnonzero(times + anticipation < g)
-    return int(idx[-1]) if len(idx) else None
-
-
-def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: list[str]) -> tuple[_Arrays, list]:
-    """Apply R ``did``'s sample rules to cohorts and periods; every change goes into ``notes``."""
-    times, cohort = arrays.times, arrays.cohort.copy()
-    late = np.isfinite(cohort) & (cohort > times[-1] + anticipation)
-    if late.any():
-        notes.append(f"Cohort(s) {format_examples(np.unique(cohort[late]).astype(int))} enter after the "
-                     f"last year ({times[-1]}): their {int(late.sum())} firm(s) are used as never-participants.")
-        cohort[late] = np.inf
-    cohorts = np.unique(cohort[np.isfinite(cohort)])
-    keep_t = np.ones(len(times), dtype=bool)
-    if not np.isinf(cohort).any():
-        if control == "never_treated":
-            raise SpecError(
-                f"`control=\"never_treated\"` but the panel has no never-participants, so cohort(s) "
-                f"{format_examples(cohorts.astype(int))} have no comparison units. Use "
-                "`control=\"not_yet_treated\"` (firms that join later serve as comparisons) or add "
-                "non-participating firms.")
-        last = cohorts[-1]
-        keep_t = times < last - anticipation
-        notes.append(f"No never-participants: cohort {int(last)} serves only as the not-yet-treated "
-                     f"comparison, and years from {int(last - anticipation)} on are dropped (no "
-                     "comparison units remain then).")
-        cohorts = cohorts[cohorts < last]
-    times = times[keep_t]
-    no_pre = [g for g in cohorts if _last_pre(g, times, anticipation) is None]
-    if no_pre:
-        notes.append(f"Cohort(s) {format_examples(np.asarray(no_pre).astype(int))} have no year before "
-                     f"entry (anticipation={anticipation}) and are dropped with their "
-                     f"{int(np.isin(cohort, no_pre).sum())} firm(s).")
-        cohorts = np.asarray([g for g in cohorts if g not in no_pre])
-    if len(cohorts) == 0 or len(times) < 2:
-        raise SpecError("No cohort can be estimated: every cohort lacks a year before entry or a "
-                        "comparison group. Add earlier years or never-participating firms, or lower "
-                        "`anticipation`.")
-    keep_u = ~np.isin(cohort, no_pre)
-    out = _Arrays(arrays.units[keep_u], times, cohort[keep_u], arrays.y[keep_u][:, keep_t],
-                  [x[keep_u][:, keep_t] for x in arrays.x], arrays.weights[keep_u],
-                  None if arrays.cluster is None else pd.factorize(arrays.cluster[keep_u])[0])
-    return out, list(cohorts)
-
-
-def _plan_cells(cohorts, times, base_period: str, anticipation: int) -> list[tuple]:
-    """Cells (g, t index, base index, is reference cell) in R ``did``'s order."""
-    cells = []
-    for g in cohorts:
-        pre = _last_pre(g, times, anticipation)
-        first = 1 if base_period == "varying" else 0
-        for t in range(first, len(times)):
-            base = pre if (base_period == "universal" or g - anticipation <= times[t]) else t - 1
-            cells.append((g, t, base, base_period == "universal" and base == t))
-    return cells
-
-
-# --- estimation ------------------------------------------------------------------------------
-class _Comparisons:
-    """Index sets of treated and comparison firms per cell, from one sort by cohort."""
-
-    def __init__(self, arrays: _Arrays, control: str, anticipation: int):
-        self.times, self.control, self.anticipation = arrays.times, control, anticipation
-        self.order = np.argsort(arrays.cohort, kind="stable")
-        self.sorted_cohort = arrays.cohort[self.order]
-
-    def treated(self, g: float) -> np.ndarray:
-        lo = np.searchsorted(self.sorted_cohort, g, side="left")
-        hi = np.searchsorted(self.sorted_cohort, g, side="right")
-        return self.order[lo:hi]
-
-    def comparison(self, g: float, t: int, base: int) -> tuple[np.ndarray, tuple]:
-        """Comparison firms of cell (g, t, base), and a key identifying that set."""
-        if self.control == "never_treated":
-            return self.order[np.searchsorted(self.sorted_cohort, np.inf, side="left"):], ("never",)
-        threshold = self.times[max(t, base)] + self.anticipation
-        start = int(np.searchsorted(self.sorted_cohort, threshold, side="right"))
-        candidates, cohorts = self.order[start:], self.sorted_cohort[start:]
-        if g > threshold:
-            return candidates[cohorts != g], (start, g)
-        return candidates, (start,)
-
-
-def _constant_within_unit(wide: np.ndarray) -> bool:
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", RuntimeWarning)  # all-missing firms
-        low, high = np.nanmin(wide, axis=1), np.nanmax(wide, axis=1)
-    return bool(np.all((low == high) | np.isnan(low)))
-
-
-def _design_key(g, comparison_key, sel_ok, complete: bool, early: int, invariant: bool) -> tuple:
-    """Cells with the same firms (and covariate year, if covariates vary) share one design.
-
-    A complete sample is identified by its cohort and comparison set; otherwise by a hash of
-    the firms kept."""
-    sample = ("all",) if complete else (hashlib.blake2b(sel_ok.tobytes(), digest_size=16).digest(),)
-    return (g, comparison_key) + sample + (None if invariant else early,)
-
-
-def _design(arrays: _Arrays, sel_ok: np.ndarray, n_treated: int, early: int, method: str):
-    x = np.ones((len(sel_ok), 1 + len(arrays.x)))
-    for c, cov in enumerate(arrays.x):
-        x[:, c + 1] = cov[:, early][sel_ok]
-    d = np.zeros(len(sel_ok))
-    d[:n_treated] = 1.0
-    return prepare_design(d, x, arrays.weights[sel_ok], method)
-
-
-def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, method: str,
-                    outcome: str, covariates: list[str]) -> dict:
-    """Estimate every cell; returns estimates, influence matrix, counts, failures, left-out firms.
-
-    Consecutive cells on the same firms (a cohort's years against never-participants, say)
-    share one design and are estimated together as the columns of one outcome-change matrix.
-    """
-    n, k = len(arrays.units), len(cells)
-    out = dict(att=np.full(k, np.nan), influence=np.zeros((n, k), order="F"),
-               counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0)
-    left_out = np.zeros(n, dtype=bool)
-    invariant = all(_constant_within_unit(x) for x in arrays.x)
-    group = None
-    for j, (g, t, base, is_reference) in enumerate(cells):
-        treated = comparisons.treated(g)
-        comparison, comparison_key = comparisons.comparison(g, t, base)
-        if is_reference:
-            out["att"][j] = 0.0
-            out["counts"][j] = len(treated), len(comparison)
-            continue
-        sel = np.concatenate([treated, comparison])
-        dy = arrays.y[:, t][sel] - arrays.y[:, base][sel]
-        early = min(t, base)
-        ok = np.isfinite(dy)
-        for x in arrays.x:
-            ok &= np.isfinite(x[:, early][sel])
-        complete = bool(ok.all())
-        if not complete:
-            left_out[sel[~ok]] = True
-            out["cells_short"] += 1
-        n_tr = int(ok[:len(treated)].sum())
-        out["counts"][j] = n_tr, int(ok.sum()) - n_tr
-        if n_tr == 0 or out["counts"][j, 1] == 0:
-            who = "cohort" if n_tr == 0 else "comparison firms"
-            out["failures"].setdefault(f"`{outcome}` (or a covariate) is missing for every firm of the "
-                                       f"{who} in one of the two years", []).append((g, arrays.times[t]))
-            continue
-        sel_ok = sel if complete else sel[ok]
-        key = _design_key(g, comparison_key, sel_ok, complete, early, invariant)
-        if group is not None and group["key"] != key:
-            _estimate_group(arrays, group, method, out)
-            group = None
-        if group is None:
-            group = dict(key=key, sel=sel_ok, n_treated=n_tr, early=early, cells=[], dy=[])
-        group["cells"].append((j, g, arrays.times[t]))
-        group["dy"].append(dy if complete else dy[ok])
-    if group is not None:
-        _estimate_group(arrays, group, method, out)
-    out["left_out"] = int(left_out.sum())
-    return out
-
-
-def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict) -> None:
-    sel = group["sel"]
-    try:
-        design = _design(arrays, sel, group["n_treated"], group["early"], method)
-        att, inf = estimate(design, np.column_stack(group["dy"]))
-    except CellFailure as failure:
-        out["failures"].setdefault(str(failure), []).extend((g, t) for _, g, t in group["cells"])
-        return
-    inf *= len(arrays.units) / len(sel)  # R did: n / n_cell, so SE = sqrt(sum inf^2) / n
-    for column, (j, _, _) in enumerate(group["cells"]):
-        out["att"][j] = att[column]
-        out["influence"][:, j][sel] = inf[:, column]
-
-
-_FIXES = {
-    "collinear": "Remove or recode the covariate(s) that do not vary within the comparison.",
-    "propensity score reaches": "Use fewer or coarser covariates, or method=\"reg\".",
-    "missing for every firm": "Check the outcome's coverage in those years.",
-    "no treated or no comparison": "Check `weights` for those firms.",
-}
-
-
-def _failure_notes(failures: dict) -> list[str]:
-    notes = []
-    for reason, cells in failures.items():
-        shown = format_examples([f"({int(g)}, {int(t)})" for g, t in cells])
-        fix = next((f for key, f in _FIXES.items() if key in reason), "")
-        notes.append(f"ATT(g,t) not estimated for {len(cells)} cell(s) (cohort, year) {shown}: "
-                     f"{reason}. They are NaN and left out of aggregations. {fix}".rstrip())
-    return notes
-
-
-def _cohort_notes(n_treated: dict) -> list[str]:
-    single = [g for g, size in n_treated.items() if size == 1]
-    if not single:
-        return []
-    return [f"Cohort(s) {format_examples(single)} have a single firm: their ATT(g,t) describe one "
-            "firm, their standard errors are unreliable and they must not be published on their own."]
-
-
 def tidy_table(keys: dict, estimate, std_error, alpha: float, extra: dict | None = None) -> pd.DataFrame:
     """A tidy table built in one go: ``keys``, then estimate, std_error, statistic, p_value,
     normal confidence interval, then ``extra`` columns (same columns as results.add_inference,
@@ -492,7 +217,7 @@ def _add_band(frame: pd.DataFrame, crit: float) -> pd.DataFrame:
 def att_gt(panel: Panel, *, outcome: str, control: Control = "never_treated", method: str = "dr",
            covariates: str | list[str] | None = None, anticipation: int = 0,
            base_period: BasePeriod = "varying", alpha: float = 0.05, n_boot: int = 0,
-           boot_weights: BootWeights = "rademacher", seed=None, weights: str | None = None,
+           boot_weights: MultiplierWeights = "rademacher", seed=None, weights: str | None = None,
            cluster: str | None = None) -> GroupTimeResult:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 

@@ -1,4 +1,4 @@
-"""Rows and advice of :func:`hubeval.inference_panel` (private helpers of :mod:`hubeval.inference.randomization`).
+"""Rows and advice of :func:`hubeval.inference_panel` (private helpers of :mod:`hubeval.inference.method_panel`).
 
 Each ``*_rows`` function fits one estimator once and returns its conventional, small-sample and
 bootstrap rows; :func:`statistic_for` returns what randomization inference re-computes for the

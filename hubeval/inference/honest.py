@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from hubeval.core.lazy import stats
-from hubeval.core.errors import EstimationWarning, SpecError
+from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin
 
 __all__ = ["relative_magnitudes", "SensitivityResult"]

@@ -21,14 +21,15 @@ __all__ = ["holm", "romano_wolf"]
 
 # --- multiple testing -----------------------------------------------------------------------------
 def holm(p_values) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values (family-wise error rate), in the input order."""
+    """Holm (1979) step-down adjusted p-values (family-wise error rate), in the input order.
+
+    Computed by :func:`statsmodels.stats.multitest.multipletests` with ``method="holm"``.
+    """
+    from statsmodels.stats.multitest import multipletests  # lazy: keeps `import hubeval` fast
     p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    m = len(p)
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
+    if p.size == 0:
+        return np.empty(0)
+    return np.asarray(multipletests(p, method="holm")[1], dtype=float)
 
 
 def romano_wolf(statistics, boot_statistics) -> np.ndarray:

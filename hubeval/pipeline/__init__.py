@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from hubeval.pipeline.loaders import load_panel, load_cities
 from hubeval.pipeline.describe import describe_cohorts, balance_summary, DescriptiveResult
-from hubeval.pipeline.evaluate import evaluate_outcome, evaluate_outcomes, OutcomeEvaluation, EvaluationResult
+from hubeval.pipeline.evaluate import (
+    evaluate_outcome, evaluate_outcomes, OutcomeEvaluationResult, EvaluationResult,
+)
 from hubeval.pipeline.credibility import assess_credibility, CredibilityResult
-from hubeval.pipeline.regional import evaluate_regional, RegionalEvaluation
+from hubeval.pipeline.regional import evaluate_regional, RegionalResult
 
 __all__ = [
     "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",
-    "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
-    "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalEvaluation",
+    "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
+    "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
 ]

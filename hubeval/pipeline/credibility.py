@@ -26,8 +26,8 @@ from hubeval.did.aggregation import aggregate
 from hubeval.core.errors import HubevalError
 from hubeval.design.matching import match
 from hubeval.design.power import mde_from_panel
-from hubeval.core.results import ResultMixin, recorded_warnings, to_jsonable
-from hubeval.inference.randomization import inference_panel
+from hubeval.core.results import ResultMixin, recorded_warnings, result_field
+from hubeval.inference.method_panel import inference_panel
 from hubeval.inference.honest import relative_magnitudes
 from hubeval.did.staggered import att_gt
 
@@ -40,8 +40,8 @@ class CredibilityResult(ResultMixin):
 
     estimates: pd.DataFrame
     inference: object
-    matching: object
-    matched: object
+    matching: object = result_field(serialize="omit")  # per-firm matches: confidential
+    matched: object = result_field(serialize="omit")
     sensitivity: object
     power: object
     spec: dict
@@ -61,14 +61,6 @@ class CredibilityResult(ResultMixin):
     def sensitivity_statement(self) -> str:
         """How robust the effect is to violations of parallel trends (or why it is missing)."""
         return self.sensitivity.statement if self.sensitivity is not None else self._missing("sensitivity")
-
-    def to_dict(self) -> dict:
-        out = {"type": type(self).__name__, "spec": to_jsonable(self.spec),
-               "estimates": to_jsonable(self.estimates), "warnings": list(self.warnings)}
-        for name in ("inference", "sensitivity", "power"):
-            value = getattr(self, name)
-            out[name] = value.to_dict() if value is not None and hasattr(value, "to_dict") else None
-        return out
 
 
 def sensitivity_inputs(study, *, anticipation: int = 0, max_lead: int = 5):
@@ -174,7 +166,7 @@ def _summary(matched, sensitivity, power) -> pd.DataFrame:
         rows.append(dict(term="Rambachan-Roth breakdown M-bar (average effect)",
                          estimate=sensitivity.breakdown_mbar))
     if power is not None:
-        for r in power.estimates.itertuples(index=False):
+        for r in power.mde.itertuples(index=False):
             rows.append(dict(term=f"MDE ({r.term}), percent", estimate=r.mde_percent))
     columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "p_value"]
     return pd.DataFrame(rows, columns=columns)

@@ -73,5 +73,5 @@ def balance_summary(matching) -> pd.DataFrame:
                                       in_support=("in_support", "max"))
     n_treated = int((firms["treated"] & firms["in_support"]).sum())
     n_control = int((~firms["treated"] & (firms["weight"] > 0)).sum())
-    return matching.estimates.assign(n_treated=n_treated, n_control=n_control,
-                                     n_units=min(n_treated, n_control))
+    return matching.balance.assign(n_treated=n_treated, n_control=n_control,
+                                   n_units=min(n_treated, n_control))

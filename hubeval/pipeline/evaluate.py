@@ -1,6 +1,8 @@
 """One call per outcome: the naive claim beside every causal estimator, and a reading of the result.
 
-The outcome notebooks stay thin by calling :func:`evaluate_outcomes`, which runs, for each outcome,
+The outcome notebook stays thin by calling :func:`evaluate_outcomes` with an outcome ``family``
+(productivity, costs, investment, jobs: the outcomes default to the family's logs, ratios and rates,
+headline first, :data:`DEFAULT_OUTCOMES`), which runs, for each outcome,
 the program's own before/after comparison, TWFE (a labelled benchmark), Callaway & Sant'Anna (the
 headline, all four aggregations and the pre-trend test) and the imputation estimator of Borusyak,
 Jaravel & Spiess, and puts their headline numbers on one comparable scale:
@@ -25,19 +27,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.did.aggregation import aggregate, pretrend_test
+from hubeval.did.aggregation import aggregate
+from hubeval.did.pretrend import pretrend_test
 from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatments
 from hubeval.did.naive import before_after
 from hubeval.core.errors import EstimationWarning, HubevalError, SpecError
 from hubeval.did.did_imputation import imputation
 from hubeval.data.panel import Panel
 from hubeval.core.results import (
-    ResultMixin, add_inference, percent_effect, recorded_warnings, to_jsonable,
+    ResultMixin, add_inference, percent_effect, recorded_warnings, result_field,
 )
+from hubeval.data.outcomes import outcome_family
 from hubeval.did.staggered import att_gt
 
-__all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluation", "EvaluationResult",
-           "comparison_scale", "covariate_year_effects", "EVIDENCE_LEVELS"]
+__all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
+           "family_outcomes", "DEFAULT_OUTCOMES", "comparison_scale", "covariate_year_effects", "EVIDENCE_LEVELS"]
 
 #: Maryland Scientific Methods Scale level of each design (Sherman et al. 1997; What Works Centre).
 EVIDENCE_LEVELS = {"before_after": 1, "twfe": 3, "callaway_santanna": 3, "imputation": 3}
@@ -66,7 +70,7 @@ def _naive_outcome(panel: Panel, outcome: str) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class OutcomeEvaluation(ResultMixin):
+class OutcomeEvaluationResult(ResultMixin):
     """Every estimate for one outcome, with a comparison table and a reading.
 
     Attributes
@@ -86,7 +90,7 @@ class OutcomeEvaluation(ResultMixin):
     spec: dict
     naive: object
     twfe: object
-    group_time: object
+    group_time: object = result_field(serialize="omit")  # per-cell influence functions: large
     event_study: object
     simple: object
     by_cohort: object
@@ -97,26 +101,28 @@ class OutcomeEvaluation(ResultMixin):
     warnings: tuple = ()
     title = "Naive claim vs causal estimates"
 
-    def to_dict(self) -> dict:
-        out = {"type": type(self).__name__, "outcome": self.outcome, "spec": to_jsonable(self.spec),
-               "estimates": to_jsonable(self.estimates), "reading": self.reading,
-               "warnings": list(self.warnings)}
-        for name in ("naive", "twfe", "event_study", "simple", "by_cohort", "calendar", "imputation",
-                     "pretrend"):
-            out[name] = getattr(self, name).to_dict()
-        return out
-
 
 @dataclasses.dataclass(frozen=True)
 class EvaluationResult(ResultMixin):
-    """Evaluations of several outcomes (one family) with one stacked comparison table."""
+    """Evaluations of several outcomes (one family) with one stacked comparison table.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        The comparison tables of every outcome, stacked (see :class:`OutcomeEvaluationResult`).
+    evaluations : tuple of OutcomeEvaluationResult
+        One per outcome, in the order evaluated; the first is the headline.
+    spec : dict
+        The settings, with ``family`` (None when the outcomes were named directly) and
+        ``outcomes``.
+    """
 
     estimates: pd.DataFrame
     evaluations: tuple
     spec: dict
     title = "Program effects: naive claim vs causal estimates"
 
-    def __getitem__(self, outcome: str) -> OutcomeEvaluation:
+    def __getitem__(self, outcome: str) -> OutcomeEvaluationResult:
         for item in self.evaluations:
             if item.outcome == outcome:
                 return item
@@ -125,7 +131,13 @@ class EvaluationResult(ResultMixin):
 
     @property
     def outcomes(self) -> list[str]:
+        """The evaluated outcomes, headline first."""
         return [e.outcome for e in self.evaluations]
+
+    @property
+    def headline(self) -> OutcomeEvaluationResult:
+        """The evaluation of the first (headline) outcome."""
+        return self.evaluations[0]
 
     def event_studies(self) -> pd.DataFrame:
         """Callaway-Sant'Anna event studies of every outcome, stacked (with an ``outcome`` column)."""
@@ -135,31 +147,103 @@ class EvaluationResult(ResultMixin):
     def readings(self) -> str:
         return "\n\n".join(e.reading for e in self.evaluations)
 
-    def to_dict(self) -> dict:
-        return {"type": type(self).__name__, "spec": to_jsonable(self.spec),
-                "estimates": to_jsonable(self.estimates),
-                "evaluations": [e.to_dict() for e in self.evaluations]}
+
+#: The outcomes a family's evaluation covers by default, headline first: those of
+#: :data:`hubeval.FAMILIES` measured on a scale that compares firms of different size (logs,
+#: ratios, rates, shares). Money levels (``va_per_worker``, ``capex_real``) and counts
+#: (``net_jobs``) stay in the codebook for descriptives, the naive claim and the cost-benefit.
+DEFAULT_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "productivity": ("log_va_per_worker", "log_sales_per_worker"),
+    "costs": ("cost_ratio", "materials_ratio", "labour_ratio"),
+    "investment": ("investment_rate", "any_investment"),
+    "jobs": ("log_employment", "dhs_growth"),
+    "survival": ("survival",),
+}
 
 
-def evaluate_outcomes(panel: Panel, *, outcomes: Sequence[str], **settings) -> EvaluationResult:
-    """Run :func:`evaluate_outcome` for each outcome and stack the comparison tables.
+def family_outcomes(family: str | None = None, outcomes: Sequence[str] | None = None) -> list[str]:
+    """The outcomes to evaluate: ``outcomes`` when given, else the family's default outcomes.
 
-    Keyword arguments are those of :func:`evaluate_outcome`.
+    Parameters
+    ----------
+    family : {"productivity", "costs", "investment", "jobs", "survival"}, optional
+        An outcome family of :data:`hubeval.FAMILIES`; its default outcomes
+        (:data:`DEFAULT_OUTCOMES`) come headline first.
+    outcomes : list of str, optional
+        Outcomes named directly (they win over the family's).
+
+    Raises
+    ------
+    SpecError
+        When neither is given, or ``outcomes`` is empty.
+    PanelError
+        For an unknown family.
     """
-    if isinstance(outcomes, str):
-        outcomes = [outcomes]
+    if outcomes is None:
+        if family is None:
+            raise SpecError("Name the outcomes to evaluate: `family` (e.g. 'productivity') or "
+                            "`outcomes` (e.g. ['log_va_per_worker']).")
+        members = outcome_family(family)  # validates the family name
+        return [o for o in DEFAULT_OUTCOMES.get(family, members) if o in members]
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     if not outcomes:
-        raise SpecError("`outcomes` is empty; name at least one outcome (e.g. 'log_va_per_worker').")
+        raise SpecError("`outcomes` is empty; name at least one outcome (e.g. 'log_va_per_worker'), "
+                        "or pass None for the default outcomes of `family`.")
+    return outcomes
+
+
+def evaluate_outcomes(panel: Panel, *, family: str | None = None,
+                      outcomes: Sequence[str] | None = None, control: str = "not_yet_treated",
+                      method: str = "dr", covariates: Sequence[str] | None = None,
+                      anticipation: int = 0, naive_post: int = 1, horizon: int = 1,
+                      alpha: float = 0.05, n_boot: int = 0, seed=None,
+                      lang: str = "en") -> EvaluationResult:
+    """Run :func:`evaluate_outcome` for each outcome of a family and stack the comparison tables.
+
+    Parameters
+    ----------
+    panel : Panel
+    family : {"productivity", "costs", "investment", "jobs", "survival"}, optional
+        The outcome family; ``outcomes`` default to its :data:`DEFAULT_OUTCOMES`,
+        headline first. Recorded in ``spec`` (and by the batch as the run's parameter).
+    outcomes : list of str, optional
+        The outcomes to evaluate, headline first; default: every outcome of ``family``.
+    control, method, covariates, anticipation, alpha, n_boot, seed
+        Passed to :func:`hubeval.att_gt` (the headline estimator) for every outcome.
+    naive_post : int, default 1
+        Event time of the "after" year of the before/after claim.
+    horizon : int, default 1
+        Event time at which the causal event-study estimate is set beside the naive claim.
+    lang : {"en", "ko"}
+        Language of the generated readings.
+
+    Returns
+    -------
+    EvaluationResult
+        ``result.headline`` is the first outcome's :class:`OutcomeEvaluationResult`.
+
+    Raises
+    ------
+    SpecError
+        When neither ``family`` nor ``outcomes`` names an outcome.
+    """
+    outcomes = family_outcomes(family, outcomes)
+    settings = dict(control=control, method=method, covariates=covariates,
+                    anticipation=anticipation, naive_post=naive_post, horizon=horizon,
+                    alpha=alpha, n_boot=n_boot, seed=seed, lang=lang)
     items = tuple(evaluate_outcome(panel, outcome=o, **settings) for o in outcomes)
     table = pd.concat([e.estimates for e in items], ignore_index=True)
-    return EvaluationResult(table, items, dict(settings, outcomes=list(outcomes)))
+    spec = dict(settings, family=family, outcomes=outcomes,
+                covariates=list(covariates or []),
+                seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
+    return EvaluationResult(table, items, spec)
 
 
 def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_treated",
                      method: str = "dr", covariates: Sequence[str] | None = None,
                      anticipation: int = 0, naive_post: int = 1, horizon: int = 1,
                      alpha: float = 0.05, n_boot: int = 0, seed=None,
-                     lang: str = "en") -> OutcomeEvaluation:
+                     lang: str = "en") -> OutcomeEvaluationResult:
     """Estimate the program's effect on ``outcome`` with every estimator and compare them.
 
     Parameters
@@ -177,7 +261,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
 
     Returns
     -------
-    OutcomeEvaluation
+    OutcomeEvaluationResult
     """
     covariates = list(covariates or [])
     with recorded_warnings() as caught:
@@ -200,7 +284,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
                 n_boot=n_boot, seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
                 baseline_mean=base)
     reading = _reading(outcome, table, pre, gt, lang)
-    return OutcomeEvaluation(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
+    return OutcomeEvaluationResult(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
                              aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(caught))
 
 

@@ -4,18 +4,15 @@ Notebooks hold no logic (STYLE.md): anything more than a call and a display live
 """
 from __future__ import annotations
 
-import dataclasses
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from hubeval.core.errors import DataWarning, ParameterError, PanelError
+from hubeval.core.errors import DataWarning, PanelError
 from hubeval.data.outcomes import derive_outcomes
 from hubeval.data.panel import Panel
-from hubeval.core.results import ResultMixin, to_jsonable
 
 __all__ = ["load_panel", "load_cities"]
 

@@ -14,15 +14,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from hubeval.core.errors import SpecError
-from hubeval.core.results import ResultMixin, recorded_warnings, to_jsonable
+from hubeval.core.results import ResultMixin, recorded_warnings, result_field
 from hubeval.synthetic.control import synth
 from hubeval.synthetic.placebo import synth_placebo
 
-__all__ = ["evaluate_regional", "RegionalEvaluation"]
+__all__ = ["evaluate_regional", "RegionalResult"]
 
 
 @dataclasses.dataclass(frozen=True)
-class RegionalEvaluation(ResultMixin):
+class RegionalResult(ResultMixin):
     """Synthetic-control effects on several city outcomes, with placebo inference.
 
     Attributes
@@ -40,8 +40,8 @@ class RegionalEvaluation(ResultMixin):
 
     estimates: pd.DataFrame
     gaps: pd.DataFrame
-    fits: dict
-    placebos: dict
+    fits: dict = result_field(serialize="omit")  # fitted models: rendered on their own
+    placebos: dict = result_field(serialize="omit")
     spec: dict
     warnings: tuple = ()
     title = "City-level effects: synthetic control with placebo inference"
@@ -51,16 +51,11 @@ class RegionalEvaluation(ResultMixin):
             raise KeyError(f"`{outcome}` was not evaluated; evaluated: {', '.join(self.placebos)}")
         return self.placebos[outcome]
 
-    def to_dict(self) -> dict:
-        return {"type": type(self).__name__, "spec": to_jsonable(self.spec),
-                "estimates": to_jsonable(self.estimates), "gaps": to_jsonable(self.gaps),
-                "warnings": list(self.warnings)}
-
 
 def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str = "city",
                       time: str = "year", treated_unit="Gwangyang", treatment_time=2011,
                       method: str = "synth", donors: Sequence | None = None,
-                      placebo_outcomes: Sequence[str] = (), alpha: float = 0.05) -> RegionalEvaluation:
+                      placebo_outcomes: Sequence[str] = (), alpha: float = 0.05) -> RegionalResult:
     """Fit a synthetic control for each city outcome and run its placebo checks.
 
     Parameters
@@ -78,7 +73,7 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
 
     Returns
     -------
-    RegionalEvaluation
+    RegionalResult
     """
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     if not outcomes:
@@ -100,7 +95,7 @@ def evaluate_regional(data: pd.DataFrame, *, outcomes: Sequence[str], unit: str 
     spec = dict(outcomes=outcomes, unit=unit, time=time, treated_unit=treated_unit,
                 treatment_time=treatment_time, method=method, placebo_outcomes=list(placebo_outcomes),
                 alpha=alpha)
-    return RegionalEvaluation(pd.DataFrame(rows), pd.concat(gaps, ignore_index=True), fits, placebos,
+    return RegionalResult(pd.DataFrame(rows), pd.concat(gaps, ignore_index=True), fits, placebos,
                               spec, tuple(notes))
 
 

@@ -1,14 +1,15 @@
 """Presentation: figure theme and labels, disclosure control, plots, cost-benefit text and the memo.
 
-Inside this folder ``disclosure`` < ``figures`` < ``plots`` < ``memo``: the memo uses plots, plots
+Inside this folder ``catalogue`` < ``disclosure`` < ``publication`` < ``figures`` < ``cba_text``
+< ``plots`` < ``memo``: the memo uses plots, plots
 never use the memo.
 """
 from __future__ import annotations
 
 from hubeval.report.cba_text import cba_table, describe_cba, format_krw
-from hubeval.report.disclosure import (
-    DisclosureResult, assert_publishable, check_estimates, check_result, protect_table, public,
-    report_folder, save_table,
+from hubeval.report.disclosure import DisclosureResult, protect_table, public
+from hubeval.report.publication import (
+    assert_publishable, check_estimates, check_result, report_folder, save_table,
 )
 from hubeval.report.figures import figure_theme, label, save_figure, set_theme
 

@@ -1,5 +1,8 @@
 """Plain-language sentences from cost-benefit numbers, in English and Korean, for the memo.
 
+The sentences are the ``cba`` and ``cba_why`` sections of the text catalogue
+(:mod:`hubeval.report.catalogue`, ``locales/en.yaml`` and ``ko.yaml``).
+
 Amounts are written the way each readership reads them: ``KRW 1.23 billion`` in English,
 ``12.3억 원`` in Korean (units of 10^4 만, 10^8 억 and 10^12 조).
 """
@@ -11,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError
+from hubeval.report.catalogue import LANGS, section, text
+from hubeval.report.figures import label
 
 if TYPE_CHECKING:
     from hubeval.cba.model import CostBenefitResult
@@ -21,7 +26,7 @@ __all__ = ["format_krw", "describe_cba", "cba_table"]
 def format_krw(value: float, lang: str = "en") -> str:
     """Format an amount of won for a memo: ``KRW 1.23 billion`` or ``12.3억 원``."""
     if not np.isfinite(value):
-        return {"en": "not defined", "ko": "정의되지 않음"}.get(lang, "n/a")
+        return text("money.not_defined", lang) if lang in LANGS else "n/a"
     sign, amount = ("-" if value < 0 else ""), abs(float(value))
     if lang == "ko":
         for unit, name in ((1e12, "조"), (1e8, "억"), (1e4, "만")):
@@ -34,45 +39,15 @@ def format_krw(value: float, lang: str = "en") -> str:
     return f"KRW {sign}{amount:,.0f}"
 
 
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise SpecError(f"`lang` must be one of {list(LANGS)}; got {lang!r}.")
+
+
 def _sig(x: float) -> str:
     """Three significant figures, thousands separators, no trailing zeros."""
     digits = max(0, 2 - int(np.floor(np.log10(x)))) if x > 0 else 0
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{x:,.0f}"
-
-
-_TEXT = {
-    "en": {
-        "npv": "Over {horizon} years at a {rate:.1%} real discount rate, the programme's net "
-               "present value is {npv} ({level:.0%} simulation interval {lo} to {hi}) and the "
-               "benefit-cost ratio is {bcr}.",
-        "prob": "Benefits exceed costs in {prob:.0%} of {n_sim:,} simulations that carry the "
-                "uncertainty of the effect estimates.",
-        "cost": "The full economic cost, including POSCO's in-kind consulting time, is {cost} "
-                "in present value, {per_firm} per participating firm.",
-        "jobs": "Each net additional job cost {per_job}.",
-        "breakeven": "Benefits cover costs if at least {be:.0%} of the last estimated effect "
-                     "persists each year after the observed period (assumed: {p:.0%}).",
-        "no_breakeven": "Break-even persistence is not defined: {why}.",
-        "covered": "The estimated years alone cover the costs, whatever happens afterwards.",
-        "count": "Benefits count net additional value added only; jobs and cost savings are not "
-                 "added on top, to avoid double counting.",
-    },
-    "ko": {
-        "npv": "실질 할인율 {rate:.1%}, 분석 기간 {horizon}년 기준 사업의 순현재가치(NPV)는 {npv}"
-               "({level:.0%} 모의실험 구간 {lo} ~ {hi})이며, 비용편익비(B/C)는 {bcr}입니다.",
-        "prob": "효과 추정치의 불확실성을 반영한 모의실험 {n_sim:,}회 중 {prob:.0%}에서 편익이 "
-                "비용보다 큽니다.",
-        "cost": "포스코의 현물 컨설팅 인력 시간을 포함한 전체 경제적 비용은 현재가치로 {cost}, "
-                "참여 기업당 {per_firm}입니다.",
-        "jobs": "순 추가 일자리 1개당 비용은 {per_job}입니다.",
-        "breakeven": "관측 기간 이후 마지막 추정 효과가 매년 {be:.0%} 이상 유지되면 편익이 비용을 "
-                     "넘습니다(가정: {p:.0%}).",
-        "no_breakeven": "손익분기 지속률을 정의할 수 없습니다: {why}.",
-        "covered": "관측된 기간의 편익만으로도 비용을 넘으며, 이후 효과와 관계없습니다.",
-        "count": "편익은 순 부가가치 증가분만 계산하며, 이중 계산을 피하기 위해 일자리와 비용 절감은 "
-                 "따로 더하지 않습니다.",
-    },
-}
 
 
 def describe_cba(result: CostBenefitResult, *, lang: str = "en") -> list[str]:
@@ -90,43 +65,35 @@ def describe_cba(result: CostBenefitResult, *, lang: str = "en") -> list[str]:
         per firm, cost per net job (when estimated), break-even persistence, and the
         counting rule.
     """
-    if lang not in _TEXT:
-        raise SpecError(f"`lang` must be one of {list(_TEXT)}; got {lang!r}.")
-    text, est = _TEXT[lang], result.estimates.set_index("term")
+    _check_lang(lang)
+    est = result.estimates.set_index("term")
+    say = lambda key, **fields: text(f"cba.{key}", lang, **fields)  # noqa: E731
     money = lambda term, col="estimate": format_krw(est.at[term, col], lang)  # noqa: E731
     bcr = est.at["bcr", "estimate"]
-    out = [text["npv"].format(horizon=result.spec["horizon"], rate=result.spec["discount_rate"],
-                              npv=money("npv"), lo=money("npv", "conf_low"),
-                              hi=money("npv", "conf_high"), level=1 - result.spec["alpha"],
-                              bcr=f"{bcr:.2f}" if np.isfinite(bcr) else "∞")]
+    out = [say("npv", horizon=result.spec["horizon"], rate=result.spec["discount_rate"],
+               npv=money("npv"), lo=money("npv", "conf_low"), hi=money("npv", "conf_high"),
+               level=1 - result.spec["alpha"], bcr=f"{bcr:.2f}" if np.isfinite(bcr) else "∞")]
     if result.n_sim:
-        out.append(text["prob"].format(prob=est.at["prob_bcr_above_1", "estimate"],
-                                       n_sim=result.n_sim))
-    out.append(text["cost"].format(cost=money("pv_costs"), per_firm=money("cost_per_firm")))
+        out.append(say("prob", prob=est.at["prob_bcr_above_1", "estimate"], n_sim=result.n_sim))
+    out.append(say("cost", cost=money("pv_costs"), per_firm=money("cost_per_firm")))
     if np.isfinite(est.at["cost_per_net_job", "estimate"]):
-        out.append(text["jobs"].format(per_job=money("cost_per_net_job")))
+        out.append(say("jobs", per_job=money("cost_per_net_job")))
     be = est.at["break_even_persistence", "estimate"]
     if be == 0:
-        out.append(text["covered"])
+        out.append(say("covered"))
     elif np.isfinite(be):
-        out.append(text["breakeven"].format(be=be, p=result.spec["persistence"]))
+        out.append(say("breakeven", be=be, p=result.spec["persistence"]))
     elif result.notes:
-        out.append(text["no_breakeven"].format(why=_why(result.notes[0], lang)))
-    out.append(text["count"])
+        out.append(say("no_breakeven", why=_why(result.notes[0], lang)))
+    out.append(say("count"))
     return out
 
 
-_WHY_KO = {
-    "the horizon ends within the estimated years, so persistence plays no role":
-        "분석 기간이 추정 기간 안에 끝나 지속률이 영향을 주지 않습니다",
-    "even a permanent effect would not cover the costs": "효과가 영구적이어도 비용을 넘지 못합니다",
-    "the last estimated effect is not positive, so persistence cannot help":
-        "마지막 추정 효과가 양수가 아니어서 지속률이 도움이 되지 않습니다",
-}
-
-
 def _why(note: str, lang: str) -> str:
-    return _WHY_KO.get(note, note) if lang == "ko" else note
+    """A note of the cost-benefit model (in English) in ``lang``; unknown notes stay as they are."""
+    english = section("cba_why", "en")
+    key = next((k for k, v in english.items() if v == note), None)
+    return text(f"cba_why.{key}", lang) if key is not None else note
 
 
 _MONEY_TERMS = ("pv_costs", "pv_benefits", "npv", "cost_per_firm", "cost_per_net_job",
@@ -164,10 +131,7 @@ def cba_table(result: CostBenefitResult, *, lang: str = "en") -> pd.DataFrame:
         Three text columns with headers in ``lang``; measures without a value (e.g. cost per
         net job when no employment effect was given) are left out.
     """
-    from hubeval.report.figures import label
-
-    if lang not in _TEXT:
-        raise SpecError(f"`lang` must be one of {list(_TEXT)}; got {lang!r}.")
+    _check_lang(lang)
     est = result.estimates.set_index("term")
     level = 1 - result.spec["alpha"]
     rows = []

@@ -31,9 +31,9 @@ from typing import Any, Literal, get_args
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from hubeval.report.disclosure import (
-    DEFAULT_MIN_UNITS, ExistsPolicy, assert_publishable, output_paths, _as_list,
-)
+from hubeval.report.catalogue import LANGS, section
+from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
+from hubeval.report.publication import _as_list, assert_publishable, output_paths
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
 
 # matplotlib's PDF backend subsets fonts with fontTools, which logs every table at INFO level
@@ -41,7 +41,8 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 __all__ = [
     "Lang", "PALETTE", "COLORS", "FIGSIZE", "LABELS", "FONT_FAMILY", "register_fonts",
-    "text_font", "theme_rc", "set_theme", "figure_theme", "current_lang", "label", "save_figure",
+    "text_font", "theme_rc", "set_theme", "figure_theme", "current_lang", "label", "label_or_key",
+    "save_figure",
 ]
 
 Lang = Literal["en", "ko"]
@@ -64,132 +65,12 @@ COLORS = {
 FIGSIZE = {"memo": (6.3, 3.6), "memo_tall": (6.3, 5.2), "memo_square": (6.3, 6.3),
            "half": (3.1, 2.5)}
 
-#: Every hubeval label and title in English and Korean. Plot modules look labels up with
-#: :func:`label`; add new keys here rather than hard-coding text in plots.
+#: Every hubeval label and title in English and Korean, ``{key: {"en": ..., "ko": ...}}``, read
+#: from the ``label`` section of the text catalogue (:mod:`hubeval.report.catalogue`). Plot
+#: modules look labels up with :func:`label`; add new keys to ``locales/en.yaml`` and ``ko.yaml``
+#: rather than hard-coding text in plots.
 LABELS: dict[str, dict[str, str]] = {
-    # axes and keys
-    "event_time": {"en": "Years since participation", "ko": "참여 후 경과 연수"},
-    "year": {"en": "Year", "ko": "연도"},
-    "cohort": {"en": "Cohort", "ko": "참여 연도(코호트)"},
-    "estimate": {"en": "Estimate", "ko": "추정치"},
-    "effect": {"en": "Effect", "ko": "효과"},
-    "effect_percent": {"en": "Effect (%)", "ko": "효과 (%)"},
-    "att": {"en": "Average effect on participants", "ko": "참여 기업 평균 효과"},
-    "conf_int": {"en": "95% confidence interval", "ko": "95% 신뢰구간"},
-    "pre_period": {"en": "Before participation", "ko": "참여 전"},
-    "post_period": {"en": "After participation", "ko": "참여 후"},
-    "reference_period": {"en": "Reference year", "ko": "기준 연도"},
-    # groups
-    "treated": {"en": "Participants", "ko": "참여 기업"},
-    "control": {"en": "Comparison firms", "ko": "비교 기업"},
-    "matched": {"en": "After matching", "ko": "매칭 후"},
-    "unmatched": {"en": "Before matching", "ko": "매칭 전"},
-    "std_mean_diff": {"en": "Standardised mean difference", "ko": "표준화 평균 차이"},
-    "city": {"en": "Gwangyang", "ko": "광양시"},
-    "synthetic": {"en": "Synthetic Gwangyang", "ko": "합성 광양시"},
-    "placebo": {"en": "Placebo cities", "ko": "위약(플라시보) 도시"},
-    "gap": {"en": "Gap (actual - synthetic)", "ko": "격차 (실제 - 합성)"},
-    # event-study and estimator-comparison plots (hubeval/plots/event.py)
-    "uniform_band": {"en": "Uniform band", "ko": "동시 신뢰대"},
-    "descriptive_not_causal": {"en": "descriptive, not causal", "ko": "기술통계, 인과 아님"},
-    "estimator_twfe": {"en": "TWFE (benchmark)", "ko": "이원고정효과 (참고용)"},
-    "estimator_imputation": {"en": "Imputation (BJS 2024)", "ko": "대체 추정 (BJS 2024)"},
-    "estimator_cs": {"en": "Callaway & Sant'Anna", "ko": "Callaway & Sant'Anna 이중차분"},
-    "cohort_entry": {"en": "Cohort {c}", "ko": "{c}년 참여"},
-    # outcomes
-    "log_va_per_worker": {"en": "Log value added per worker", "ko": "1인당 부가가치(로그)"},
-    "va_per_worker": {"en": "Value added per worker", "ko": "1인당 부가가치"},
-    "sales_per_worker": {"en": "Sales per worker", "ko": "1인당 매출액"},
-    "unit_cost": {"en": "Unit cost", "ko": "단위 원가"},
-    "cost_ratio": {"en": "Cost ratio", "ko": "원가율"},
-    "capex": {"en": "Capital expenditure", "ko": "설비투자액"},
-    "investment_rate": {"en": "Investment rate", "ko": "투자율"},
-    "any_investment": {"en": "Any investment", "ko": "투자 여부"},
-    "employment": {"en": "Employment", "ko": "고용"},
-    "dhs_growth": {"en": "Employment growth (DHS)", "ko": "고용 증가율 (DHS)"},
-    "net_job_creation": {"en": "Net job creation", "ko": "순 일자리 창출"},
-    "survival": {"en": "Survival", "ko": "생존율"},
-    "log_sales_per_worker": {"en": "Log sales per worker", "ko": "1인당 매출액(로그)"},
-    "materials_ratio": {"en": "Materials cost ratio", "ko": "재료비 비율"},
-    "labour_ratio": {"en": "Labour cost ratio", "ko": "인건비 비율"},
-    "capex_real": {"en": "Real capital expenditure", "ko": "실질 설비투자액"},
-    "log_employment": {"en": "Log employment", "ko": "고용(로그)"},
-    "net_jobs": {"en": "Net jobs created", "ko": "순 일자리 증감"},
-    # city outcomes (synthetic control)
-    "mfg_employment": {"en": "Manufacturing employment", "ko": "제조업 고용"},
-    "industrial_investment": {"en": "Industrial investment", "ko": "산업 투자"},
-    "complex_occupancy": {"en": "Industrial complex occupancy", "ko": "산업단지 입주율"},
-    "population": {"en": "Population", "ko": "인구"},
-    "mfg_share": {"en": "Manufacturing share", "ko": "제조업 비중"},
-    # outcome families
-    "productivity": {"en": "Productivity", "ko": "생산성"},
-    "costs": {"en": "Costs", "ko": "비용"},
-    "investment": {"en": "Investment", "ko": "투자"},
-    "jobs": {"en": "Jobs", "ko": "일자리"},
-    # designs and evidence
-    "naive": {"en": "Before/after claim (no comparison group)", "ko": "사전/사후 비교 주장 (비교집단 없음)"},
-    "causal": {"en": "Causal estimate (DiD)", "ko": "인과 추정치 (이중차분)"},
-    "evidence_level": {"en": "Evidence strength (Maryland SMS)", "ko": "증거 수준 (메릴랜드 SMS)"},
-    "headline_effects": {"en": "Effects of participation across outcomes",
-                         "ko": "성과 지표별 참여 효과"},
-    "event_study": {"en": "Effect by years since participation", "ko": "참여 후 연수별 효과"},
-    "synth_title": {"en": "Gwangyang against its synthetic control",
-                    "ko": "광양시와 합성 통제집단 비교"},
-    "balance_title": {"en": "Covariate balance before and after matching",
-                      "ko": "매칭 전후 공변량 균형"},
-    # memo figures and tables
-    "headline_levels": {"en": "Effects on rates and shares", "ko": "비율·확률 지표별 참여 효과"},
-    "effect_pp": {"en": "Effect (percentage points)", "ko": "효과 (%p)"},
-    "effect_level": {"en": "Effect (level)", "ko": "효과 (수준)"},
-    "regional_title": {"en": "City-level effect: Gwangyang minus its synthetic control",
-                       "ko": "도시 단위 효과: 광양시 - 합성 광양시"},
-    "program_start": {"en": "Programme start", "ko": "사업 시작"},
-    "outcome": {"en": "Outcome", "ko": "성과 지표"},
-    "design": {"en": "Design", "ko": "분석 방법"},
-    "n_firms": {"en": "Firms used", "ko": "분석 기업 수"},
-    "evidence_short": {"en": "Evidence (of 5)", "ko": "근거 수준 (5단계)"},
-    # cost-benefit
-    "cba_title": {"en": "Costs and benefits of the programme", "ko": "사업의 비용과 편익"},
-    "tornado_title": {"en": "Sensitivity of the net present value", "ko": "순현재가치 민감도 분석"},
-    "npv": {"en": "Net present value", "ko": "순현재가치(NPV)"},
-    "bcr": {"en": "Benefit-cost ratio", "ko": "비용편익비(B/C)"},
-    "pv_benefits": {"en": "Present value of benefits", "ko": "편익의 현재가치"},
-    "pv_costs": {"en": "Present value of costs", "ko": "비용의 현재가치"},
-    "krw_hundred_million": {"en": "KRW 100 million, real", "ko": "억 원, 실질"},
-    "ci_low": {"en": "lower bound", "ko": "하한"},
-    "ci_high": {"en": "upper bound", "ko": "상한"},
-    "base_case": {"en": "Base case", "ko": "기준 시나리오"},
-    "low_value": {"en": "Low value", "ko": "낮은 값"},
-    "high_value": {"en": "High value", "ko": "높은 값"},
-    "simulation_interval": {"en": "Simulation interval", "ko": "모의실험 구간"},
-    "discount_rate": {"en": "Discount rate", "ko": "할인율"},
-    "horizon": {"en": "Horizon (years)", "ko": "분석 기간 (년)"},
-    "persistence": {"en": "Persistence of effects", "ko": "효과 지속률"},
-    "displacement": {"en": "Displacement", "ko": "대체(전위) 효과"},
-    "leakage": {"en": "Leakage", "ko": "누출 효과"},
-    "substitution": {"en": "Substitution", "ko": "대용 효과"},
-    "multiplier": {"en": "Multiplier", "ko": "승수 효과"},
-    "effect_size": {"en": "Effect estimate (95% CI)", "ko": "효과 추정치 (95% 신뢰구간)"},
-    "payer_city": {"en": "City", "ko": "광양시"},
-    "payer_posco": {"en": "POSCO (in kind)", "ko": "포스코 (현물)"},
-    "payer_chamber": {"en": "Chamber of Commerce", "ko": "상공회의소"},
-    "payer_firms": {"en": "Participating firms", "ko": "참여 기업"},
-    "net_benefits": {"en": "Net additional benefits", "ko": "순 부가 편익"},
-    "prob_bcr_above_1": {"en": "Probability that benefits exceed costs",
-                         "ko": "편익이 비용을 넘을 확률"},
-    "net_additional_jobs": {"en": "Net additional jobs", "ko": "순 추가 일자리"},
-    "productivity_effect_pct": {"en": "Productivity effect (%, estimated years)",
-                                "ko": "생산성 효과 (%, 추정 기간 평균)"},
-    "cost_per_firm": {"en": "Cost per participating firm", "ko": "참여 기업당 비용"},
-    "cost_per_net_job": {"en": "Cost per net additional job", "ko": "순 추가 일자리당 비용"},
-    "cost_per_pp_productivity": {"en": "Cost per percentage point of productivity",
-                                 "ko": "생산성 1%p당 비용"},
-    "break_even_persistence": {"en": "Break-even persistence", "ko": "손익분기 지속률"},
-    "measure": {"en": "Measure", "ko": "지표"},
-    "value": {"en": "Value", "ko": "값"},
-    "interval": {"en": "{level:.0%} simulation interval", "ko": "{level:.0%} 모의실험 구간"},
-    "suppressed": {"en": "Suppressed (fewer than {n} firms)", "ko": "비공개 ({n}개 기업 미만)"},
-    "source_note": {"en": "Source: hubeval analysis", "ko": "자료: hubeval 분석"},
+    key: {lang: section("label", lang)[key] for lang in LANGS} for key in section("label", "en")
 }
 
 _STATE: dict[str, Any] = {"lang": "en"}
@@ -222,9 +103,17 @@ def label(key: str, lang: Lang | None = None, **fields: Any) -> str:
         import difflib
         close = difflib.get_close_matches(key, LABELS, n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise SpecError(f"No label for `key` {key!r}.{hint} Add it to hubeval.report.figures.LABELS "
-                        "in both languages.")
+        raise SpecError(f"No label for `key` {key!r}.{hint} Add it to the `label` section of "
+                        "hubeval/report/locales/en.yaml and ko.yaml.")
     return LABELS[key][lang].format(**fields)
+
+
+def label_or_key(key: str, lang: Lang | None = None) -> str:
+    """:func:`label`, or ``key`` itself when it has no label (e.g. an outcome without one)."""
+    try:
+        return label(key, lang)
+    except (SpecError, KeyError, IndexError):  # no label, or one that needs fields
+        return key
 
 
 def register_fonts() -> list[str]:
@@ -319,7 +208,7 @@ def save_figure(fig: Any, name: str, *, shows: Any, out_dir: str | Path = "repor
         File stem, without directory or extension, e.g. ``"cba_tornado"``.
     shows : result, DataFrame, DisclosureResult, or a list of them
         What the figure displays. Each must pass
-        :func:`hubeval.report.disclosure.assert_publishable`; pass the protected
+        :func:`hubeval.report.publication.assert_publishable`; pass the protected
         :class:`~hubeval.report.disclosure.DisclosureResult` for tables, or
         ``hb.public(reason)`` for figures of public aggregate data only. Required:
         there is no way to save without saying what the figure shows.

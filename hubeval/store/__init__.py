@@ -2,9 +2,10 @@
 """
 from __future__ import annotations
 
-from hubeval.store.records import record, collect_records, load_batch_results, BatchResults
+from hubeval.store.records import record, collect_records
+from hubeval.store.results import BatchResult, load_batch_results, read_batch
 from hubeval.store.provenance import read_provenance
 
 __all__ = [
-    "record", "collect_records", "load_batch_results", "BatchResults", "read_provenance",
+    "record", "collect_records", "load_batch_results", "read_batch", "BatchResult", "read_provenance",
 ]

@@ -15,13 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubeval.store.records import BatchResults
+from hubeval.store.results import BatchResult
 
 __all__ = ["regional_tables", "regional_placebos", "balance_records", "descriptive_records",
            "cohort_sizes"]
 
 
-def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
+def regional_tables(results: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The synthetic-control records of a batch as (effects, gaps).
 
     ``effects``: one row per outcome, in recorded order, with ``estimate`` (average
@@ -56,7 +56,7 @@ def regional_tables(results: BatchResults) -> tuple[pd.DataFrame, pd.DataFrame]:
     return effects, gaps.drop(columns="_rank").reset_index(drop=True)
 
 
-def regional_placebos(results: BatchResults) -> pd.DataFrame:
+def regional_placebos(results: BatchResult) -> pd.DataFrame:
     """Placebo-in-space gaps recorded by the regional notebook: ``unit, time, gap`` (and
     ``outcome`` where recorded) for each donor city treated as if it had the programme.
 
@@ -78,7 +78,7 @@ def regional_placebos(results: BatchResults) -> pd.DataFrame:
     return rows[keep].sort_values(["unit", "time"]).reset_index(drop=True)
 
 
-def balance_records(results: BatchResults) -> pd.DataFrame:
+def balance_records(results: BatchResult) -> pd.DataFrame:
     """The covariate balance before and after matching, if a notebook recorded one.
 
     Rows of ``balance`` records with ``term``, ``smd_before`` and ``smd_after`` (the table of

@@ -15,7 +15,6 @@ outcome``, the result's own tidy columns, then one ``param_<name>`` column per r
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -26,9 +25,9 @@ from typing import Any
 import pandas as pd
 
 from hubeval.core.errors import ParameterError
-from hubeval.core.results import ResultMixin, to_jsonable
+from hubeval.core.results import to_jsonable
 
-__all__ = ["record", "collect_records", "load_batch_results", "BatchResults", "CONTEXT_ENV", "OUTPUT_ENV"]
+__all__ = ["record", "collect_records", "CONTEXT_ENV", "OUTPUT_ENV", "KEY_COLUMNS"]
 
 CONTEXT_ENV = "HUBEVAL_RUN_CONTEXT"
 OUTPUT_ENV = "HUBEVAL_OUTPUT_DIR"
@@ -207,58 +206,3 @@ def collect_records(folder: str | Path, *, order: list[str] | None = None) -> pd
     params = sorted(c for c in data.columns if c.startswith("param_"))
     middle = [c for c in data.columns if c not in KEY_COLUMNS and c not in params]
     return data[KEY_COLUMNS + middle + params]
-
-
-@dataclasses.dataclass(frozen=True)
-class BatchResults(ResultMixin):
-    """The collected results of a batch, read back for the memo.
-
-    Attributes
-    ----------
-    estimates : DataFrame
-        The comparison rows of every outcome (naive claim and causal estimates, one scale each).
-    event_studies : DataFrame
-        Callaway-Sant'Anna event studies, stacked, with an ``outcome`` column.
-    regional : DataFrame
-        Synthetic-control effects (empty when the batch had no regional run).
-    records : DataFrame
-        Everything in ``results.csv``.
-    """
-
-    estimates: pd.DataFrame
-    event_studies: pd.DataFrame
-    regional: pd.DataFrame
-    records: pd.DataFrame
-    spec: dict
-    title = "Batch results"
-
-    def to_dict(self) -> dict:
-        return {"type": type(self).__name__, "spec": to_jsonable(self.spec),
-                "estimates": to_jsonable(self.estimates)}
-
-
-def load_batch_results(results_dir: str | Path) -> BatchResults:
-    """Read a batch folder's ``results.csv`` (or its records) for the memo.
-
-    Raises
-    ------
-    ParameterError
-        The folder or its results are missing, or no outcome notebook recorded a comparison.
-    """
-    folder = Path(results_dir)
-    if not folder.is_dir():
-        raise ParameterError(f"`results_dir` `{folder}` is not a folder. Pass the batch folder printed "
-                             "by `hubeval run` (runs/<batch>/<timestamp>-<id>).")
-    path = folder / "results.csv"
-    records = pd.read_csv(path) if path.exists() else collect_records(folder)
-    if records.empty or "record" not in records.columns:
-        raise ParameterError(f"No results in `{folder}`: results.csv is missing or empty. Run the outcome "
-                             "notebooks first (the memo runs last in params/batches/main.yaml).")
-    comparison = records[records["record"] == "comparison"].dropna(axis=1, how="all")
-    if comparison.empty:
-        raise ParameterError(f"No `comparison` records in `{folder}`: none of the outcome notebooks "
-                             "(10_productivity ... 40_jobs) finished. Check the batch log.")
-    studies = records[records["record"] == "event_study"].dropna(axis=1, how="all")
-    regional = records[records["record"] == "synth_effect"].dropna(axis=1, how="all")
-    return BatchResults(comparison.reset_index(drop=True), studies.reset_index(drop=True),
-                        regional.reset_index(drop=True), records, {"results_dir": str(folder)})

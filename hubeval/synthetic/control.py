@@ -30,8 +30,6 @@ difference-in-differences. American Economic Review 111(12), 4088-4118.
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -40,12 +38,12 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 
 from hubeval.core.errors import SpecError
-from hubeval.core.results import TIDY_COLUMNS, ResultMixin, add_inference, to_jsonable
+from hubeval.core.results import TIDY_COLUMNS, ResultMixin, add_inference
 from hubeval.synthetic.data import (  # noqa: F401
     MIN_PRE_PERIODS, SynthMethod, _frame_and_roles, _prepare, _Problem,
 )
 
-__all__ = ["SynthMethod", "SynthResult", "synth"]
+__all__ = ["SynthResult", "synth"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -249,15 +247,6 @@ class SynthResult(ResultMixin):
     def att(self) -> float:
         """The average post-period effect (``estimates.estimate[0]``)."""
         return float(self.estimates["estimate"].iloc[0])
-
-    def to_dict(self) -> dict:
-        """A JSON-serialisable dict of every public field (tables as lists of records)."""
-        out = {"type": type(self).__name__}
-        for f in dataclasses.fields(self):
-            if not f.name.startswith("_"):
-                out[f.name] = to_jsonable(getattr(self, f.name))
-        json.dumps(out)
-        return out
 
 
 def _balance(problem: _Problem, fitted: _Fit, outcome: str) -> pd.DataFrame:

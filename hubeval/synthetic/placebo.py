@@ -23,8 +23,6 @@ Arkhangelsky, D. et al. (2021). Synthetic difference-in-differences. AER 111(12)
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 import warnings
 from dataclasses import dataclass
 from typing import Literal, Sequence, get_args
@@ -33,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.core.results import TIDY_COLUMNS, ResultMixin, to_jsonable
+from hubeval.core.results import TIDY_COLUMNS, ResultMixin
 from hubeval.synthetic.control import MIN_PRE_PERIODS, SynthResult, _fit, synth
 
 __all__ = ["PlaceboTest", "SynthPlaceboResult", "synth_placebo"]
@@ -89,14 +87,6 @@ class SynthPlaceboResult(ResultMixin):
     result: SynthResult
     spec: dict
     note: str = ""
-
-    def to_dict(self) -> dict:
-        """A JSON-serialisable dict of every field (tables as lists of records)."""
-        out = {"type": type(self).__name__}
-        for f in dataclasses.fields(self):
-            out[f.name] = to_jsonable(getattr(self, f.name))
-        json.dumps(out)
-        return out
 
 
 def _in_space(result: SynthResult) -> tuple[pd.DataFrame, pd.DataFrame]:

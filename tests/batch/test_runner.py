@@ -21,6 +21,7 @@ import hubeval as hb
 from hubeval.core.errors import ParameterError
 from hubeval.batch.progress import Progress
 from hubeval.core.results import ResultMixin
+from hubeval.store import read_batch
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -99,7 +100,21 @@ def test_results_collected_and_memo_reads_them(demo):
     memo = results[results["notebook"] == "memo"].iloc[0]
     # the memo ran after stage 1 and read its results: 6 rows from 2 runs
     assert (memo["n_rows"], memo["n_runs"], memo["record"]) == (6, 2, "summary")
-    pd.testing.assert_frame_equal(demo.results, results)
+    pd.testing.assert_frame_equal(demo.records, results)
+
+
+def test_batch_result_is_what_the_store_reads_back(demo):
+    assert isinstance(demo, hb.BatchResult)
+    again = read_batch(demo.folder)
+    pd.testing.assert_frame_equal(again.runs, demo.runs)
+    pd.testing.assert_frame_equal(again.records, demo.records)
+    assert again.manifest["runs"][0]["id"] == demo.manifest["runs"][0]["id"] == "ok-sales"
+    assert demo.estimates.empty and demo.spec == {"results_dir": str(demo.folder)}
+    out = json.loads(json.dumps(demo.to_dict()))
+    assert out["folder"] == str(demo.folder) and [r["id"] for r in out["runs"]] == list(demo.runs["id"])
+    assert "records" not in out and "manifest" not in out
+    assert demo.summary().splitlines()[1] == (f"results: {demo.folder / 'results.csv'} "
+                                              f"({len(demo.records)} rows)")
 
 
 def test_manifest_and_folder_layout(demo):
@@ -168,7 +183,7 @@ def test_resume_reruns_only_failed_or_changed(tmp_path, monkeypatch):
     reused = next(r for r in second.manifest["runs"] if r["id"] == "ok")
     assert reused["reused_from"] == str(first.folder / "ok")
     assert (second.folder / "ok" / "records" / "effect.csv").exists()
-    assert second.results["run_id"].tolist() == ["ok", "ok"]
+    assert second.records["run_id"].tolist() == ["ok", "ok"]
 
     third = hb.run_batch(path, resume=second.folder, runs_dir=runs_dir)
     assert third.runs["status"].tolist() == ["reused", "reused", "reused"] and third.ok

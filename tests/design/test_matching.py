@@ -11,7 +11,8 @@ import pytest
 
 import hubeval as hb
 from hubeval.core.errors import EstimationError, SpecError
-from hubeval.design.matching import balance_table, match
+from hubeval.design.balance import balance_table
+from hubeval.design.matching import match
 
 matplotlib.use("Agg")
 
@@ -154,7 +155,7 @@ def test_error_caliper_matches_nobody(panel):
 
 def test_error_all_weight_on_one_firm():
     # The guard every method passes through; a public route needs a degenerate score model.
-    from hubeval.design.matching import _check_concentration
+    from hubeval.design._weighting import _check_concentration
     stacks = pd.DataFrame({"unit": ["T1", "T2", "C1", "C2"], "treated": [True, True, False, False]})
     weights = pd.Series({"T1": 1.0, "T2": 1.0, "C1": 1.95, "C2": 0.05})
     with pytest.raises(EstimationError, match=re.escape(
@@ -218,4 +219,6 @@ def test_result_serialises(panel):
     import json
     res = quiet(match, panel, covariates=["x"], outcomes=["y"])
     out = json.loads(json.dumps(res.to_dict()))
-    assert out["n_treated"] == res.n_treated and len(out["estimates"]) == len(res.balance)
+    assert out["n_treated"] == res.n_treated and len(out["balance"]) == len(res.balance)
+    assert not {"estimates", "weights", "units", "matches"} & set(out)  # per-firm data stays out
+    pd.testing.assert_frame_equal(res.tidy(), res.balance)

@@ -30,7 +30,7 @@ def test_equicorrelated_matches_mckenzie_2012(m, r, rho):
 
 def test_mde_formula_and_power_at():
     res = mde(n_treated=20, n_control=80, pre_years=3, post_years=3, sd=0.5, rho=0.7, design="did")
-    row = res.estimates.iloc[0]
+    row = res.mde.iloc[0]
     var = 0.25 * ((1 + 2 * 0.7) / 3 * 2 - 2 * 0.7) * (1 / 20 + 1 / 80)
     t = stats.t(98)
     assert row["mde"] == pytest.approx((t.ppf(0.975) + t.ppf(0.8)) * np.sqrt(var))
@@ -40,8 +40,8 @@ def test_mde_formula_and_power_at():
 
 def test_ar1_differs_from_equicorrelated():
     # With AR(1) errors the pre-period mean is a worse control for the post mean (Burlig et al. 2020).
-    eq = mde(n_treated=20, n_control=80, sd=0.5, rho=0.7, design="did").estimates["mde"].iloc[0]
-    ar = mde(n_treated=20, n_control=80, sd=0.5, rho=0.7, errors="ar1", design="did").estimates["mde"].iloc[0]
+    eq = mde(n_treated=20, n_control=80, sd=0.5, rho=0.7, design="did").mde["mde"].iloc[0]
+    ar = mde(n_treated=20, n_control=80, sd=0.5, rho=0.7, errors="ar1", design="did").mde["mde"].iloc[0]
     omega = _covariance(6, 0.5, 0.7, "ar1")
     assert omega[0, 2] == pytest.approx(0.25 * 0.49)
     assert ar > eq
@@ -52,13 +52,13 @@ def test_statement_says_when_design_cannot_detect_literature_effect():
     assert "CANNOT reliably detect effects the size of those in rigorous studies (+17%)" in small.statement
     big = mde(n_treated=400, n_control=2000, sd=0.3, rho=0.8)
     assert "Effects the size of those in rigorous studies (+17%) are detectable" in big.statement
-    assert big.estimates["detects_benchmark"].all()
+    assert big.mde["detects_benchmark"].all()
 
 
 def test_simulation_agrees_with_analytic_cs():
     kw = dict(n_treated=20, n_control=60, pre_years=2, post_years=2, sd=0.5, rho=0.6)
-    analytic = mde(design="cs", **kw).estimates.iloc[0]
-    sim = mde(method="simulation", n_sims=40, seed=3, **kw).estimates.iloc[0]
+    analytic = mde(design="cs", **kw).mde.iloc[0]
+    sim = mde(method="simulation", n_sims=40, seed=3, **kw).mde.iloc[0]
     assert sim["std_error"] == pytest.approx(analytic["std_error"], rel=0.3)
     assert sim["mde"] == pytest.approx(analytic["mde"], rel=0.35)
 
@@ -67,8 +67,8 @@ def test_simulation_agrees_with_analytic_cs():
 @pytest.mark.parametrize("errors", ["equicorrelated", "ar1"])
 def test_simulation_agrees_with_analytic_cs_precisely(errors):
     kw = dict(n_treated=20, n_control=80, pre_years=3, post_years=3, sd=0.5, rho=0.7, errors=errors)
-    analytic = mde(design="cs", **kw).estimates.iloc[0]
-    sim = mde(method="simulation", n_sims=1000, seed=1, **kw).estimates.iloc[0]
+    analytic = mde(design="cs", **kw).mde.iloc[0]
+    sim = mde(method="simulation", n_sims=1000, seed=1, **kw).mde.iloc[0]
     assert sim["std_error"] == pytest.approx(analytic["std_error"], rel=0.06)
     assert sim["mde"] == pytest.approx(analytic["mde"], rel=0.1)
 
@@ -83,8 +83,8 @@ def test_mde_from_panel_uses_the_panels_covariance():
     # True covariance: firm effect plus stationary AR(1) noise.
     noise = _covariance(8, 0.2 / np.sqrt(1 - 0.25), 0.5, "ar1")
     truth = mde(n_treated=30, n_control=570, pre_years=4, post_years=4, covariance=noise + 0.16,
-                design=["cs", "ancova"]).estimates
-    got = res.estimates[res.estimates["term"].str.startswith("all cohorts")]
+                design=["cs", "ancova"]).mde
+    got = res.mde[res.mde["term"].str.startswith("all cohorts")]
     np.testing.assert_allclose(got["std_error"], truth["std_error"], rtol=0.15)
     assert res.statement.startswith("Estimated from `y` on 570 never-participants")
 
@@ -109,4 +109,4 @@ def test_result_serialises():
 def test_mde_from_panel_with_an_outcome_missing_in_the_first_year(example_panel):
     """Investment rates need lagged capital, so the panel's first year is empty: still estimable."""
     result = hb.mde_from_panel(example_panel, outcome="investment_rate")
-    assert np.isfinite(result.estimates["mde"]).all()
+    assert np.isfinite(result.mde["mde"]).all()

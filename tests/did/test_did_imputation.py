@@ -210,7 +210,9 @@ def test_result_serialises_and_displays(result):
     out = result.to_dict()
     json.dumps(out)
     assert "effects" not in out and out["design"].startswith("difference-in-differences")
-    assert out["vcov"]["ATT(overall)"]["ATT(overall)"] == pytest.approx(result.overall["std_error"] ** 2)
+    vcov = out["vcov"]  # a labelled matrix: {"index", "columns", "data"}
+    i, j = vcov["index"].index("ATT(overall)"), vcov["columns"].index("ATT(overall)")
+    assert vcov["data"][i][j] == pytest.approx(result.overall["std_error"] ** 2)
     assert "Borusyak" in result._repr_html_() and "overall ATT" in result.summary()
     assert result.headline()["estimate"] == result.overall["estimate"]
 

@@ -12,7 +12,8 @@ import pytest
 
 import hubeval as hb
 from hubeval.core.errors import SpecError
-from hubeval.inference.randomization import cs_simple_statistic, inference_panel, randomization_inference, twfe_statistic
+from hubeval.inference.method_panel import inference_panel
+from hubeval.inference.randomization import cs_simple_statistic, randomization_inference, twfe_statistic
 
 
 def quiet(fn, *args, **kw):

@@ -27,7 +27,10 @@ def test_every_piece_is_there(credibility):
     assert terms[0] == "matched sample: ATT simple"
     assert terms[1] == "Rambachan-Roth breakdown M-bar (average effect)"
     assert any(t.startswith("MDE (one cohort") for t in terms)
-    json.dumps(credibility.to_dict())
+    out = json.loads(json.dumps(credibility.to_dict()))
+    # the per-firm matches are confidential: left out by field metadata; nested results in full
+    assert set(out) == {"type", "estimates", "inference", "sensitivity", "power", "spec", "warnings"}
+    assert out["inference"]["type"] == type(credibility.inference).__name__
 
 
 def test_matched_sample_estimate_is_near_the_truth(credibility):

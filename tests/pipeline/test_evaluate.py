@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import hubeval as hb
-from hubeval.pipeline.evaluate import comparison_scale
+from hubeval.pipeline.evaluate import comparison_scale, family_outcomes
 
 from hubeval.did.fixed_effects import covariate_year_effects
 TRUTH = json.loads((Path(__file__).resolve().parents[2] / "data" / "example" / "truth.json").read_text())
@@ -88,7 +88,50 @@ def test_korean_reading(example_panel):
 
 def test_json_round_trip(evaluation):
     out = json.loads(json.dumps(evaluation.to_dict()))
+    assert out["type"] == "EvaluationResult" and set(out) == {"type", "estimates", "evaluations", "spec"}
     assert len(out["evaluations"]) == 2 and out["evaluations"][0]["outcome"] == "log_va_per_worker"
+    first = out["evaluations"][0]
+    assert first["type"] == "OutcomeEvaluationResult"
+    assert "group_time" not in first  # per-cell influence functions are left out (field metadata)
+    assert first["event_study"]["type"] == "AggregateResult" and first["reading"]
+    assert out["spec"]["family"] is None and out["spec"]["outcomes"] == ["log_va_per_worker", "cost_ratio"]
+    assert out["spec"]["covariates"] == ["posco_supplier", "metal"] and out["spec"]["n_boot"] == 0
+
+
+def test_headline_is_the_first_outcome(evaluation):
+    assert isinstance(evaluation.headline, hb.OutcomeEvaluationResult)
+    assert evaluation.headline is evaluation["log_va_per_worker"]
+    assert evaluation.outcomes == ["log_va_per_worker", "cost_ratio"]
+
+
+def test_outcomes_default_to_the_family():
+    assert family_outcomes("costs") == list(hb.FAMILIES["costs"])
+    assert family_outcomes("jobs") == ["log_employment", "dhs_growth"]   # not the count net_jobs
+    assert family_outcomes("productivity") == ["log_va_per_worker", "log_sales_per_worker"]
+    for family, names in hb.pipeline.evaluate.DEFAULT_OUTCOMES.items():
+        assert set(names) <= set(hb.FAMILIES[family]) and names[0] == hb.FAMILIES[family][0]
+    # named outcomes win over the family's (the family only labels the run)
+    assert family_outcomes("costs", ["cost_ratio"]) == ["cost_ratio"]
+    assert family_outcomes(None, "cost_ratio") == ["cost_ratio"]
+
+
+def test_family_errors(example_panel):
+    with pytest.raises(hb.SpecError) as info:
+        hb.evaluate_outcomes(example_panel)
+    assert str(info.value) == ("Name the outcomes to evaluate: `family` (e.g. 'productivity') or "
+                               "`outcomes` (e.g. ['log_va_per_worker']).")
+    with pytest.raises(hb.PanelError, match=r"^Unknown outcome family `wages`; choose one of "
+                                            r"productivity, costs"):
+        hb.evaluate_outcomes(example_panel, family="wages")
+
+
+def test_family_run_evaluates_its_outcomes(example_panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = hb.evaluate_outcomes(example_panel, family="costs", outcomes=["labour_ratio"],
+                                      **SETTINGS)
+    assert result.outcomes == ["labour_ratio"] and result.spec["family"] == "costs"
+    assert set(result.estimates["outcome"]) == {"labour_ratio"}
 
 
 def test_covariate_year_effects_columns(example_panel):
@@ -104,6 +147,8 @@ def test_covariate_year_effects_columns(example_panel):
 def test_empty_outcomes_is_an_error(example_panel):
     with pytest.raises(hb.SpecError, match=r"^`outcomes` is empty; name at least one outcome"):
         hb.evaluate_outcomes(example_panel, outcomes=[])
+    with pytest.raises(hb.SpecError, match=r"^`outcomes` is empty"):
+        hb.evaluate_outcomes(example_panel, family="costs", outcomes=[])
 
 
 def test_unknown_outcome_key(evaluation):

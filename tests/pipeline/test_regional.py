@@ -45,7 +45,10 @@ def test_table_and_placebo_inference(regional):
 def test_gaps_and_results_are_kept(regional):
     assert set(regional.gaps["outcome"]) == {"complex_occupancy", "industrial_investment", "population"}
     assert regional["population"].n_placebos == 39
-    json.dumps(regional.to_dict())
+    out = json.loads(json.dumps(regional.to_dict()))
+    assert isinstance(regional, hb.RegionalResult) and out["type"] == "RegionalResult"
+    # fitted models and placebo runs are left out by their field metadata; tables are kept
+    assert set(out) == {"type", "estimates", "gaps", "spec", "warnings"}
 
 
 def test_errors(regional):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubeval.report import disclosure as sdc
+from hubeval.report import disclosure as sdc, publication
 from hubeval.core.errors import DisclosureError, SpecError
 
 
@@ -158,7 +158,7 @@ def estimates():
 
 
 def test_check_estimates_suppresses_small_subgroups():
-    res = sdc.check_estimates(estimates())
+    res = publication.check_estimates(estimates())
     assert res.table["suppressed"].tolist() == [False, True, False]
     assert np.isnan(res.table.loc[1, "estimate"]) and np.isnan(res.table.loc[1, "n_treated"])
     assert res.table.loc[2, "estimate"] == 0.3
@@ -169,7 +169,7 @@ def test_check_estimates_suppresses_small_subgroups():
 
 def test_table_without_counts_cannot_be_verified():
     with pytest.raises(DisclosureError) as err:
-        sdc.check_estimates(estimates().drop(columns=["n_units", "n_treated"]))
+        publication.check_estimates(estimates().drop(columns=["n_units", "n_treated"]))
     assert str(err.value) == (
         "Cannot verify the table: it has none of the count columns ['n_treated', 'n_units', "
         "'n_firms'], so it is unknown how many firms each number rests on. Columns found: term, "
@@ -181,7 +181,7 @@ def test_table_without_counts_cannot_be_verified():
 def test_missing_count_is_treated_as_too_small():
     table = estimates().astype({"n_treated": float})
     table.loc[0, "n_treated"] = np.nan
-    assert sdc.check_estimates(table).table["suppressed"].tolist() == [True, True, False]
+    assert publication.check_estimates(table).table["suppressed"].tolist() == [True, True, False]
 
 
 @dataclass(frozen=True)
@@ -192,16 +192,16 @@ class FakeResult:
 
 def test_result_with_scalar_counts():
     table = estimates().drop(columns=["n_units", "n_treated"])
-    assert sdc.check_result(FakeResult(table, 12)).passed
-    small = sdc.check_result(FakeResult(table, 4))
+    assert publication.check_result(FakeResult(table, 12)).passed
+    small = publication.check_result(FakeResult(table, 4))
     assert small.table["estimate"].isna().all()
     with pytest.raises(DisclosureError, match=r"^Refusing to publish: 1 entry would disclose"):
-        sdc.assert_publishable(FakeResult(table, 4))
+        publication.assert_publishable(FakeResult(table, 4))
 
 
 def test_firm_level_table_is_refused():
     with pytest.raises(DisclosureError) as err:
-        sdc.check_result(firms({"A": [1.0] * 6}).assign(n_units=1))
+        publication.check_result(firms({"A": [1.0] * 6}).assign(n_units=1))
     assert str(err.value) == (
         "The table has firm identifier column(s) ['firm_id']: it holds single-firm values, "
         "which are never published. Aggregate it first with hb.protect_table(data, by=...).")
@@ -209,18 +209,18 @@ def test_firm_level_table_is_refused():
 
 def test_assert_publishable():
     with pytest.raises(DisclosureError) as err:
-        sdc.assert_publishable(estimates())
+        publication.assert_publishable(estimates())
     assert str(err.value) == (
         "Refusing to publish: 1 entry would disclose confidential firm data (term=att, "
         "industry=B: rests on fewer than 5 firms (`n_treated`/`n_units`)). Publish the protected "
         "version instead: pass hb.check_result(obj) (a DisclosureResult with those entries "
         "suppressed) or aggregate further.")
-    protected = sdc.check_result(estimates())
-    assert sdc.assert_publishable(protected) is protected
-    weak = sdc.check_result(estimates(), min_units=3)
+    protected = publication.check_result(estimates())
+    assert publication.assert_publishable(protected) is protected
+    weak = publication.check_result(estimates(), min_units=3)
     with pytest.raises(DisclosureError, match=re.escape(
             "The table was protected with min_units=3, but publication requires min_units=5.")):
-        sdc.assert_publishable(weak)
+        publication.assert_publishable(weak)
 
 
 def test_public_needs_a_reason():
@@ -234,20 +234,20 @@ def test_public_needs_a_reason():
 
 def test_disclosive_table_cannot_be_saved(tmp_path):
     with pytest.raises(DisclosureError, match="^Refusing to publish"):
-        sdc.save_table(estimates(), "effects_by_industry", out_dir=tmp_path)
+        publication.save_table(estimates(), "effects_by_industry", out_dir=tmp_path)
     raw = sdc.protect_table(firms({"A": [1.0] * 2, "B": [1.0] * 9}), by="industry").table
     raw_unprotected = raw.assign(n_units=[2, 9, 11])
     with pytest.raises(DisclosureError):
-        sdc.save_table(raw_unprotected, "counts", out_dir=tmp_path)
+        publication.save_table(raw_unprotected, "counts", out_dir=tmp_path)
     with pytest.raises(DisclosureError, match="firm identifier"):
-        sdc.save_table(firms({"A": [1.0] * 6}), "raw", out_dir=tmp_path,
+        publication.save_table(firms({"A": [1.0] * 6}), "raw", out_dir=tmp_path,
                        check=sdc.public("mislabelled firm data"))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_protected_table_is_saved_with_suppressed_cells_blank(tmp_path):
-    res = sdc.check_result(estimates())
-    paths = sdc.save_table(res, "effects_by_industry", out_dir=tmp_path, formats=("csv", "html"))
+    res = publication.check_result(estimates())
+    paths = publication.save_table(res, "effects_by_industry", out_dir=tmp_path, formats=("csv", "html"))
     assert sorted(p.name for p in paths.values()) == ["effects_by_industry.csv",
                                                       "effects_by_industry.html"]
     text = paths["csv"].read_text(encoding="utf-8-sig")
@@ -258,23 +258,23 @@ def test_protected_table_is_saved_with_suppressed_cells_blank(tmp_path):
 def test_public_table_saved_and_never_overwritten_silently(tmp_path):
     table = pd.DataFrame({"city": ["광양", "여수"], "employment": [1000, 2000]})
     check = sdc.public("city totals from KOSIS")
-    sdc.save_table(table, "cities", out_dir=tmp_path, check=check)
+    publication.save_table(table, "cities", out_dir=tmp_path, check=check)
     with pytest.raises(FileExistsError) as err:
-        sdc.save_table(table, "cities", out_dir=tmp_path, check=check)
+        publication.save_table(table, "cities", out_dir=tmp_path, check=check)
     assert str(err.value) == (
         f"Not overwriting existing file(s): {tmp_path / 'cities.csv'}. Choose another `name`, "
         "delete the file(s), or pass exists='suffix' (add -2, -3, ...) or exists='replace' "
         "(overwrite).")
-    second = sdc.save_table(table, "cities", out_dir=tmp_path, check=check, exists="suffix")
+    second = publication.save_table(table, "cities", out_dir=tmp_path, check=check, exists="suffix")
     assert second["csv"].name == "cities-2.csv"
-    sdc.save_table(table.iloc[:1], "cities", out_dir=tmp_path, check=check, exists="replace")
+    publication.save_table(table.iloc[:1], "cities", out_dir=tmp_path, check=check, exists="replace")
     assert len(pd.read_csv(tmp_path / "cities.csv", encoding="utf-8-sig")) == 1
 
 
 def test_bad_name_and_format(tmp_path):
-    res = sdc.check_result(estimates())
+    res = publication.check_result(estimates())
     with pytest.raises(SpecError, match=re.escape("`name` must be a bare file stem")):
-        sdc.save_table(res, "../x", out_dir=tmp_path)
+        publication.save_table(res, "../x", out_dir=tmp_path)
     with pytest.raises(SpecError, match=re.escape(
             "`formats` must be a non-empty subset of ('csv', 'html', 'xlsx'); got ['docx'].")):
-        sdc.save_table(res, "x", out_dir=tmp_path, formats=("docx",))
+        publication.save_table(res, "x", out_dir=tmp_path, formats=("docx",))

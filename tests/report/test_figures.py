@@ -20,7 +20,7 @@ from matplotlib import font_manager  # noqa: E402
 import hubeval as hb  # noqa: E402
 import hubeval.cba as cba  # noqa: E402
 from hubeval.report import figures as figures
-from hubeval.report import disclosure as sdc  # noqa: E402
+from hubeval.report import disclosure as sdc, publication  # noqa: E402
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
 from hubeval.report.plots.cba import plot_cba_summary, plot_tornado
 
@@ -132,7 +132,7 @@ def test_label_errors():
     with pytest.raises(SpecError) as err:
         figures.label("event_tme")
     assert str(err.value) == ("No label for `key` 'event_tme'. Did you mean 'event_time', 'event_study'? Add it "
-                              "to hubeval.report.figures.LABELS in both languages.")
+                              "to the `label` section of hubeval/report/locales/en.yaml and ko.yaml.")
     with pytest.raises(SpecError, match=re.escape("`lang` must be one of ('en', 'ko'); got 'jp'.")):
         figures.label("npv", "jp")
 
@@ -180,7 +180,7 @@ def test_disclosive_figure_cannot_be_saved(tmp_path):
         "it) so it can be checked, or pass hb.public(reason) for public aggregate "
         "data.")
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
-    protected = sdc.check_result(subgroup)
+    protected = publication.check_result(subgroup)
     assert figures.save_figure(fig, "subgroups", shows=protected, out_dir=tmp_path,
                                formats=("png",))["png"].exists()
 

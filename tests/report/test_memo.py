@@ -426,7 +426,7 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
     report = tmp_path / "reports" / "main" / folder.name
     html = (report / "memo_ko.html").read_text(encoding="utf-8")
     assert "+6.0%" in html and "순현재가치" in html
-    memo_record = run.results[run.results["record"] == "memo"]
+    memo_record = run.records[run.records["record"] == "memo"]
     assert set(memo_record["format"]) >= {"html", "png"}
     if importlib.util.find_spec("fpdf") is not None:  # the PDF needs fpdf2
         assert (report / "memo_ko.pdf").exists() and "pdf" in set(memo_record["format"])
@@ -452,14 +452,6 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
     assert "balance" not in memo.checks
     assert memo.disclosure[-1].startswith("The recorded `balance` table is not published: it carries "
                                           "no firm counts")
-
-
-def test_every_memo_sentence_exists_in_both_languages():
-    from hubeval.report.memo.text import TEXT
-    for key, versions in TEXT.items():
-        assert set(versions) == {"en", "ko"}, key
-        fields = [set(re.findall(r"{(\w+)", versions[lang])) for lang in ("en", "ko")]
-        assert fields[0] == fields[1], key  # same numbers filled in each language
 
 
 def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
@@ -523,3 +515,46 @@ def test_korean_html_embeds_a_font_covering_every_character(published):
     for data in fonts:
         cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
         assert not {c for c in hangul if ord(c) not in cmap}
+
+
+# --- results as JSON, the document model and its renderers ----------------------------------
+
+def test_memo_results_serialise_through_field_metadata(memos, cba, published):
+    memo = memos["en"].to_dict()
+    assert json.loads(json.dumps(memo)) == memo
+    assert memo["type"] == "MemoResult" and memo["lang"] == "en"
+    assert memo["findings"] == list(memos["en"].findings)
+    assert memo["cba_text"] == list(memos["en"].cba_text)
+    assert not {"estimates", "effects_all", "results", "checks", "provenance", "cba"} & set(memo)
+    costs = cba.to_dict()
+    assert costs["type"] == "MemoCostBenefitResult" and "sensitivity" not in costs
+    assert costs["result"]["type"] == "CostBenefitResult"
+    files = published["ko"].to_dict()
+    assert files["type"] == "PublishedMemoResult"
+    assert files["html"] == str(published["ko"].html) and files["pdf"] == str(published["ko"].pdf)
+    assert files["figures"]["cost_benefit"]["png"].endswith("cost_benefit_ko.png")
+    assert published["en"].to_dict()["pdf"] is None
+
+
+def test_html_and_pdf_are_rendered_from_one_document(memos):
+    from hubeval.report.memo import document, html
+
+    doc = document.memo_document(memos["ko"])
+    assert [s.id for s in doc.sections] == ["findings", "effects", "event", "regional", "cba",
+                                           "limitations", "disclosure", "estimators", "provenance"]
+    assert doc.title == memos["ko"].summary().splitlines()[0]
+    findings = doc.sections[0].blocks[0]
+    assert findings.kind == "list" and findings.items == memos["ko"].findings
+    page = html.render_html(doc)
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"ko\">")
+    for sentence in memos["ko"].findings:
+        assert html._inline(sentence) in page
+
+
+def test_html_escapes_memo_text(memos):
+    from hubeval.report.memo import document, html
+
+    memo = dataclasses.replace(memos["en"], findings=("<script>alert(1)</script> & `code`",))
+    page = html.render_html(document.memo_document(memo), standalone=False)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <code>code</code>" in page

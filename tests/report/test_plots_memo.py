@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 import hubeval as hb  # noqa: E402
 from hubeval.report import figures as figures  # noqa: E402
 from hubeval.core.errors import SpecError
-from hubeval.store.records import BatchResults
+from hubeval.store.results import BatchResult
 
 
 def rows(outcome, scale, naive, cs, low, high):
@@ -59,7 +59,7 @@ def results():
     events = pd.concat([studies("log_va_per_worker"), studies("cost_ratio"), studies("net_jobs")],
                        ignore_index=True)
     records = pd.concat([estimates.assign(record="comparison"), synth_rows()], ignore_index=True)
-    return BatchResults(estimates, events, synth_rows().iloc[:1], records, {"results_dir": "x"})
+    return BatchResult(estimates, events, synth_rows().iloc[:1], records, {"results_dir": "x"})
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +101,7 @@ def test_headline_levels_one_panel_per_outcome_shares_in_points(results):
 
 
 def test_headline_levels_errors(results):
-    percent_only = BatchResults(results.estimates[results.estimates["scale"] == "percent"],
+    percent_only = BatchResult(results.estimates[results.estimates["scale"] == "percent"],
                                 results.event_studies, results.regional, results.records, {})
     with pytest.raises(SpecError, match="^No outcome to draw: the batch has no level-scale comparison "
                                         "rows.$"):
@@ -115,7 +115,7 @@ def test_suppressed_estimates_are_left_out_of_the_headline(results):
     estimates = results.estimates.copy()
     hidden = (estimates["outcome"] == "log_va_per_worker") & (estimates["estimator"] == "before_after")
     estimates.loc[hidden, ["estimate", "conf_low", "conf_high"]] = np.nan
-    protected = BatchResults(estimates, results.event_studies, results.regional, results.records, {})
+    protected = BatchResult(estimates, results.event_studies, results.regional, results.records, {})
     ax = hb.plot_headline(protected, lang="en")
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_gid() == "naive") == [-20.3]
     # the legend still explains both markers
@@ -149,7 +149,7 @@ def test_regional_figure_from_records(results):
     assert starts == [2010.5]
     assert ax.get_title(loc="left") == ("City-level effect: Gwangyang minus its synthetic control: "
                                         "Manufacturing employment\n(p = 0.050)")
-    empty = BatchResults(results.estimates, results.event_studies, results.regional.iloc[:0],
+    empty = BatchResult(results.estimates, results.event_studies, results.regional.iloc[:0],
                          results.records[results.records["record"] == "comparison"], {})
     with pytest.raises(SpecError, match=r"^The batch has no synthetic-control gaps"):
         hb.plot_regional(empty)
@@ -205,7 +205,7 @@ def test_regional_grid_one_panel_per_city_outcome(results):
     extra = synth_rows().assign(outcome="industrial_investment")
     extra = extra[extra["term"].isin(["att", "gap"])]
     records = pd.concat([results.records, extra], ignore_index=True)
-    both = BatchResults(results.estimates, results.event_studies, results.regional, records, {})
+    both = BatchResult(results.estimates, results.event_studies, results.regional, records, {})
     axes = hb.plot_regional_grid(both, lang="en")
     flat = axes.ravel()
     assert [ax.get_visible() for ax in flat] == [True, True]

@@ -5,7 +5,8 @@ from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.core.errors import SpecError
-from hubeval.design.matching import SMD_FLAGS
+from hubeval.design.balance import SMD_FLAGS
+from hubeval.report.figures import label
 
 __all__ = ["plot_balance"]
 
@@ -39,8 +40,9 @@ def plot_balance(result, *, absolute: bool = True, ax=None):
     before, after = table["smd_before"].to_numpy(float), table["smd_after"].to_numpy(float)
     if absolute:
         before, after = np.abs(before), np.abs(after)
-    ax.scatter(before, pos, marker="o", facecolors="none", edgecolors="0.4", label="before")
-    ax.scatter(after, pos, marker="o", color="C0", label="after")
+    ax.scatter(before, pos, marker="o", facecolors="none", edgecolors="0.4",
+               label=label("smd_before"))
+    ax.scatter(after, pos, marker="o", color="C0", label=label("smd_after"))
     for x0, x1, y in zip(before, after, pos):
         ax.plot([x0, x1], [y, y], color="0.8", lw=1, zorder=0)
     for flag, style in zip(SMD_FLAGS, (":", "--")):
@@ -48,6 +50,6 @@ def plot_balance(result, *, absolute: bool = True, ax=None):
             ax.axvline(sign * flag, color="0.5", ls=style, lw=1)
     ax.axvline(0, color="0.2", lw=0.8)
     ax.set_yticks(pos, table["term"])
-    ax.set_xlabel("|standardised mean difference|" if absolute else "standardised mean difference")
+    ax.set_xlabel(label("smd_axis_abs" if absolute else "smd_axis"))
     ax.legend(loc="lower right", frameon=False)
     return ax

@@ -5,6 +5,7 @@ from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.core.errors import SpecError
+from hubeval.report.figures import label
 
 __all__ = ["plot_sensitivity"]
 
@@ -33,16 +34,18 @@ def plot_sensitivity(result, *, ax=None):
     x0 = robust["mbar"].min() - step
     ax.errorbar([x0], [original["estimate"]], yerr=[[original["estimate"] - original["conf_low"]],
                                                    [original["conf_high"] - original["estimate"]]],
-                fmt="o", color="0.3", capsize=4, label="original (parallel trends)")
+                fmt="o", color="0.3", capsize=4, label=label("hr_original"))
     mid = (robust["conf_low"] + robust["conf_high"]) / 2
     ax.errorbar(robust["mbar"], mid, yerr=[mid - robust["conf_low"], robust["conf_high"] - mid], fmt="none",
-                color="C0", capsize=4, lw=2, label="robust (relative magnitudes)")
+                color="C0", capsize=4, lw=2, label=label("hr_robust"))
     ax.axhline(0, color="0.2", lw=0.8)
     breakdown = result.breakdown_mbar
     if np.isfinite(breakdown) and breakdown > 0:
-        ax.axvline(breakdown, color="C3", ls="--", lw=1, label=f"breakdown Mbar = {breakdown:.2f}")
-    ax.set_xticks([x0, *robust["mbar"]], ["original", *[f"{m:g}" for m in robust["mbar"]]])
-    ax.set_xlabel("Mbar (post-entry violation relative to the largest pre-entry one)")
-    ax.set_ylabel("effect (95% interval)")
+        ax.axvline(breakdown, color="C3", ls="--", lw=1,
+                   label=label("hr_breakdown", mbar=f"{breakdown:.2f}"))
+    ax.set_xticks([x0, *robust["mbar"]],
+                  [label("hr_original_tick"), *[f"{m:g}" for m in robust["mbar"]]])
+    ax.set_xlabel(label("hr_mbar_axis"))
+    ax.set_ylabel(label("hr_effect_axis"))
     ax.legend(frameon=False, fontsize="small")
     return ax

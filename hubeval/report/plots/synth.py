@@ -11,7 +11,7 @@ from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, current_lang, label
+from hubeval.report.figures import COLORS, FIGSIZE, label
 from hubeval.synthetic.control import SynthResult
 from hubeval.synthetic.placebo import SynthPlaceboResult
 
@@ -40,7 +40,7 @@ def _mark_treatment(ax, fit: SynthResult) -> None:
 
 
 def _synthetic_label(treated) -> str:
-    return f"합성 {treated}" if current_lang() == "ko" else f"Synthetic {treated}"
+    return label("synthetic_of", name=treated)
 
 
 def plot_synth_trajectory(result, *, ax=None, treated_label: str | None = None,
@@ -69,7 +69,7 @@ def plot_synth_trajectory(result, *, ax=None, treated_label: str | None = None,
     if placebo is not None and placebo.leave_one_out_gaps is not None:
         for i, (_, path) in enumerate(placebo.leave_one_out_gaps.groupby("unit", sort=False)):
             ax.plot(path["time"], path["synthetic"], color=COLORS["placebo"], linewidth=0.8,
-                    label="Leave-one-out" if i == 0 else None)
+                    label=label("leave_one_out") if i == 0 else None)
     ax.plot(fit.gaps["time"], fit.gaps["treated"], color=COLORS["treated"], linewidth=2,
             label=treated_label or str(treated))
     ax.plot(fit.gaps["time"], fit.gaps["synthetic"], color=COLORS["synthetic"], linewidth=2,
@@ -146,6 +146,6 @@ def plot_synth_weights(result, *, ax=None, top: int = 10, min_weight: float = 1e
     positions = np.arange(len(weights))[::-1]
     ax.barh(positions, weights["weight"], color=COLORS["synthetic"])
     ax.set_yticks(positions, [str(u) for u in weights["unit"]])
-    ax.set_xlabel("Donor weight" if current_lang() == "en" else "기여 가중치")
+    ax.set_xlabel(label("donor_weight"))
     ax.set_xlim(0, max(1e-9, float(weights["weight"].max() if len(weights) else 1)) * 1.1)
     return ax

@@ -1,0 +1,152 @@
+"""The memo as a document: sections of paragraphs, lists, tables and figures, in one language.
+
+:func:`memo_document` turns a :class:`~hubeval.report.memo.build.MemoResult` into a
+:class:`Document`; the HTML (:mod:`hubeval.report.memo.html`, jinja2 templates) and the PDF
+(:mod:`hubeval.report.memo.pdf`, fpdf2) are both rendered from it, so the two formats cannot say
+different things. The model holds words and tables only; how they look is the renderers' job
+(they may use a block's ``style`` or a table's ``name`` to pick sizes).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from hubeval.report.memo.text import text
+
+if TYPE_CHECKING:
+    from hubeval.report.memo.build import MemoResult
+
+__all__ = ["Paragraph", "BulletList", "Heading", "Table", "Figure", "Section", "Document",
+           "memo_document", "FIGURE_SECTIONS"]
+
+_OTHER = {"en": "ko", "ko": "en"}
+#: The section each memo figure belongs to.
+FIGURE_SECTIONS = {"headline_effects": "effects", "headline_levels": "effects",
+                   "balance": "effects", "event_studies": "event", "regional": "regional",
+                   "cost_benefit": "cba"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Paragraph:
+    """A paragraph; ``style`` is "body", "note" (an explanatory note) or "small" (small print)."""
+
+    text: str
+    style: str = "body"
+    kind = "paragraph"
+
+
+@dataclasses.dataclass(frozen=True)
+class BulletList:
+    """A bulleted list of sentences."""
+
+    items: tuple
+    kind = "list"
+
+
+@dataclasses.dataclass(frozen=True)
+class Heading:
+    """A sub-heading inside a section."""
+
+    text: str
+    kind = "heading"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Table:
+    """A table of text cells; ``name`` identifies it (e.g. for column widths in the PDF)."""
+
+    name: str
+    frame: pd.DataFrame
+    hash_columns: tuple = ()
+    kind = "table"
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """A figure drawn to a PNG file, with its caption."""
+
+    name: str
+    path: Path
+    caption: str
+    kind = "figure"
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """A titled section; ``new_page`` asks paged formats to start it on a new page."""
+
+    id: str
+    heading: str
+    blocks: tuple
+    new_page: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """The whole memo: title, subtitle, link to the other language and the sections."""
+
+    lang: str
+    title: str
+    subtitle: str
+    other_language: str
+    other_href: str
+    date: str
+    sections: tuple
+
+
+def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
+    """The memo as a :class:`Document`.
+
+    ``figures`` maps a figure name to ``(png_path, caption_key)``; each is placed in its
+    section (:data:`FIGURE_SECTIONS`).
+    """
+    lang = memo.lang
+    placed = [(name, Path(png), text(caption, lang)) for name, (png, caption)
+              in (figures or {}).items() if name in FIGURE_SECTIONS]
+
+    def figs(section: str) -> list[Figure]:
+        return [Figure(name, png, caption) for name, png, caption in placed
+                if FIGURE_SECTIONS[name] == section]
+
+    def section(key: str, heading: str, *blocks, new_page: bool = False) -> Section:
+        return Section(key, text(heading, lang), tuple(b for b in blocks if b is not None),
+                       new_page=new_page)
+
+    paragraphs = lambda items: [Paragraph(s) for s in items]  # noqa: E731
+    rest = memo.disclosure[1:]
+    sections = (
+        section("findings", "h_findings", BulletList(tuple(memo.findings))),
+        section("effects", "h_effects", *figs("effects"), Paragraph(text("evidence_note", lang), "note"),
+                Table("effects", memo.effects)),
+        section("event", "h_event", *figs("event")),
+        section("regional", "h_regional", *paragraphs(memo.regional), *figs("regional")),
+        section("cba", "h_cba", *paragraphs(memo.cba_text), Table("cba", memo.cba_table),
+                *figs("cba")),
+        section("limitations", "h_limitations", BulletList(tuple(memo.limitations))),
+        section("disclosure", "h_disclosure", Paragraph(memo.disclosure[0]),
+                BulletList(tuple(rest)) if rest else None),
+        section("estimators", "h_all_estimates", Paragraph(text("all_estimates_note", lang), "note"),
+                Table("effects_all", memo.effects_all), new_page=True),
+        section("provenance", "h_provenance", *_provenance(memo)),
+    )
+    return Document(lang=lang, title=text("title", lang),
+                    subtitle=text("subtitle", lang, batch=memo.spec["batch"], date=memo.spec["date"]),
+                    other_language=text("other_language", lang),
+                    other_href=f"memo_{_OTHER[lang]}.html", date=memo.spec["date"], sections=sections)
+
+
+def _provenance(memo: MemoResult) -> list:
+    lang, prov = memo.lang, memo.provenance
+    if prov["batch"].empty:
+        blocks = [Paragraph(text("no_manifest", lang, folder=memo.spec["results_dir"]), "small")]
+    else:
+        blocks = [Heading(text("h_batch", lang)), Table("batch", prov["batch"])]
+    for key, heading, hashes in (("data", "h_data", ("sha256",)),
+                                 ("runs", "h_runs", ("notebook_sha256",)),
+                                 ("parameters", "h_parameters", ()), ("versions", "h_versions", ())):
+        if not prov[key].empty:
+            blocks += [Heading(text(heading, lang)), Table(key, prov[key], hashes)]
+    return blocks
