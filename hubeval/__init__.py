@@ -15,78 +15,203 @@ folder's public face; ``__all__`` is pinned by a test.
 """
 from __future__ import annotations
 
-from hubeval.core.version import __version__ as __version__
+# --- batch runner -----------------------------------------------------------------------------------
+from hubeval.batch import (
+    BatchPlan,
+    Parameter,
+    RunSpec,
+    latest_batch,
+    plan_batch,
+    read_parameters,
+    run_batch,
+    validate_params,
+)
+
+# --- cost-benefit -----------------------------------------------------------------------------------
+from hubeval.cba import (
+    ADDITIONALITY_DEFAULTS,
+    SENSITIVITY_RANGES,
+    CostBenefitResult,
+    CostBenefitSensitivityResult,
+    cba_sensitivity,
+    cost_benefit,
+    participant_baseline,
+    real_costs,
+)
 
 # --- errors and results -----------------------------------------------------------------------------
 from hubeval.core import (
-    DataWarning, DisclosureError, EstimationError, EstimationWarning, HubevalError, HubevalWarning,
-    PanelError, ParameterError, SpecError, TIDY_COLUMNS, percent_effect,
+    TIDY_COLUMNS,
+    DataWarning,
+    DisclosureError,
+    EstimationError,
+    EstimationWarning,
+    HubevalError,
+    HubevalWarning,
+    PanelError,
+    ParameterError,
+    SpecError,
+    percent_effect,
 )
-# --- results store ----------------------------------------------------------------------------------
-from hubeval.store import (
-    record, collect_records, load_batch_results, BatchResult, read_provenance,
-)
+from hubeval.core.version import __version__ as __version__
+
 # --- data: panel, outcomes, simulation, example -----------------------------------------------------
 from hubeval.data import (
-    read_table, Panel, DataQualityResult, NEVER_TREATED, derive_outcomes, codebook, outcome_family,
-    OUTCOMES, FAMILIES, simulate_panel, SimulatedPanel, ramp_effect, simulate_program,
-    write_example_data, load_example, ExampleData,
+    FAMILIES,
+    NEVER_TREATED,
+    OUTCOMES,
+    DataQualityResult,
+    ExampleData,
+    Panel,
+    SimulatedPanel,
+    codebook,
+    derive_outcomes,
+    load_example,
+    outcome_family,
+    ramp_effect,
+    read_table,
+    simulate_panel,
+    simulate_program,
+    write_example_data,
 )
-# --- difference-in-differences estimators -----------------------------------------------------------
-from hubeval.did import (
-    before_after, BeforeAfterResult, twfe, twfe_design, TwfeResult, TwfeDesign, imputation,
-    ImputationResult, att_gt, GroupTimeResult, aggregate, AggregateResult, pretrend_test,
-    PretrendResult,
-)
-# --- inference --------------------------------------------------------------------------------------
-from hubeval.inference import (
-    wild_cluster_bootstrap, wild_bootstrap_family, WildBootstrapResult, RegressionDesign,
-    regression_design, bootstrap_influence, InfluenceBootstrapResult, holm, romano_wolf,
-    randomization_inference, RandomizationResult, inference_panel, InferencePanelResult,
-    cs_simple_statistic, twfe_statistic, relative_magnitudes, SensitivityResult,
-)
+
 # --- research design --------------------------------------------------------------------------------
 from hubeval.design import (
-    match, balance_table, MatchResult, mde, mde_from_panel, PowerResult, LITERATURE_EFFECT,
-    placebo_entry, placebo_outcomes, subgroup_effects, RobustnessResult,
+    LITERATURE_EFFECT,
+    MatchResult,
+    PowerResult,
+    RobustnessResult,
+    balance_table,
+    match,
+    mde,
+    mde_from_panel,
+    placebo_entry,
+    placebo_outcomes,
+    subgroup_effects,
 )
-# --- synthetic control ------------------------------------------------------------------------------
-from hubeval.synthetic import (
-    synth, SynthResult, synth_placebo, SynthPlaceboResult,
+
+# --- difference-in-differences estimators -----------------------------------------------------------
+from hubeval.did import (
+    AggregateResult,
+    BeforeAfterResult,
+    GroupTimeResult,
+    ImputationResult,
+    PretrendResult,
+    TwfeDesign,
+    TwfeResult,
+    aggregate,
+    att_gt,
+    before_after,
+    imputation,
+    pretrend_test,
+    twfe,
+    twfe_design,
 )
-# --- cost-benefit -----------------------------------------------------------------------------------
-from hubeval.cba import (
-    real_costs, participant_baseline, ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES, cost_benefit,
-    CostBenefitResult, cba_sensitivity, CostBenefitSensitivityResult,
+
+# --- inference --------------------------------------------------------------------------------------
+from hubeval.inference import (
+    InferencePanelResult,
+    InfluenceBootstrapResult,
+    RandomizationResult,
+    RegressionDesign,
+    SensitivityResult,
+    WildBootstrapResult,
+    bootstrap_influence,
+    cs_simple_statistic,
+    holm,
+    inference_panel,
+    randomization_inference,
+    regression_design,
+    relative_magnitudes,
+    romano_wolf,
+    twfe_statistic,
+    wild_bootstrap_family,
+    wild_cluster_bootstrap,
 )
-# --- presentation: disclosure, figures, text --------------------------------------------------------
-from hubeval.report import (
-    cba_table, describe_cba, format_krw, DisclosureResult, assert_publishable, check_estimates,
-    check_result, protect_table, public, report_folder, save_table, figure_theme, label,
-    save_figure, set_theme,
-)
-# --- plots ------------------------------------------------------------------------------------------
-from hubeval.report.plots import (
-    plot_balance, plot_cba_summary, plot_tornado, plot_comparison, plot_event_study,
-    plot_group_time, plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid,
-    plot_headline, plot_headline_levels, plot_regional, plot_regional_grid, plot_sensitivity,
-    plot_synth_gaps, plot_synth_trajectory, plot_synth_weights,
-)
-# --- policy memo ------------------------------------------------------------------------------------
-from hubeval.report.memo import (
-    MemoResult, MemoCostBenefitResult, build_memo, memo_cost_benefit, PublishedMemoResult,
-    publish_memo,
-)
+
 # --- one-call steps of the notebooks ----------------------------------------------------------------
 from hubeval.pipeline import (
-    load_panel, load_cities, describe_cohorts, balance_summary, DescriptiveResult,
-    evaluate_outcome, evaluate_outcomes, OutcomeEvaluationResult, EvaluationResult,
-    assess_credibility, CredibilityResult, evaluate_regional, RegionalResult,
+    CredibilityResult,
+    DescriptiveResult,
+    EvaluationResult,
+    OutcomeEvaluationResult,
+    RegionalResult,
+    assess_credibility,
+    balance_summary,
+    describe_cohorts,
+    evaluate_outcome,
+    evaluate_outcomes,
+    evaluate_regional,
+    load_cities,
+    load_panel,
 )
-# --- batch runner -----------------------------------------------------------------------------------
-from hubeval.batch import (
-    Parameter, read_parameters, validate_params, BatchPlan, RunSpec, run_batch, plan_batch,
-    latest_batch,
+
+# --- presentation: disclosure, figures, text --------------------------------------------------------
+from hubeval.report import (
+    DisclosureResult,
+    assert_publishable,
+    cba_table,
+    check_estimates,
+    check_result,
+    describe_cba,
+    figure_theme,
+    format_krw,
+    label,
+    protect_table,
+    public,
+    report_folder,
+    save_figure,
+    save_table,
+    set_theme,
+)
+
+# --- policy memo ------------------------------------------------------------------------------------
+from hubeval.report.memo import (
+    MemoCostBenefitResult,
+    MemoResult,
+    PublishedMemoResult,
+    build_memo,
+    memo_cost_benefit,
+    publish_memo,
+)
+
+# --- plots ------------------------------------------------------------------------------------------
+from hubeval.report.plots import (
+    plot_balance,
+    plot_balance_memo,
+    plot_cba_panel,
+    plot_cba_summary,
+    plot_comparison,
+    plot_estimators,
+    plot_event_grid,
+    plot_event_study,
+    plot_group_time,
+    plot_headline,
+    plot_headline_levels,
+    plot_regional,
+    plot_regional_grid,
+    plot_sensitivity,
+    plot_synth_gaps,
+    plot_synth_trajectory,
+    plot_synth_weights,
+    plot_tornado,
+)
+
+# --- results store ----------------------------------------------------------------------------------
+from hubeval.store import (
+    BatchResult,
+    collect_records,
+    load_batch_results,
+    read_provenance,
+    record,
+)
+
+# --- synthetic control ------------------------------------------------------------------------------
+from hubeval.synthetic import (
+    SynthPlaceboResult,
+    SynthResult,
+    synth,
+    synth_placebo,
 )
 
 __all__ = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hubeval.batch.params import Parameter, read_parameters, validate_params
 from hubeval.batch.plan import BatchPlan, RunSpec
-from hubeval.batch.runner import run_batch, plan_batch, latest_batch
+from hubeval.batch.runner import latest_batch, plan_batch, run_batch
 
 __all__ = [
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",

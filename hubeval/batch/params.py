@@ -36,10 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubeval.core.errors import ParameterError
 from hubeval.batch.kinds import (
-    NONE, admits_none, check_value, describe_kind, kind_of_value, parse_kind,
+    NONE,
+    admits_none,
+    check_value,
+    describe_kind,
+    kind_of_value,
+    parse_kind,
 )
+from hubeval.core.errors import ParameterError
 
 __all__ = ["Parameter", "read_parameters", "check_params", "validate_params", "format_problems"]
 

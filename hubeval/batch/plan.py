@@ -43,9 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hubeval.core.errors import ParameterError, format_examples
 from hubeval.batch.files import display_path, find_root, read_mapping
-from hubeval.batch.params import Parameter, check_params, format_problems, read_parameters
+from hubeval.batch.params import (
+    Parameter,
+    check_params,
+    format_problems,
+    read_parameters,
+)
+from hubeval.core.errors import ParameterError, format_examples
 
 __all__ = ["RunSpec", "BatchPlan", "load_batch", "plan_notebook", "find_root",
            "OUTPUT_PARAM", "RESULTS_PARAM"]

@@ -43,18 +43,33 @@ from typing import Literal
 
 import pandas as pd
 
-from hubeval.core.errors import ParameterError
 from hubeval.batch.executors import (
-    WORKER, ExecutorName, cancel_running, execute_task, make_executor, now,
+    WORKER,
+    ExecutorName,
+    cancel_running,
+    execute_task,
+    make_executor,
+    now,
 )
 from hubeval.batch.folders import latest_batch, new_folder, resume_folder, write_json
-from hubeval.batch.plan import (
-    OUTPUT_PARAM, RESULTS_PARAM, BatchPlan, RunSpec, display_path, load_batch, plan_notebook,
-)
 from hubeval.batch.manifest import (
-    data_hashes, environment, notebook_hash, package_fingerprint, run_key,
+    data_hashes,
+    environment,
+    notebook_hash,
+    package_fingerprint,
+    run_key,
+)
+from hubeval.batch.plan import (
+    OUTPUT_PARAM,
+    RESULTS_PARAM,
+    BatchPlan,
+    RunSpec,
+    display_path,
+    load_batch,
+    plan_notebook,
 )
 from hubeval.batch.progress import Progress
+from hubeval.core.errors import ParameterError
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 from hubeval.store.results import BatchResult, read_batch
 

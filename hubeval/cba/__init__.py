@@ -2,9 +2,14 @@
 """
 from __future__ import annotations
 
-from hubeval.cba.inputs import real_costs, participant_baseline, ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
-from hubeval.cba.model import cost_benefit, CostBenefitResult
-from hubeval.cba.sensitivity import cba_sensitivity, CostBenefitSensitivityResult
+from hubeval.cba.inputs import (
+    ADDITIONALITY_DEFAULTS,
+    SENSITIVITY_RANGES,
+    participant_baseline,
+    real_costs,
+)
+from hubeval.cba.model import CostBenefitResult, cost_benefit
+from hubeval.cba.sensitivity import CostBenefitSensitivityResult, cba_sensitivity
 
 __all__ = [
     "real_costs", "participant_baseline", "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES",

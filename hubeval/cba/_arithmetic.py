@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from hubeval.core.errors import SpecError
 from hubeval.cba.inputs import _baseline, _effect_path, real_costs
+from hubeval.core.errors import SpecError
 
 __all__: list[str] = []
 

@@ -69,12 +69,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hubeval.core.errors import SpecError
 from hubeval.cba._arithmetic import (
-    _break_even_persistence, _extend, _Inputs, _net_factor, _net_jobs, _prepare, _present_values,
+    _break_even_persistence,
+    _extend,
+    _Inputs,
+    _net_factor,
+    _net_jobs,
+    _prepare,
+    _present_values,
     _ratio,
 )
 from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, PAYERS, _check_int, _check_number
+from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin, result_field
 
 __all__ = ["cost_benefit", "CostBenefitResult"]

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
-from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
 from hubeval.cba._arithmetic import _prepare, _present_values, _ratio
+from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
 from hubeval.cba.model import _settings
 from hubeval.core.errors import SpecError
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 
 __all__ = ["CostBenefitSensitivityResult", "cba_sensitivity"]

@@ -4,9 +4,26 @@ Nothing here imports from another hubeval folder.
 """
 from __future__ import annotations
 
-from hubeval.core.errors import HubevalError, PanelError, SpecError, EstimationError, ParameterError, DisclosureError, HubevalWarning, DataWarning, EstimationWarning
-from hubeval.core.results import TIDY_COLUMNS, ResultMixin, add_inference, percent_effect, recorded_warnings, to_jsonable
+from hubeval.core.errors import (
+    DataWarning,
+    DisclosureError,
+    EstimationError,
+    EstimationWarning,
+    HubevalError,
+    HubevalWarning,
+    PanelError,
+    ParameterError,
+    SpecError,
+)
 from hubeval.core.random import as_generator
+from hubeval.core.results import (
+    TIDY_COLUMNS,
+    ResultMixin,
+    add_inference,
+    percent_effect,
+    recorded_warnings,
+    to_jsonable,
+)
 
 __all__ = [
     "HubevalError", "PanelError", "SpecError", "EstimationError", "ParameterError",

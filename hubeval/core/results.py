@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from hubeval.core.lazy import stats
 
 __all__ = ["TIDY_COLUMNS", "ResultMixin", "add_inference", "to_jsonable", "percent_effect",

@@ -2,13 +2,24 @@
 """
 from __future__ import annotations
 
-from hubeval.data.io import read_table
 from hubeval.data._checks import NEVER_TREATED
+from hubeval.data.example import (
+    ExampleData,
+    load_example,
+    simulate_program,
+    write_example_data,
+)
+from hubeval.data.io import read_table
+from hubeval.data.outcomes import (
+    FAMILIES,
+    OUTCOMES,
+    codebook,
+    derive_outcomes,
+    outcome_family,
+)
 from hubeval.data.panel import Panel
 from hubeval.data.quality import DataQualityResult
-from hubeval.data.outcomes import derive_outcomes, codebook, outcome_family, OUTCOMES, FAMILIES
-from hubeval.data.simulate import simulate_panel, SimulatedPanel, ramp_effect
-from hubeval.data.example import simulate_program, write_example_data, load_example, ExampleData
+from hubeval.data.simulate import SimulatedPanel, ramp_effect, simulate_panel
 
 __all__ = [
     "read_table", "Panel", "DataQualityResult", "NEVER_TREATED", "derive_outcomes", "codebook",

@@ -220,9 +220,10 @@ def _finalise(rng, f, world, keep=None) -> pd.DataFrame:
 
 def _firm_truth(obs: pd.DataFrame, untreated_world: pd.DataFrame) -> dict:
     """Mean of Y(1) - Y(0) over the participants observed in each (cohort, year) cell."""
+    import warnings
+
     from hubeval.data.outcomes import FAMILIES, derive_outcomes
     from hubeval.data.panel import Panel
-    import warnings
     out = {"firm": {}}
     price = PRICE_INDEX
     with warnings.catch_warnings():

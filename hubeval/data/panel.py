@@ -20,9 +20,19 @@ import pandas as pd
 
 from hubeval.core.errors import DataWarning, PanelError, format_examples
 from hubeval.data._checks import (
-    _PLACEHOLDERS, _check_duplicates, _check_nonnegative,
-    _check_roles, _clean_time, _cohort_from_treatment, _is_sorted, _load,
-    _missing_columns_message, _mostly_numbers, _normalise_cohort, _rename, _unit_codes,
+    _PLACEHOLDERS,
+    _check_duplicates,
+    _check_nonnegative,
+    _check_roles,
+    _clean_time,
+    _cohort_from_treatment,
+    _is_sorted,
+    _load,
+    _missing_columns_message,
+    _mostly_numbers,
+    _normalise_cohort,
+    _rename,
+    _unit_codes,
 )
 from hubeval.data.quality import DataQualityResult
 

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError
-
 from hubeval.core.random import as_generator
 
 __all__ = ["simulate_panel", "SimulatedPanel", "ramp_effect"]

@@ -46,10 +46,20 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-
-from hubeval.core.errors import EstimationError, EstimationWarning, SpecError, format_examples
+from hubeval.core.errors import (
+    EstimationError,
+    EstimationWarning,
+    SpecError,
+    format_examples,
+)
 from hubeval.core.results import ResultMixin, result_field
-from hubeval.design._weighting import _check_concentration, _entropy, _ipw, _nearest, _unit_weights
+from hubeval.design._weighting import (
+    _check_concentration,
+    _entropy,
+    _ipw,
+    _nearest,
+    _unit_weights,
+)
 from hubeval.design.balance import _stacked_balance
 
 __all__ = ["match", "MatchResult", "MatchMethod", "ComparisonPool"]
@@ -343,7 +353,9 @@ def _propensity(stacks: pd.DataFrame, features: list[str]) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from statsmodels.discrete.discrete_model import Logit  # lazily: statsmodels is slow to import
+            from statsmodels.discrete.discrete_model import (
+                Logit,  # lazily: statsmodels is slow to import
+            )
 
             fit = Logit(y, design).fit(disp=0, maxiter=200)
     except (np.linalg.LinAlgError, ValueError) as exc:

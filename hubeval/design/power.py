@@ -44,9 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from hubeval.core.lazy import stats
-
 from hubeval.core.errors import SpecError
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 
 __all__ = ["mde", "mde_from_panel", "PowerResult", "LITERATURE_EFFECT"]
@@ -301,10 +300,10 @@ def _statement(table: pd.DataFrame, spec: dict) -> str:
 
 def _simulate(n_treated, n_control, pre, post, sd, rho, errors, n_sims, seed) -> np.ndarray:
     """Null estimates and standard errors of the CS simple ATT on simulated panels (n_sims x 2)."""
-    from hubeval.did.aggregation import aggregate
-    from hubeval.data.panel import Panel
     from hubeval.core.random import as_generator
+    from hubeval.data.panel import Panel
     from hubeval.data.simulate import simulate_panel
+    from hubeval.did.aggregation import aggregate
     from hubeval.did.staggered import att_gt
     rng = as_generator(seed)
     n = n_treated + n_control

@@ -8,13 +8,13 @@ Private helpers: ``_gt_data``/``_gt_cells`` (att_gt), ``_bjs`` (imputation), ``_
 """
 from __future__ import annotations
 
-from hubeval.did.naive import before_after, BeforeAfterResult
-from hubeval.did.twfe_setup import twfe_design, TwfeDesign
-from hubeval.did.fixed_effects import twfe, TwfeResult, covariate_year_effects
-from hubeval.did.did_imputation import imputation, ImputationResult
-from hubeval.did.staggered import att_gt, GroupTimeResult
-from hubeval.did.aggregation import aggregate, AggregateResult
-from hubeval.did.pretrend import pretrend_test, PretrendResult
+from hubeval.did.aggregation import AggregateResult, aggregate
+from hubeval.did.did_imputation import ImputationResult, imputation
+from hubeval.did.fixed_effects import TwfeResult, covariate_year_effects, twfe
+from hubeval.did.naive import BeforeAfterResult, before_after
+from hubeval.did.pretrend import PretrendResult, pretrend_test
+from hubeval.did.staggered import GroupTimeResult, att_gt
+from hubeval.did.twfe_setup import TwfeDesign, twfe_design
 
 __all__ = [
     "before_after", "BeforeAfterResult", "twfe", "twfe_design", "TwfeResult", "TwfeDesign",

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError, format_examples
-from hubeval.data.panel import Panel
 from hubeval.core.results import ResultMixin, percent_effect
+from hubeval.data.panel import Panel
 
 _LOG_PREFIXES = ("log_", "ln_", "log(")
 

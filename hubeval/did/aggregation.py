@@ -21,12 +21,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, result_field
-from hubeval.did.staggered import BOOT_WEIGHTS, GroupTimeResult, _add_band, _percent, tidy_table
+from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
+from hubeval.did.staggered import (
+    BOOT_WEIGHTS,
+    GroupTimeResult,
+    _add_band,
+    _percent,
+    tidy_table,
+)
 
 __all__ = ["aggregate", "AggregateResult", "By", "BY_OPTIONS"]
 

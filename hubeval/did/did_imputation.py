@@ -43,16 +43,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.core.lazy import stats
-
-from hubeval.did._common import (
-    EffectResultMixin, check_anticipation, check_covariates, check_outcome, event_counts,
-    event_term, is_log_outcome, treated_by_cohort,
-)
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.did._bjs import OVERALL_TERM, _bjs_vcov, _FirstStep, _weights
-from hubeval.data.panel import Panel
+from hubeval.core.lazy import stats
 from hubeval.core.results import add_inference, result_field
+from hubeval.data.panel import Panel
+from hubeval.did._bjs import OVERALL_TERM, _bjs_vcov, _FirstStep, _weights
+from hubeval.did._common import (
+    EffectResultMixin,
+    check_anticipation,
+    check_covariates,
+    check_outcome,
+    event_counts,
+    event_term,
+    is_log_outcome,
+    treated_by_cohort,
+)
 
 __all__ = ["imputation", "ImputationResult"]
 

@@ -38,14 +38,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from hubeval.did._cv3 import units_nested_in_clusters, with_cv3
-from hubeval.did._common import (
-    EffectResultMixin, check_choice, event_counts, event_term, is_log_outcome, treated_by_cohort,
-)
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.did.twfe_setup import TwfeDesign, twfe_design
-from hubeval.data.panel import Panel
 from hubeval.core.results import result_field
+from hubeval.data.panel import Panel
+from hubeval.did._common import (
+    EffectResultMixin,
+    check_choice,
+    event_counts,
+    event_term,
+    is_log_outcome,
+    treated_by_cohort,
+)
+from hubeval.did._cv3 import units_nested_in_clusters, with_cv3
+from hubeval.did.twfe_setup import TwfeDesign, twfe_design
 
 __all__ = ["twfe", "TwfeResult", "Vcov", "covariate_year_effects", "twfe_treatments"]
 

@@ -16,7 +16,6 @@ import numpy as np
 from scipy import sparse
 
 from hubeval.core.lazy import stats
-
 from hubeval.core.random import as_generator
 
 __all__ = ["influence_se", "influence_vcov", "multiplier_bootstrap"]

@@ -22,12 +22,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from hubeval.did._common import (
-    EffectResultMixin, check_choice, check_outcome, is_log_outcome, treated_by_cohort,
-)
 from hubeval.core.errors import SpecError, format_examples
-from hubeval.data.panel import Panel
 from hubeval.core.results import ResultMixin, add_inference, result_field
+from hubeval.data.panel import Panel
+from hubeval.did._common import (
+    EffectResultMixin,
+    check_choice,
+    check_outcome,
+    is_log_outcome,
+    treated_by_cohort,
+)
 
 __all__ = ["before_after", "BeforeAfterResult", "BeforeAfterScale"]
 

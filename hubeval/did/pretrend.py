@@ -10,9 +10,9 @@ import warnings as _warnings
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
 from hubeval.core.errors import EstimationWarning, SpecError
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 from hubeval.did.aggregation import aggregate
 from hubeval.did.influence import influence_vcov

@@ -36,15 +36,25 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
-from hubeval.did._gt_cells import _Comparisons, _cohort_notes, _estimate_cells, _failure_notes
-from hubeval.did._gt_data import _build_arrays, _check_covariates, _plan_cells, _resolve_cohorts
-from hubeval.did.drdid import METHODS
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
-from hubeval.data.panel import Panel
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, percent_effect, result_field
+from hubeval.data.panel import Panel
+from hubeval.did._gt_cells import (
+    _cohort_notes,
+    _Comparisons,
+    _estimate_cells,
+    _failure_notes,
+)
+from hubeval.did._gt_data import (
+    _build_arrays,
+    _check_covariates,
+    _plan_cells,
+    _resolve_cohorts,
+)
+from hubeval.did.drdid import METHODS
+from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
 
 __all__ = ["att_gt", "GroupTimeResult", "Control", "BasePeriod", "MultiplierWeights"]
 

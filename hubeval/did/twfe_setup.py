@@ -14,11 +14,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.did._common import (
-    check_anticipation, check_covariates, check_outcome, event_term,
-)
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.data.panel import Panel
+from hubeval.did._common import (
+    check_anticipation,
+    check_covariates,
+    check_outcome,
+    event_term,
+)
 
 __all__ = ["twfe_design", "TwfeDesign"]
 

@@ -3,13 +3,22 @@ sensitivity to parallel-trends violations (Rambachan-Roth).
 """
 from __future__ import annotations
 
-from hubeval.inference.regression import RegressionDesign, regression_design
-from hubeval.inference.wild import wild_cluster_bootstrap, wild_bootstrap_family, WildBootstrapResult
-from hubeval.inference.multiplier import bootstrap_influence, InfluenceBootstrapResult
+from hubeval.inference.honest import SensitivityResult, relative_magnitudes
+from hubeval.inference.method_panel import InferencePanelResult, inference_panel
 from hubeval.inference.multiple_testing import holm, romano_wolf
-from hubeval.inference.randomization import randomization_inference, RandomizationResult, cs_simple_statistic, twfe_statistic
-from hubeval.inference.method_panel import inference_panel, InferencePanelResult
-from hubeval.inference.honest import relative_magnitudes, SensitivityResult
+from hubeval.inference.multiplier import InfluenceBootstrapResult, bootstrap_influence
+from hubeval.inference.randomization import (
+    RandomizationResult,
+    cs_simple_statistic,
+    randomization_inference,
+    twfe_statistic,
+)
+from hubeval.inference.regression import RegressionDesign, regression_design
+from hubeval.inference.wild import (
+    WildBootstrapResult,
+    wild_bootstrap_family,
+    wild_cluster_bootstrap,
+)
 
 __all__ = [
     "wild_cluster_bootstrap", "wild_bootstrap_family", "WildBootstrapResult", "RegressionDesign",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
-from hubeval.inference._ri_kernels import CsSimple
 from hubeval.core.errors import SpecError
+from hubeval.core.lazy import stats
+from hubeval.inference._ri_kernels import CsSimple
 
 
 def cluster_counts(panel, cluster) -> tuple[int, int]:
@@ -34,7 +34,7 @@ def twfe_benchmark(panel, outcome: str, covariates: list[str], anticipation: int
     """The TWFE benchmark of :func:`hubeval.evaluate_outcome`: ``post`` (and with anticipation an
     ``anticipation_window`` dummy), covariates as covariate x year columns. Returns the panel with
     those columns, the regressor keywords for ``twfe`` and the covariate column names."""
-    from hubeval.did.fixed_effects import twfe_treatments, covariate_year_effects
+    from hubeval.did.fixed_effects import covariate_year_effects, twfe_treatments
     trended, trends = covariate_year_effects(panel, covariates, outcome)
     trended, treatment = twfe_treatments(trended, anticipation)
     return trended, treatment, trends
@@ -42,8 +42,8 @@ def twfe_benchmark(panel, outcome: str, covariates: list[str], anticipation: int
 
 def att_gt_rows(panel, outcome, settings: dict, cluster, n_boot, alpha, rng) -> list[dict]:
     from hubeval.did.aggregation import aggregate
-    from hubeval.inference.multiplier import bootstrap_influence
     from hubeval.did.staggered import att_gt
+    from hubeval.inference.multiplier import bootstrap_influence
     gt = att_gt(panel, outcome=outcome, cluster=cluster, alpha=alpha, **settings)
     agg = aggregate(gt, by="simple")
     est, se = agg.overall["estimate"], agg.overall["std_error"]

@@ -35,8 +35,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.core.lazy import stats
 from hubeval.core.errors import SpecError
+from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 
 __all__ = ["relative_magnitudes", "SensitivityResult"]

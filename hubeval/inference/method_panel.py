@@ -16,7 +16,11 @@ from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin
 from hubeval.inference import _ri_panel as _panel
-from hubeval.inference._ri_kernels import PermutationStatistic, TwfeStatic, check_anticipation
+from hubeval.inference._ri_kernels import (
+    PermutationStatistic,
+    TwfeStatic,
+    check_anticipation,
+)
 from hubeval.inference.randomization import randomization_inference
 
 __all__ = ["inference_panel", "InferencePanelResult"]

@@ -25,7 +25,9 @@ def holm(p_values) -> np.ndarray:
 
     Computed by :func:`statsmodels.stats.multitest.multipletests` with ``method="holm"``.
     """
-    from statsmodels.stats.multitest import multipletests  # lazy: keeps `import hubeval` fast
+    from statsmodels.stats.multitest import (
+        multipletests,  # lazy: keeps `import hubeval` fast
+    )
     p = np.asarray(p_values, dtype=float)
     if p.size == 0:
         return np.empty(0)

@@ -19,7 +19,12 @@ import pandas as pd
 
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.results import ResultMixin
-from hubeval.inference.weights import BootWeights, choose_weights, cluster_sum, draw_weights
+from hubeval.inference.weights import (
+    BootWeights,
+    choose_weights,
+    cluster_sum,
+    draw_weights,
+)
 
 __all__ = ["bootstrap_influence", "InfluenceBootstrapResult"]
 

@@ -45,12 +45,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.inference._ri_kernels import (
-    CsSimple, PermutationStatistic, TwfeStatic,
-)
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.core.results import ResultMixin, result_field
 from hubeval.core.random import as_generator
+from hubeval.core.results import ResultMixin, result_field
+from hubeval.inference._ri_kernels import (
+    CsSimple,
+    PermutationStatistic,
+    TwfeStatic,
+)
 
 __all__ = ["randomization_inference", "RandomizationResult", "cs_simple_statistic", "twfe_statistic"]
 

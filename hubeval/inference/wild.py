@@ -46,15 +46,24 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from hubeval.core.errors import (
+    EstimationError,
+    EstimationWarning,
+    SpecError,
+    format_examples,
+)
 from hubeval.core.lazy import stats
-
-from hubeval.core.errors import EstimationError, EstimationWarning, SpecError, format_examples
-from hubeval.core.results import ResultMixin, result_field
 from hubeval.core.random import as_generator
+from hubeval.core.results import ResultMixin, result_field
 from hubeval.inference.multiple_testing import holm, romano_wolf
 from hubeval.inference.regression import RegressionDesign, _design_from
-from hubeval.inference.weights import (BootWeights, choose_weights, cluster_sum, draw_weights,
-                                       enumerate_rademacher)
+from hubeval.inference.weights import (
+    BootWeights,
+    choose_weights,
+    cluster_sum,
+    draw_weights,
+    enumerate_rademacher,
+)
 
 __all__ = ["wild_cluster_bootstrap", "WildBootstrapResult", "wild_bootstrap_family"]
 

@@ -3,13 +3,20 @@ evaluate the region. Each returns a frozen result; notebooks only call and displ
 """
 from __future__ import annotations
 
-from hubeval.pipeline.loaders import load_panel, load_cities
-from hubeval.pipeline.describe import describe_cohorts, balance_summary, DescriptiveResult
-from hubeval.pipeline.evaluate import (
-    evaluate_outcome, evaluate_outcomes, OutcomeEvaluationResult, EvaluationResult,
+from hubeval.pipeline.credibility import CredibilityResult, assess_credibility
+from hubeval.pipeline.describe import (
+    DescriptiveResult,
+    balance_summary,
+    describe_cohorts,
 )
-from hubeval.pipeline.credibility import assess_credibility, CredibilityResult
-from hubeval.pipeline.regional import evaluate_regional, RegionalResult
+from hubeval.pipeline.evaluate import (
+    EvaluationResult,
+    OutcomeEvaluationResult,
+    evaluate_outcome,
+    evaluate_outcomes,
+)
+from hubeval.pipeline.loaders import load_cities, load_panel
+from hubeval.pipeline.regional import RegionalResult, evaluate_regional
 
 __all__ = [
     "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",

@@ -22,14 +22,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.did.aggregation import aggregate
 from hubeval.core.errors import HubevalError
+from hubeval.core.results import ResultMixin, recorded_warnings, result_field
 from hubeval.design.matching import match
 from hubeval.design.power import mde_from_panel
-from hubeval.core.results import ResultMixin, recorded_warnings, result_field
-from hubeval.inference.method_panel import inference_panel
-from hubeval.inference.honest import relative_magnitudes
+from hubeval.did.aggregation import aggregate
 from hubeval.did.staggered import att_gt
+from hubeval.inference.honest import relative_magnitudes
+from hubeval.inference.method_panel import inference_panel
 
 __all__ = ["assess_credibility", "CredibilityResult", "sensitivity_inputs"]
 

@@ -27,18 +27,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.did.aggregation import aggregate
-from hubeval.did.pretrend import pretrend_test
-from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatments
-from hubeval.did.naive import before_after
 from hubeval.core.errors import EstimationWarning, HubevalError, SpecError
-from hubeval.did.did_imputation import imputation
-from hubeval.data.panel import Panel
 from hubeval.core.results import (
-    ResultMixin, add_inference, percent_effect, recorded_warnings, result_field,
+    ResultMixin,
+    add_inference,
+    percent_effect,
+    recorded_warnings,
+    result_field,
 )
 from hubeval.data.outcomes import outcome_family
+from hubeval.data.panel import Panel
+from hubeval.did.aggregation import aggregate
+from hubeval.did.did_imputation import imputation
+from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatments
+from hubeval.did.naive import before_after
+from hubeval.did.pretrend import pretrend_test
 from hubeval.did.staggered import att_gt
+from hubeval.report.catalogue import text
 
 __all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
            "family_outcomes", "DEFAULT_OUTCOMES", "comparison_scale", "covariate_year_effects", "EVIDENCE_LEVELS"]
@@ -353,32 +358,22 @@ def _fmt(value: float, scale: str) -> str:
 
 
 def _reading(outcome, table, pre, gt, lang) -> str:
-    """A short reading generated from the numbers (no hard-coded conclusions)."""
+    """A short reading generated from the numbers (no hard-coded conclusions); words from the
+    text catalogue (``reading.*`` in hubeval/report/locales)."""
     naive = table[table.estimator == "before_after"].iloc[0]
     cs = table[(table.estimator == "callaway_santanna") & (table.term == "ATT simple")].iloc[0]
     scale = cs["scale"]
     excludes = cs["conf_low"] > 0 or cs["conf_high"] < 0
     n_treated = int(sum(gt.n_treated.values())) if isinstance(gt.n_treated, dict) else gt.n_treated
     ratio = naive["estimate"] / cs["estimate"] if cs["estimate"] != 0 else np.inf
-    pre_text = {"en": "", "ko": ""}
+    pretrend = ""
     if pre is not None:
-        verdict_en = "rejects" if pre.p_value < 0.05 else "does not reject"
-        verdict_ko = "기각합니다" if pre.p_value < 0.05 else "기각하지 못합니다"
-        pre_text = {"en": f" The pre-trend test {verdict_en} parallel pre-trends (p = {pre.p_value:.3f}).",
-                    "ko": f" 사전추세 검정은 평행추세를 {verdict_ko} (p = {pre.p_value:.3f})."}
-    if lang == "ko":
-        sig = "0을 포함하지 않습니다" if excludes else "0을 포함합니다(효과가 없다는 가설을 배제할 수 없음)"
-        return (f"[{outcome}] 비교집단을 둔 이중차분(Callaway-Sant'Anna, 근거 수준 3/5) 추정 효과는 "
-                f"{_fmt(cs['estimate'], scale)}이며 95% 신뢰구간 [{_fmt(cs['conf_low'], scale)}, "
-                f"{_fmt(cs['conf_high'], scale)}]은 {sig}. 참여기업만의 전후 비교(근거 수준 1/5)는 "
-                f"{_fmt(naive['estimate'], scale)}로, 인과 추정치와 {_fmt(naive['estimate'] - cs['estimate'], scale)} "
-                f"차이가 납니다.{pre_text['ko']} 참여기업 {n_treated}개사 기준입니다.")
-    sig = "excludes zero" if excludes else "includes zero (no effect cannot be ruled out)"
-    times = f" ({ratio:.1f} times the causal estimate)" if np.isfinite(ratio) and ratio > 1 else ""
-    return (f"[{outcome}] Against a comparison group (Callaway-Sant'Anna DiD, evidence level 3 of 5) "
-            f"participation changed {outcome} by {_fmt(cs['estimate'], scale)} on average after entry; the "
-            f"95% interval [{_fmt(cs['conf_low'], scale)}, {_fmt(cs['conf_high'], scale)}] {sig}. The "
-            f"program's before/after number on participants only (level 1 of 5) is "
-            f"{_fmt(naive['estimate'], scale)}{times}, a gap of {_fmt(naive['estimate'] - cs['estimate'], scale)} "
-            f"that secular growth, selection and recovery from a pre-entry dip can produce without any "
-            f"program effect.{pre_text['en']} Based on {n_treated} participating firms.")
+        verdict = text("reading.pretrend_rejects" if pre.p_value < 0.05 else "reading.pretrend_not_rejects", lang)
+        pretrend = text("reading.pretrend", lang, verdict=verdict, p=pre.p_value)
+    times = text("reading.times", lang, ratio=ratio) if np.isfinite(ratio) and ratio > 1 else ""
+    return text("reading.text", lang, outcome=outcome, effect=_fmt(cs["estimate"], scale),
+                low=_fmt(cs["conf_low"], scale), high=_fmt(cs["conf_high"], scale),
+                sig=text("reading.excludes_zero" if excludes else "reading.includes_zero", lang),
+                naive=_fmt(naive["estimate"], scale), times=times,
+                gap=_fmt(naive["estimate"] - cs["estimate"], scale), pretrend=pretrend,
+                n_treated=n_treated)

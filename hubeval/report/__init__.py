@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from hubeval.report.cba_text import cba_table, describe_cba, format_krw
 from hubeval.report.disclosure import DisclosureResult, protect_table, public
-from hubeval.report.publication import (
-    assert_publishable, check_estimates, check_result, report_folder, save_table,
-)
 from hubeval.report.figures import figure_theme, label, save_figure, set_theme
+from hubeval.report.publication import (
+    assert_publishable,
+    check_estimates,
+    check_result,
+    report_folder,
+    save_table,
+)
 
 __all__ = [
     "cba_table", "describe_cba", "format_krw", "DisclosureResult", "assert_publishable",

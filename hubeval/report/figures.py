@@ -31,10 +31,10 @@ from typing import Any, Literal, get_args
 import matplotlib as mpl
 from matplotlib import font_manager
 
+from hubeval.core.errors import DisclosureError, HubevalError, SpecError
 from hubeval.report.catalogue import LANGS, section
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.publication import _as_list, assert_publishable, output_paths
-from hubeval.core.errors import DisclosureError, HubevalError, SpecError
 
 # matplotlib's PDF backend subsets fonts with fontTools, which logs every table at INFO level
 logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -19,8 +19,16 @@ import pandas as pd
 
 from hubeval.core.errors import DisclosureError, SpecError, format_examples
 from hubeval.report.disclosure import (
-    COUNT_COLUMNS, DEFAULT_MIN_UNITS, UNIT_COLUMNS, DisclosureResult, ExistsPolicy, TableFormat,
-    _ESTIMATE_VALUE_COLUMNS, _SUPPRESSED_COLUMNS, _check_columns, check_min_units,
+    _ESTIMATE_VALUE_COLUMNS,
+    _SUPPRESSED_COLUMNS,
+    COUNT_COLUMNS,
+    DEFAULT_MIN_UNITS,
+    UNIT_COLUMNS,
+    DisclosureResult,
+    ExistsPolicy,
+    TableFormat,
+    _check_columns,
+    check_min_units,
 )
 
 __all__ = ["check_estimates", "check_result", "assert_publishable", "output_paths", "save_table",

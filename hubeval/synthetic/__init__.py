@@ -2,8 +2,8 @@
 """
 from __future__ import annotations
 
-from hubeval.synthetic.control import synth, SynthResult
-from hubeval.synthetic.placebo import synth_placebo, SynthPlaceboResult
+from hubeval.synthetic.control import SynthResult, synth
+from hubeval.synthetic.placebo import SynthPlaceboResult, synth_placebo
 
 __all__ = [
     "synth", "SynthResult", "synth_placebo", "SynthPlaceboResult",

@@ -40,7 +40,11 @@ from scipy.optimize import minimize, nnls
 from hubeval.core.errors import SpecError
 from hubeval.core.results import TIDY_COLUMNS, ResultMixin, add_inference
 from hubeval.synthetic.data import (  # noqa: F401
-    MIN_PRE_PERIODS, SynthMethod, _frame_and_roles, _prepare, _Problem,
+    MIN_PRE_PERIODS,
+    SynthMethod,
+    _frame_and_roles,
+    _prepare,
+    _Problem,
 )
 
 __all__ = ["SynthResult", "synth"]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import hubeval as hb
-from hubeval.core.errors import ParameterError
 from hubeval.batch.params import check_value, describe_kind, read_parameters
 from hubeval.batch.plan import find_root, load_batch, plan_notebook
+from hubeval.core.errors import ParameterError
 
 HERE = Path(__file__).resolve().parents[1]
 TYPED = HERE / "notebooks" / "typed.ipynb"

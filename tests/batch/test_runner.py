@@ -18,9 +18,8 @@ import pandas as pd
 import pytest
 
 import hubeval as hb
-from hubeval.core.errors import ParameterError
 from hubeval.batch.progress import Progress
-from hubeval.core.results import ResultMixin
+from hubeval.core.errors import ParameterError
 from hubeval.store import read_batch
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -246,79 +245,6 @@ def test_option_errors(tmp_path):
 
 
 # --- records -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FakeResult(ResultMixin):
-    estimates: pd.DataFrame
-    spec: dict
-    title = "fake"
-
-
-def test_record_result_object_interactively(tmp_path, monkeypatch):
-    monkeypatch.delenv("HUBEVAL_RUN_CONTEXT", raising=False)
-    result = FakeResult(pd.DataFrame({"term": ["att"], "estimate": [0.1], "std_error": [0.02]}),
-                        {"outcome": "log_sales", "method": "dr"})
-    path = hb.record("att", result, out_dir=tmp_path)
-    assert path == tmp_path / "records" / "att.csv"
-    table = pd.read_csv(path)
-    row = table.iloc[0]
-    assert pd.isna(row["run_id"]) and row["notebook"] == "interactive"
-    assert (row["outcome"], row["estimate"]) == ("log_sales", 0.1)  # outcome from the spec
-    assert table.columns.tolist() == ["run_id", "notebook", "record", "outcome", "term",
-                                      "estimate", "std_error"]
-    doc = json.loads((tmp_path / "records" / "att.json").read_text())
-    assert doc["type"] == "FakeResult" and doc["result"]["spec"]["method"] == "dr"
-    assert doc["notebook"] == "interactive" and doc["outcome"] == "log_sales"
-
-
-def test_record_uses_run_context_and_dicts(tmp_path, monkeypatch):
-    context = tmp_path / "run.json"
-    context.write_text(json.dumps({"run_id": "r1", "notebook": "nb", "params": {
-        "outcome": "jobs", "covariates": ["a", "b"], "output_dir": "x"}}))
-    monkeypatch.setenv("HUBEVAL_RUN_CONTEXT", str(context))
-    hb.record("summary", {"n": 3, "share": 0.5}, out_dir=tmp_path / "run")
-    hb.record("series", {"year": [2011, 2012], "value": [1.0, 2.0]}, out_dir=tmp_path / "run")
-    table = hb.collect_records(tmp_path)
-    assert table.columns.tolist() == ["run_id", "notebook", "record", "outcome", "year",
-                                      "value", "n", "share", "param_covariates", "param_outcome"]
-    assert table["record"].tolist() == ["series", "series", "summary"]
-    assert table["outcome"].unique().tolist() == ["jobs"]
-    assert table["param_covariates"].iloc[0] == '["a", "b"]'
-
-
-def test_record_errors(tmp_path, monkeypatch):
-    monkeypatch.delenv("HUBEVAL_OUTPUT_DIR", raising=False)
-    with pytest.raises(ParameterError) as info:
-        hb.record("a b", {}, out_dir=tmp_path)
-    assert str(info.value) == ("`name` must be letters, digits, `_`, `.` or `-` (it names a "
-                               "file), got 'a b'; e.g. hb.record(\"att_overall\", result).")
-    with pytest.raises(ParameterError) as info:
-        hb.record("a", {})
-    assert str(info.value) == ("`out_dir` is not set and no batch runner provided one: pass "
-                               "the notebook's output folder, hb.record(name, obj, "
-                               "out_dir=output_dir).")
-    with pytest.raises(ParameterError) as info:
-        hb.record("a", 3.5, out_dir=tmp_path)
-    assert str(info.value) == ("`obj` of record `a` is a float; pass a hubeval result (with "
-                               "`tidy()`), a pandas DataFrame or a dict.")
-
-
-def test_record_figure(tmp_path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1])
-    assert hb.record("line", ax, out_dir=tmp_path) == tmp_path / "figures" / "line.png"
-    assert (tmp_path / "figures" / "line.png").stat().st_size > 0
-    assert not (tmp_path / "records").exists()
-    plt.close(fig)
-
-
-def test_collect_records_empty(tmp_path):
-    assert hb.collect_records(tmp_path).columns.tolist() == ["run_id", "notebook", "record",
-                                                             "outcome"]
 
 
 # --- progress ------------------------------------------------------------------------------------

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import hubeval as hb
 from hubeval.data.example import KOREAN_COLUMNS
-
-from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "example"
 

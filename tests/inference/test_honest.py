@@ -13,8 +13,8 @@ import pytest
 
 import hubeval as hb
 from hubeval.core.errors import SpecError
-from hubeval.inference.honest import _rm_constraints, relative_magnitudes
 from hubeval.design.robustness import placebo_entry, placebo_outcomes, subgroup_effects
+from hubeval.inference.honest import _rm_constraints, relative_magnitudes
 
 matplotlib.use("Agg")
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "honestdid_medicaid.json").read_text())
@@ -132,6 +132,7 @@ def test_placebo_outcomes_holm():
 
 def test_sensitivity_plot(medicaid):
     import matplotlib.pyplot as plt
+
     from hubeval.report.plots.sensitivity import plot_sensitivity
     ax = plot_sensitivity(medicaid[0])
     assert ax.get_xticklabels()[0].get_text() == "original"

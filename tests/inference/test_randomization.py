@@ -13,7 +13,11 @@ import pytest
 import hubeval as hb
 from hubeval.core.errors import SpecError
 from hubeval.inference.method_panel import inference_panel
-from hubeval.inference.randomization import cs_simple_statistic, randomization_inference, twfe_statistic
+from hubeval.inference.randomization import (
+    cs_simple_statistic,
+    randomization_inference,
+    twfe_statistic,
+)
 
 
 def quiet(fn, *args, **kw):
@@ -103,7 +107,8 @@ def test_cs_kernel_equals_att_gt_without_never_participants():
 @pytest.mark.parametrize("anticipation", [0, 1, 2])
 def test_twfe_kernel_equals_twfe_benchmark_unbalanced(anticipation):
     """The kernel is the TWFE benchmark of evaluate_outcome: post plus an anticipation-window dummy."""
-    from hubeval.did.fixed_effects import twfe_treatments as _twfe_treatments, covariate_year_effects
+    from hubeval.did.fixed_effects import covariate_year_effects
+    from hubeval.did.fixed_effects import twfe_treatments as _twfe_treatments
     p = unbalanced_panel()
     bench_panel, treatment = _twfe_treatments(p, anticipation)
     trended, trends = covariate_year_effects(bench_panel, ["x"], "y")

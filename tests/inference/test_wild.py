@@ -11,11 +11,11 @@ import pytest
 
 import hubeval as hb
 from hubeval.core.errors import EstimationWarning, SpecError
-from hubeval.inference.multiplier import bootstrap_influence
-from hubeval.inference.weights import draw_weights
-from hubeval.inference.regression import regression_design
-from hubeval.inference.wild import wild_bootstrap_family, wild_cluster_bootstrap
 from hubeval.inference.multiple_testing import holm, romano_wolf
+from hubeval.inference.multiplier import bootstrap_influence
+from hubeval.inference.regression import regression_design
+from hubeval.inference.weights import draw_weights
+from hubeval.inference.wild import wild_bootstrap_family, wild_cluster_bootstrap
 
 
 def clustered(G=12, per=3, T=8, seed=1, effect=0.0):

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import hubeval as hb
+from hubeval.did.fixed_effects import covariate_year_effects
 from hubeval.pipeline.evaluate import comparison_scale, family_outcomes
 
-from hubeval.did.fixed_effects import covariate_year_effects
 TRUTH = json.loads((Path(__file__).resolve().parents[2] / "data" / "example" / "truth.json").read_text())
 SETTINGS = dict(covariates=["posco_supplier", "metal"], anticipation=1, control="not_yet_treated")
 
@@ -158,6 +158,7 @@ def test_unknown_outcome_key(evaluation):
 
 def test_recorded_warnings_collects_each_message_once():
     import warnings as w
+
     from hubeval.core.results import recorded_warnings
     with recorded_warnings() as caught:
         caught.append("a note")

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubeval.report import disclosure as sdc, publication
 from hubeval.core.errors import DisclosureError, SpecError
+from hubeval.report import disclosure as sdc
+from hubeval.report import publication
 
 
 def firms(spec, seed=0):

@@ -19,9 +19,10 @@ from matplotlib import font_manager  # noqa: E402
 
 import hubeval as hb  # noqa: E402
 import hubeval.cba as cba  # noqa: E402
-from hubeval.report import figures as figures
-from hubeval.report import disclosure as sdc, publication  # noqa: E402
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
+from hubeval.report import disclosure as sdc  # noqa: E402
+from hubeval.report import figures as figures
+from hubeval.report import publication
 from hubeval.report.plots.cba import plot_cba_summary, plot_tornado
 
 KOREAN = "광양 동반성장 혁신허브: 순현재가치 −1.5억 원"

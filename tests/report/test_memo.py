@@ -18,10 +18,10 @@ import pytest
 matplotlib.use("Agg")
 
 import hubeval as hb  # noqa: E402
-from hubeval.report.memo import build as memo_mod  # noqa: E402
-from hubeval.store import provenance as provenance  # noqa: E402
-from hubeval.report.memo import render as memo_render  # noqa: E402
 from hubeval.core.errors import DataWarning, DisclosureError, ParameterError, SpecError
+from hubeval.report.memo import build as memo_mod  # noqa: E402
+from hubeval.report.memo import render as memo_render  # noqa: E402
+from hubeval.store import provenance as provenance  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import hubeval as hb  # noqa: E402
-from hubeval.report import figures as figures  # noqa: E402
 from hubeval.core.errors import SpecError
+from hubeval.report import figures as figures  # noqa: E402
 from hubeval.store.results import BatchResult
 
 

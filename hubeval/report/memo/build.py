@@ -41,11 +41,20 @@ from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.cba_text import cba_table
 from hubeval.report.disclosure import COUNT_COLUMNS, DEFAULT_MIN_UNITS, public
-from hubeval.report.memo.costbenefit import MemoCostBenefitResult, effect_path, memo_cost_benefit
+from hubeval.report.memo.costbenefit import (
+    MemoCostBenefitResult,
+    effect_path,
+    memo_cost_benefit,
+)
 from hubeval.report.memo.document import memo_document
 from hubeval.report.memo.html import render_html
 from hubeval.report.memo.sentences import (
-    cba_sentences, disclosure_sentences, effects_table, findings, headline_outcomes, limitations,
+    cba_sentences,
+    disclosure_sentences,
+    effects_table,
+    findings,
+    headline_outcomes,
+    limitations,
     regional_sentences,
 )
 from hubeval.report.memo.text import text

@@ -97,7 +97,11 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     for :func:`hubeval.save_figure`'s disclosure check.
     """
     from hubeval.report.plots.memo import (
-        plot_balance_memo, plot_cba_panel, plot_event_grid, plot_headline, plot_headline_levels,
+        plot_balance_memo,
+        plot_cba_panel,
+        plot_event_grid,
+        plot_headline,
+        plot_headline_levels,
     )
     from hubeval.report.plots.regional import plot_regional_grid
 

@@ -20,7 +20,13 @@ from hubeval.report.cba_text import describe_cba
 from hubeval.report.figures import label
 from hubeval.report.memo.costbenefit import MemoCostBenefitResult
 from hubeval.report.memo.text import (
-    design_label, family_label, format_effect, format_interval, format_number, outcome_label, text,
+    design_label,
+    family_label,
+    format_effect,
+    format_interval,
+    format_number,
+    outcome_label,
+    text,
 )
 from hubeval.store.readers import cohort_sizes, descriptive_records
 from hubeval.store.results import BatchResult

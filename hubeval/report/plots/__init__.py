@@ -3,14 +3,26 @@ from __future__ import annotations
 
 from hubeval.report.plots.balance import plot_balance
 from hubeval.report.plots.cba import plot_cba_summary, plot_tornado
-from hubeval.report.plots.event import plot_comparison, plot_event_study, plot_group_time
+from hubeval.report.plots.event import (
+    plot_comparison,
+    plot_event_study,
+    plot_group_time,
+)
 from hubeval.report.plots.memo import (
-    plot_balance_memo, plot_cba_panel, plot_estimators, plot_event_grid, plot_headline,
+    plot_balance_memo,
+    plot_cba_panel,
+    plot_estimators,
+    plot_event_grid,
+    plot_headline,
     plot_headline_levels,
 )
 from hubeval.report.plots.regional import plot_regional, plot_regional_grid
 from hubeval.report.plots.sensitivity import plot_sensitivity
-from hubeval.report.plots.synth import plot_synth_gaps, plot_synth_trajectory, plot_synth_weights
+from hubeval.report.plots.synth import (
+    plot_synth_gaps,
+    plot_synth_trajectory,
+    plot_synth_weights,
+)
 
 __all__ = [
     "plot_balance", "plot_cba_summary", "plot_tornado", "plot_comparison", "plot_event_study",

@@ -1,12 +1,12 @@
 """Love plot: covariate balance before and after matching or weighting (Ahmed et al. 2006)."""
 from __future__ import annotations
 
-from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.core.errors import SpecError
 from hubeval.design.balance import SMD_FLAGS
 from hubeval.report.figures import label
+from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_balance"]
 

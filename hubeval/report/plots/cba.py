@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.cba.model import CostBenefitResult
 from hubeval.cba.sensitivity import CostBenefitSensitivityResult
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, current_lang, label, text_font
+from hubeval.report.figures import (
+    COLORS,
+    FIGSIZE,
+    PALETTE,
+    current_lang,
+    label,
+    text_font,
+)
+from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_tornado", "plot_cba_summary"]
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from hubeval.report.plots._pyplot import plt
 import numpy as np
 import pandas as pd
-from hubeval.core.lazy import stats
 
 from hubeval.core.errors import SpecError
+from hubeval.core.lazy import stats
 from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label
+from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_event_study", "plot_group_time", "plot_comparison"]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from hubeval.report.plots._pyplot import plt
 import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError
 from hubeval.report.figures import COLORS, FIGSIZE, current_lang, text_font
 from hubeval.report.figures import label_or_key as _label
+from hubeval.report.plots._pyplot import plt
 from hubeval.report.plots.cba import font_properties, plot_cba_summary, plot_tornado
 from hubeval.report.plots.event import plot_event_study
 

@@ -1,11 +1,11 @@
 """Sensitivity plot: robust confidence intervals against Mbar (Rambachan & Roth 2023, Figure 5 style)."""
 from __future__ import annotations
 
-from hubeval.report.plots._pyplot import plt
 import numpy as np
 
 from hubeval.core.errors import SpecError
 from hubeval.report.figures import label
+from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_sensitivity"]
 

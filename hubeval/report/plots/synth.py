@@ -6,12 +6,12 @@ Colours and labels come from :mod:`hubeval.report.figures` so all hubeval figure
 """
 from __future__ import annotations
 
-from matplotlib.ticker import MaxNLocator
-from hubeval.report.plots._pyplot import plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from hubeval.core.errors import SpecError
 from hubeval.report.figures import COLORS, FIGSIZE, label
+from hubeval.report.plots._pyplot import plt
 from hubeval.synthetic.control import SynthResult
 from hubeval.synthetic.placebo import SynthPlaceboResult
 
