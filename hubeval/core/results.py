@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import html
 import json
 import math
 import warnings
@@ -178,9 +177,10 @@ class ResultMixin:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<div>{html.escape(line)}</div>" for line in self._summary_lines()[1:])
-        table = self._main_table().to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
-        return f"<div class='hubeval-result'><h4>{html.escape(self.title)}</h4>{head}{table}</div>"
+        from hubeval.core.html import block, result_html
+
+        return result_html(title=self.title, lines=self._summary_lines()[1:],
+                           blocks=[block(table=self._main_table())])
 
     def to_dict(self) -> dict:
         """A JSON-serialisable dict of every field (tables as lists of records).

@@ -11,7 +11,6 @@ normalises them to ``numpy.inf`` (so ``cohort <= year`` is never true for them).
 from __future__ import annotations
 
 import functools
-import html
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -378,7 +377,9 @@ class Panel:
                 f"{self.n_never_treated} never-participants, {len(self.outcomes)} outcomes)")
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.report()._repr_html_()
+        from hubeval.core.html import result_html
+
+        return result_html(intro=repr(self), css_class="hubeval-panel") + self.report()._repr_html_()
 
     def __len__(self) -> int:
         return len(self._data)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 
 import pandas as pd
 
@@ -42,13 +41,15 @@ class DataQualityResult:
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
-        def table(df):
-            return df.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3g}")
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings) or "<li>none</li>"
-        dropped = table(self.dropped) if len(self.dropped) else "<p>none</p>"
-        return (f"<div class='hubeval-report'><h4>Data-quality report</h4>{table(self.summary)}"
-                f"<h5>Cohorts</h5>{table(self.cohorts)}<h5>Rows dropped</h5>{dropped}"
-                f"<h5>Missing values</h5>{table(self.missing)}<h5>Warnings</h5><ul>{warn}</ul></div>")
+        from hubeval.core.html import block, result_html
+
+        fmt = "{:.3g}"
+        dropped = (block("Rows dropped", table=self.dropped, float_format=fmt) if len(self.dropped)
+                   else block("Rows dropped", empty="none"))
+        return result_html(title="Data-quality report", css_class="hubeval-report", blocks=[
+            block(table=self.summary, float_format=fmt), block("Cohorts", table=self.cohorts, float_format=fmt),
+            dropped, block("Missing values", table=self.missing, float_format=fmt),
+            block("Warnings", items=self.warnings)])
 
     #: The shared serialisation, driven by field metadata (every field here is written in full).
     to_dict = ResultMixin.to_dict

@@ -87,9 +87,10 @@ class BatchResult(ResultMixin):
         return self.folder / "results.csv" if self.folder is not None else "(not saved)"
 
     def _repr_html_(self) -> str:
-        return (f"<div><b>batch</b> {self.folder}</div>"
-                + self.runs.to_html(index=False, na_rep="")
-                + self.estimates.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
+        from hubeval.core.html import block, result_html
+
+        return result_html(title=self.title, lines=[f"batch {self.folder}"],
+                           blocks=[block("Runs", table=self.runs), block("Estimates", table=self.estimates)])
 
 
 def _seconds(value) -> str:
