@@ -124,6 +124,7 @@ from hubeval.inference import (
     regression_design,
     relative_magnitudes,
     romano_wolf,
+    smoothness_bounds,
     twfe_statistic,
     wild_bootstrap_family,
     wild_cluster_bootstrap,
@@ -142,8 +143,10 @@ from hubeval.pipeline import (
     evaluate_outcome,
     evaluate_outcomes,
     evaluate_regional,
+    event_study_covariances,
     load_cities,
     load_panel,
+    record_outcome_results,
 )
 
 # --- presentation: disclosure, figures, text --------------------------------------------------------
@@ -227,7 +230,8 @@ __all__ = [
     "wild_bootstrap_family", "WildBootstrapResult", "RegressionDesign", "regression_design",
     "bootstrap_influence", "InfluenceBootstrapResult", "holm", "romano_wolf",
     "randomization_inference", "RandomizationResult", "inference_panel", "InferencePanelResult",
-    "cs_simple_statistic", "twfe_statistic", "relative_magnitudes", "SensitivityResult", "match",
+    "cs_simple_statistic", "twfe_statistic", "relative_magnitudes", "smoothness_bounds",
+    "SensitivityResult", "match",
     "balance_table", "MatchResult", "mde", "mde_from_panel", "PowerResult", "LITERATURE_EFFECT",
     "placebo_entry", "placebo_outcomes", "subgroup_effects", "RobustnessResult", "synth",
     "SynthResult", "synth_placebo", "SynthPlaceboResult", "real_costs", "participant_baseline",
@@ -243,6 +247,7 @@ __all__ = [
     "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",
     "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
     "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
+    "record_outcome_results", "event_study_covariances",
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
     "plan_batch", "latest_batch",
 ]

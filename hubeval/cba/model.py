@@ -29,10 +29,14 @@ intermediate costs already raise value added. Jobs are not added as a benefit: w
 of value added, and at national level a worker hired would mostly have worked elsewhere (HM
 Treasury 2022). Jobs enter only as a cost-effectiveness ratio (cost per net additional job).
 
-*Uncertainty.* Effect paths are drawn from a normal distribution with the estimates' standard
-errors (independent across event times unless ``vcov`` is given; event-study estimates are
-usually positively correlated, so independence understates the spread of sums); the interval
-for NPV and BCR and ``P(BCR > 1)`` are taken over draws. Costs are treated as known.
+*Uncertainty.* Effect paths are drawn jointly from a normal distribution with the event-study
+covariance ``vcov`` (from the influence functions: ``AggregateResult.vcov``; the memo reads it
+from the batch's ``event_study_vcov`` records). Without ``vcov`` the draws are independent
+across event times, which understates the spread of sums when the estimates are positively
+correlated, as event-study estimates sharing a comparison group usually are (``spec["vcov"]``
+says which was used). The interval for NPV and BCR and ``P(BCR > 1)`` are taken over draws, with
+every assumption at its base value; :func:`cba_sensitivity` varies the assumptions one at a time
+and moves the effect path to the ends of the same joint interval. Costs are treated as known.
 
 Defaults for additionality parameters (all user-set, all varied in :func:`cba_sensitivity`):
 
@@ -185,14 +189,20 @@ def _settings(discount_rate, horizon, persistence, displacement, leakage, substi
             "multiplier": _check_number(multiplier, "multiplier")}
 
 
-def _draw_paths(path: pd.DataFrame, vcov: Any, n_sim: int, rng: np.random.Generator) -> np.ndarray:
-    mean = path["estimate"].to_numpy()
+def _covariance(path: pd.DataFrame, vcov: Any) -> np.ndarray:
+    """The covariance of the post-treatment estimates: ``vcov``, or independent errors."""
+    n = len(path)
     cov = np.diag(path["std_error"].to_numpy() ** 2) if vcov is None else np.asarray(vcov, float)
-    if cov.shape != (len(mean), len(mean)):
-        raise SpecError(f"`vcov` must be a {len(mean)} x {len(mean)} matrix over the post-treatment "
-                        f"event times 0..{len(mean) - 1}; got shape {cov.shape}.")
+    if cov.shape != (n, n):
+        raise SpecError(f"`vcov` must be a {n} x {n} matrix over the post-treatment "
+                        f"event times 0..{n - 1}; got shape {cov.shape}.")
+    return cov
+
+
+def _draw_paths(path: pd.DataFrame, vcov: Any, n_sim: int, rng: np.random.Generator) -> np.ndarray:
     # eigh tolerates singular covariances (e.g. a reference period with zero variance).
-    return rng.multivariate_normal(mean, cov, size=n_sim, method="eigh")
+    return rng.multivariate_normal(path["estimate"].to_numpy(), _covariance(path, vcov),
+                                   size=n_sim, method="eigh")
 
 
 def cost_benefit(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd.DataFrame,

@@ -3,7 +3,15 @@
 Each setting of :func:`hubeval.cba.model.cost_benefit` is moved to the low and high end of its
 documented range (:data:`hubeval.cba.inputs.SENSITIVITY_RANGES`: discount rate 3.5% and 5.5%, horizon
 5 and 15 years, each additionality parameter over its range) with the others at the base case,
-plus the effect path at its confidence bounds. Deterministic: no simulation.
+plus the effect path at the ends of its joint confidence interval. Deterministic: no simulation.
+
+*The effect bar and the simulation.* The ``effect`` row moves the whole effect path to where the
+present value of benefits reaches the ends of its ``1 - alpha`` interval under the joint normal
+distribution of the event-time estimates (``vcov``, or independent errors without it): the path
+``b +/- z * V g / sqrt(g' V g)``, with ``g`` the gradient of the benefits with respect to the path,
+is the most likely path given that the benefits sit at that bound. To first order it therefore
+reproduces the simulation interval of :func:`~hubeval.cba.model.cost_benefit` with the same
+``vcov``; the other rows vary one assumption at a time, which the simulation holds fixed.
 
 References
 ----------
@@ -21,7 +29,7 @@ import pandas as pd
 
 from hubeval.cba._arithmetic import _prepare, _present_values, _ratio
 from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
-from hubeval.cba.model import _settings
+from hubeval.cba.model import _covariance, _settings
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
@@ -65,7 +73,7 @@ def _value_label(term: str, value: Any) -> str:
 
 def cba_sensitivity(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd.DataFrame,
                     ranges: Mapping[str, tuple] | None = None, alpha: float = 0.05,
-                    **settings: Any) -> CostBenefitSensitivityResult:
+                    vcov: Any = None, **settings: Any) -> CostBenefitSensitivityResult:
     """Vary each setting over its range, one at a time, and record NPV and BCR.
 
     Parameters
@@ -76,7 +84,10 @@ def cba_sensitivity(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd
         Overrides of :data:`SENSITIVITY_RANGES` (discount rate 3.5/5.5%, horizon 5/15 and the
         additionality parameters over their documented ranges).
     alpha : float, default 0.05
-        The ``effect`` row uses the effect path at its ``1 - alpha`` confidence bounds.
+        The ``effect`` row uses the effect path at the ``1 - alpha`` bounds of the benefits.
+    vcov : array, optional
+        Covariance of the post-treatment estimates (as for :func:`cost_benefit`); without it
+        the event-time errors are taken as independent.
     **settings
         Base-case settings of :func:`cost_benefit` (``discount_rate``, ``horizon``,
         ``persistence``, ``displacement``, ``leakage``, ``substitution``, ``multiplier``,
@@ -114,11 +125,11 @@ def cba_sensitivity(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd
         for scenario, value in (("low", low), ("high", high)):
             varied = _settings(**{**base, term: value})
             rows.append((term, scenario, float(value), _value_label(term, value), *run(varied)))
+    shift = _joint_shift(inputs, base, _covariance(inputs.path, vcov))
     z = stats.norm.ppf(1 - alpha / 2)
-    se = inputs.path["std_error"].to_numpy()
     for scenario, sign in (("low", -1), ("high", 1)):
         rows.append(("effect", scenario, np.nan, f"{scenario} {1 - alpha:.0%} bound",
-                     *run(base, point + sign * z * se)))
+                     *run(base, point + sign * z * shift)))
     table = pd.DataFrame(rows, columns=["term", "scenario", "value", "value_label", "estimate",
                                         "bcr"])
     swing = table.groupby("term")["estimate"].agg(lambda s: s.max() - s.min())
@@ -132,3 +143,19 @@ def cba_sensitivity(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd
         estimates=table, base_npv=base_npv, base_bcr=base_bcr,
         spec={**base, "ranges": {k: list(v) for k, v in ranges.items()}, "alpha": alpha,
               "n_firms": int(inputs.baseline["n_firms"].sum())})
+
+
+def _joint_shift(inputs, p: Mapping[str, Any], cov: np.ndarray) -> np.ndarray:
+    """``V g / sqrt(g' V g)``: the path shift that moves the benefits by one standard deviation.
+
+    ``g`` is the gradient of the present value of benefits with respect to the effect path
+    (central differences); the shift is zero when the benefits have no variance.
+    """
+    point = inputs.path["estimate"].to_numpy()
+    h = 1e-5
+    steps = h * np.eye(len(point))
+    up, _ = _present_values(inputs, p, point + steps)
+    down, _ = _present_values(inputs, p, point - steps)
+    grad = (up - down) / (2 * h)
+    sd = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    return cov @ grad / sd if sd > 0 else np.zeros_like(point)

@@ -17,7 +17,7 @@ import pandas as pd
 from hubeval.core.errors import PanelError, format_examples
 from hubeval.data.panel import Panel
 
-__all__ = ["SHARE_OUTCOMES", "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "MONEY_COLUMNS"]
+__all__ = ["is_log_outcome", "SHARE_OUTCOMES", "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "MONEY_COLUMNS"]
 
 #: Outcomes that are shares or rates (effects in percentage points, not percent).
 SHARE_OUTCOMES = frozenset({"investment_rate", "any_investment", "dhs_growth", "survival"})
@@ -207,3 +207,17 @@ def _compute(data, real, unit, time, last_year) -> pd.DataFrame:
     survival[(data[time] == last_year).to_numpy()] = np.nan
     out["survival"] = survival
     return pd.DataFrame(out, index=data.index)
+
+
+#: Name prefixes that mark an outcome measured in logs.
+_LOG_PREFIXES = ("log_", "ln_", "log(")
+
+
+def is_log_outcome(name: str) -> bool:
+    """Whether an outcome name says it is in logs (``log_``/``ln_`` prefix).
+
+    Effects on such outcomes are log points and read as percent, ``100 * (exp(b) - 1)``; every
+    other outcome is reported in its own units. Functions that use this rule take an explicit
+    ``log_outcome`` argument for names that do not follow it (e.g. ``lemp``).
+    """
+    return name.lower().startswith(_LOG_PREFIXES)

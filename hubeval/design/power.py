@@ -47,6 +47,9 @@ from scipy import optimize
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
+from hubeval.data.outcomes import (
+    is_log_outcome,  # the estimators' rule (log_/ln_ names)
+)
 
 __all__ = ["mde", "mde_from_panel", "PowerResult", "LITERATURE_EFFECT"]
 
@@ -68,8 +71,11 @@ class PowerResult(ResultMixin):
     ----------
     mde : DataFrame
         One row per design: ``term, n_treated, n_control, std_error`` (of the estimator),
-        ``mde`` (outcome units, log points for logs), ``mde_percent``, ``power_at_benchmark``,
-        ``detects_benchmark``.
+        ``mde`` (always, in outcome units: log points for logs), ``mde_percent`` (log outcomes
+        only, ``100 (exp(mde) - 1)``; NaN otherwise), ``mde_percent_of_baseline`` (level outcomes
+        with a ``baseline_mean`` only, ``100 mde / baseline_mean``; NaN otherwise),
+        ``power_at_benchmark``, ``detects_benchmark``. ``spec["percent_scale"]`` says which percent
+        applies: ``"log"``, ``"baseline mean"`` or None.
     statement : str
         A plain sentence on what the design can and cannot detect.
     spec : dict
@@ -97,7 +103,7 @@ class PowerResult(ResultMixin):
 def mde(*, n_treated: int, n_control: int, pre_years: int = 3, post_years: int = 3, sd: float = 1.0,
         rho: float = 0.5, errors: Errors = "equicorrelated", design: Design | list = ("cs", "did", "ancova"),
         alpha: float = 0.05, power: float = 0.8, log_outcome: bool = True,
-        benchmark: float = LITERATURE_EFFECT, method: Literal["analytic", "simulation"] = "analytic",
+        baseline_mean: float | None = None, benchmark: float = LITERATURE_EFFECT, method: Literal["analytic", "simulation"] = "analytic",
         covariance=None, n_sims: int = 200, seed=None) -> PowerResult:
     """Minimum detectable effect of a participants-versus-comparison panel design.
 
@@ -119,9 +125,15 @@ def mde(*, n_treated: int, n_control: int, pre_years: int = 3, post_years: int =
     alpha, power : float
         Two-sided test level and desired power.
     log_outcome : bool, default True
-        Report the MDE also in percent, ``100 (exp(mde) - 1)``.
+        Whether the outcome is in logs: the MDE is then also in percent, ``100 (exp(mde) - 1)``.
+        Pass ``False`` for ratios, rates and levels (the MDE stays in the outcome's units).
+    baseline_mean : float, optional
+        For a level outcome (``log_outcome=False``), the participants' mean before entry: the MDE
+        is then also reported in percent of it (column ``mde_percent_of_baseline``,
+        ``spec["percent_scale"] == "baseline mean"``), and ``benchmark`` is read as percent of it.
     benchmark : float, default 17
-        The literature's effect in percent (log outcome) or outcome units, compared with the MDE.
+        The literature's effect, compared with the MDE: in percent for a log outcome or with
+        ``baseline_mean`` (percent of the baseline mean), otherwise in outcome units.
     method : {"analytic", "simulation"}
         Simulation uses :func:`hubeval.simulate_panel` and :func:`hubeval.att_gt` (design ``"cs"``).
     covariance : array (pre_years + post_years, pre_years + post_years), optional
@@ -143,6 +155,7 @@ def mde(*, n_treated: int, n_control: int, pre_years: int = 3, post_years: int =
     """
     designs = [design] if isinstance(design, str) else list(design)
     _validate(n_treated, n_control, pre_years, post_years, sd, rho, errors, designs, alpha, power, method)
+    scale = _percent_scale(log_outcome, baseline_mean)
     df = n_treated + n_control - 2
     if method == "analytic":
         omega = _covariance(pre_years + post_years, sd, rho, errors) if covariance is None else \
@@ -153,16 +166,17 @@ def mde(*, n_treated: int, n_control: int, pre_years: int = 3, post_years: int =
         ses = [np.sqrt(_unit_variance(omega, pre_years, d) * (1 / n_treated + 1 / n_control)) for d in designs]
     rows = [] if method == "analytic" else [_simulated_row(
         _simulate(n_treated, n_control, pre_years, post_years, sd, rho, errors, n_sims, seed),
-        n_treated, n_control, alpha, power, log_outcome, benchmark)]
+        n_treated, n_control, alpha, power, scale, baseline_mean, benchmark)]
     if method == "analytic":
-        rows = [_row(d, se, n_treated, n_control, alpha, power, df, log_outcome, benchmark)
+        rows = [_row(d, se, n_treated, n_control, alpha, power, df, scale, baseline_mean, benchmark)
                 for d, se in zip(designs, ses)]
     else:
         df = None
     table = pd.DataFrame(rows)
     spec = dict(n_treated=n_treated, n_control=n_control, pre_years=pre_years, post_years=post_years,
                 sd=sd, rho=rho, errors=errors, alpha=alpha, power=power, log_outcome=log_outcome,
-                benchmark=benchmark, method=method, df=df, n_sims=n_sims if method == "simulation" else None,
+                baseline_mean=baseline_mean, percent_scale=scale, benchmark=benchmark, method=method,
+                df=df, n_sims=n_sims if method == "simulation" else None,
                 covariance="given" if covariance is not None else errors)
     return PowerResult(table, _statement(table, spec), spec, seed)
 
@@ -178,6 +192,13 @@ def mde_from_panel(panel, *, outcome: str, alpha: float = 0.05,
     correlation); ``pre`` and ``post`` are the median years observed before and after entry.
     Rows are the Callaway-Sant'Anna (``cs``) and ANCOVA designs for one average cohort and for all
     cohorts pooled.
+
+    The MDE is always reported in the outcome's units (``mde``). ``log_outcome=None`` reads
+    log-ness from the name (``log_``/``ln_``, as ``result.percent()`` of the estimators does):
+    pass ``log_outcome=True`` for a log outcome named otherwise (e.g. ``lemp``, log county
+    employment) to get percent effects, ``100 (exp(mde) - 1)``. A level outcome (a cost ratio,
+    an investment rate) is also reported in percent of the participants' mean in the year before
+    entry when that mean is positive, and ``benchmark`` is then read as percent of it.
     """
     data = panel.data
     if outcome not in data.columns:
@@ -201,18 +222,26 @@ def mde_from_panel(panel, *, outcome: str, alpha: float = 0.05,
     post = width - pre if width - pre >= 1 else post
     omega = np.mean([full[i:i + width, i:i + width] for i in range(len(full) - width + 1)], axis=0)
     sd = float(np.sqrt(np.mean(np.diag(omega))))
-    log_outcome = outcome.startswith(("log_", "ln_")) if log_outcome is None else log_outcome
+    inferred = log_outcome is None
+    log_outcome = is_log_outcome(outcome) if inferred else bool(log_outcome)
+    base = None if log_outcome else float(data.loc[panel.event_time() == -1, outcome].mean())
+    base = base if base is not None and np.isfinite(base) and base > 0 else None
     sizes = panel.cohort_sizes
     kwargs = dict(pre_years=pre, post_years=post, sd=sd, covariance=omega, design=["cs", "ancova"],
-                  alpha=alpha, power=power, log_outcome=log_outcome, benchmark=benchmark)
+                  alpha=alpha, power=power, log_outcome=log_outcome, baseline_mean=base, benchmark=benchmark)
     single = mde(n_treated=int(round(sizes.mean())), n_control=panel.n_never_treated, **kwargs)
     pooled = mde(n_treated=panel.n_treated, n_control=panel.n_never_treated, **kwargs)
     table = pd.concat([single.mde.assign(term=lambda t: "one cohort, " + t["term"]),
                        pooled.mde.assign(term=lambda t: "all cohorts, " + t["term"])], ignore_index=True)
     spec = dict(pooled.spec, outcome=outcome, n_treated=panel.n_treated, cohort_size=float(sizes.mean()))
     corr = omega[0, 1] / omega[0, 0] if width > 1 else np.nan
+    scale = "" if log_outcome else (
+        f" `{outcome}` is read as a level, not a log" + (" (its name does not start with log_ or ln_; "
+                                                        "pass log_outcome=True if it is in logs)" if inferred else "")
+        + ("; percent is of the participants' mean in the year before entry"
+           if base is not None else "; no percent: the participants' mean before entry is not positive") + ".")
     statement = (f"Estimated from `{outcome}` on {int(never.sum())} never-participants: sd {sd:.3g}, "
-                 f"correlation of consecutive years {corr:.2f}. One cohort: " + single.statement
+                 f"correlation of consecutive years {corr:.2f}.{scale} One cohort: " + single.statement
                  + " All cohorts pooled: " + pooled.statement)
     return PowerResult(table, statement, spec)
 
@@ -271,25 +300,62 @@ def _power(effect: float, se: float, alpha: float, df) -> float:
     return float(dist.sf(q - abs(effect) / se) + dist.cdf(-q - abs(effect) / se))
 
 
-def _row(design, se, n_treated, n_control, alpha, power, df, log_outcome, benchmark) -> dict:
+def _percent_scale(log_outcome: bool, baseline_mean) -> str | None:
+    """How ``mde_percent`` reads: ``"log"``, ``"baseline mean"`` (a level outcome) or None."""
+    if baseline_mean is None:
+        return "log" if log_outcome else None
+    if log_outcome:
+        raise SpecError("`baseline_mean` applies to level outcomes; with log_outcome=True the MDE is already "
+                        f"in percent, 100 (exp(mde) - 1). Got baseline_mean={baseline_mean!r}. Fix: drop "
+                        "`baseline_mean`, or pass log_outcome=False if the outcome is not in logs.")
+    if not (np.isfinite(baseline_mean) and baseline_mean > 0):
+        raise SpecError(f"`baseline_mean` must be a positive number (the participants' mean before entry); "
+                        f"got {baseline_mean!r}. Fix: omit it to report the MDE in outcome units only.")
+    return "baseline mean"
+
+
+def _in_units(percent: float, scale, baseline_mean) -> float:
+    """An effect given in percent (``benchmark``) in outcome units; as is without a percent scale."""
+    if scale == "log":
+        return float(np.log1p(percent / 100))
+    return percent / 100 * baseline_mean if scale else percent
+
+
+def _in_percent(value: float, scale, baseline_mean) -> dict:
+    """The two percent columns: exp-transformed log points, or percent of the baseline mean."""
+    return dict(mde_percent=float(100 * np.expm1(value)) if scale == "log" else np.nan,
+                mde_percent_of_baseline=float(100 * value / baseline_mean) if scale == "baseline mean"
+                else np.nan)
+
+
+def _row(design, se, n_treated, n_control, alpha, power, df, scale, baseline_mean, benchmark) -> dict:
     value = _crit(alpha, power, df) * se
-    bench = np.log1p(benchmark / 100) if log_outcome else benchmark
+    bench = _in_units(benchmark, scale, baseline_mean)
     return dict(term=design, n_treated=n_treated, n_control=n_control, std_error=float(se), mde=float(value),
-                mde_percent=float(100 * np.expm1(value)) if log_outcome else np.nan,
+                **_in_percent(value, scale, baseline_mean),
                 power_at_benchmark=_power(bench, se, alpha, df), detects_benchmark=bool(value <= bench))
 
 
+def _size(row, scale) -> str:
+    """An MDE in words: percent for logs, otherwise outcome units (and percent of the baseline mean)."""
+    if scale == "log":
+        return f"{row['mde_percent']:+.1f}%"
+    return f"{row['mde']:.3g} in outcome units" + (
+        f" ({row['mde_percent_of_baseline']:.1f}% of the baseline mean)" if scale else "")
+
+
 def _statement(table: pd.DataFrame, spec: dict) -> str:
-    unit = "%" if spec["log_outcome"] else ""
+    scale, base = spec["percent_scale"], spec["baseline_mean"]
     best = table.loc[table["mde"].idxmin()]
-    size = best["mde_percent"] if spec["log_outcome"] else best["mde"]
+    each = (f"{r['mde_percent']:+.1f}%" if scale == "log" else f"{r['mde']:.3g}" for _, r in table.iterrows())
     head = (f"With {spec['n_treated']} participants and {spec['n_control']} comparison firms, "
             f"{spec['pre_years']} years before and {spec['post_years']} after entry, the smallest effect "
             f"detectable with {spec['power']:.0%} power at the {spec['alpha']:.0%} level is "
-            f"{size:+.1f}{unit} (best design: {best['term']}; "
-            + ", ".join(f"{r['term']} {(r['mde_percent'] if spec['log_outcome'] else r['mde']):+.1f}{unit}"
-                        for _, r in table.iterrows()) + ").")
-    bench = f"{spec['benchmark']:+g}{unit}"
+            f"{_size(best, scale)} (best design: {best['term']}; "
+            + ", ".join(f"{term} {size}" for term, size in zip(table["term"], each)) + ").")
+    bench = f"{spec['benchmark']:+g}" + ("%" if scale == "log" else " in outcome units" if scale is None else
+                                         f"% of the baseline mean {base:.3g}, "
+                                         f"{_in_units(spec['benchmark'], scale, base):.3g} in outcome units")
     if best["detects_benchmark"]:
         return head + (f" Effects the size of those in rigorous studies ({bench}) are detectable "
                        f"(power {best['power_at_benchmark']:.0%}).")
@@ -322,7 +388,7 @@ def _simulate(n_treated, n_control, pre, post, sd, rho, errors, n_sims, seed) ->
     return np.asarray(out)
 
 
-def _simulated_row(draws, n_treated, n_control, alpha, power, log_outcome, benchmark) -> dict:
+def _simulated_row(draws, n_treated, n_control, alpha, power, scale, baseline_mean, benchmark) -> dict:
     # The effect is additive and the draws do not depend on it (common random numbers), so the
     # null draws shifted by tau are draws at effect tau: power(tau) = P(|est + tau| / se > z).
     est, se = draws[:, 0], draws[:, 1]
@@ -333,8 +399,8 @@ def _simulated_row(draws, n_treated, n_control, alpha, power, log_outcome, bench
     top = 20 * float(np.std(est)) + 1e-9
     value = optimize.brentq(lambda tau: rejects(tau) - power, 0.0, top, xtol=1e-6 * top) \
         if rejects(top) >= power else np.inf
-    bench = np.log1p(benchmark / 100) if log_outcome else benchmark
+    bench = _in_units(benchmark, scale, baseline_mean)
     return dict(term="cs (simulated)", n_treated=n_treated, n_control=n_control,
                 std_error=float(np.std(est)), mde=float(value),
-                mde_percent=float(100 * np.expm1(value)) if log_outcome else np.nan,
+                **_in_percent(value, scale, baseline_mean),
                 power_at_benchmark=rejects(bench), detects_benchmark=bool(value <= bench))

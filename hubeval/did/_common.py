@@ -11,9 +11,8 @@ import pandas as pd
 
 from hubeval.core.errors import SpecError, format_examples
 from hubeval.core.results import ResultMixin, percent_effect
+from hubeval.data.outcomes import is_log_outcome  # noqa: F401  (used by the estimators)
 from hubeval.data.panel import Panel
-
-_LOG_PREFIXES = ("log_", "ln_", "log(")
 
 
 class EffectResultMixin(ResultMixin):
@@ -43,11 +42,6 @@ class EffectResultMixin(ResultMixin):
         Meaningful when the outcome is in logs (``spec["log_outcome"]``).
         """
         return percent_effect(self.estimates)
-
-
-def is_log_outcome(name: str) -> bool:
-    """Whether an outcome name says it is in logs (``log_``/``ln_`` prefix)."""
-    return name.lower().startswith(_LOG_PREFIXES)
 
 
 def check_outcome(panel: Panel, outcome: str, *, function: str) -> None:

@@ -69,7 +69,7 @@ def _design(arrays: _Arrays, sel_ok: np.ndarray, n_treated: int, early: int, met
 
 
 def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, method: str,
-                    outcome: str, covariates: list[str]) -> dict:
+                    outcome: str, covariates: list[str], small_sample: bool = True) -> dict:
     """Estimate every cell; returns estimates, influence matrix, counts, failures, left-out firms.
 
     Consecutive cells on the same firms (a cohort's years against never-participants, say)
@@ -108,19 +108,34 @@ def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, met
         sel_ok = sel if complete else sel[ok]
         key = _design_key(g, comparison_key, sel_ok, complete, early, invariant)
         if group is not None and group["key"] != key:
-            _estimate_group(arrays, group, method, out)
+            _estimate_group(arrays, group, method, out, small_sample)
             group = None
         if group is None:
             group = dict(key=key, sel=sel_ok, n_treated=n_tr, early=early, cells=[], dy=[])
         group["cells"].append((j, g, arrays.times[t]))
         group["dy"].append(dy if complete else dy[ok])
     if group is not None:
-        _estimate_group(arrays, group, method, out)
+        _estimate_group(arrays, group, method, out, small_sample)
     out["left_out"] = int(left_out.sum())
     return out
 
 
-def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict) -> None:
+def _group_df_correction(inf: np.ndarray, weights: np.ndarray, n_treated: int) -> None:
+    """Scale a cell's influence functions by ``sqrt(n_k / (n_k - 1))`` within each group k.
+
+    k is the treated cohort (the first ``n_treated`` rows) or the comparison firms, ``n_k`` its
+    firms with positive weight. Without covariates this turns the influence-function variance
+    (two sample variances with divisor n) into the unbiased two-sample one, which is HC2 for the
+    2x2 regression on a treated dummy (Imbens & Kolesar 2016). In place; groups of one unchanged.
+    """
+    for rows in (slice(0, n_treated), slice(n_treated, len(inf))):
+        n_k = int(np.count_nonzero(weights[rows] > 0))
+        if n_k > 1:
+            inf[rows] *= np.sqrt(n_k / (n_k - 1))
+
+
+def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict,
+                    small_sample: bool = True) -> None:
     sel = group["sel"]
     try:
         design = _design(arrays, sel, group["n_treated"], group["early"], method)
@@ -129,6 +144,8 @@ def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict) -> Non
         out["failures"].setdefault(str(failure), []).extend((g, t) for _, g, t in group["cells"])
         return
     inf *= len(arrays.units) / len(sel)  # R did: n / n_cell, so SE = sqrt(sum inf^2) / n
+    if small_sample:
+        _group_df_correction(inf, arrays.weights[sel], group["n_treated"])
     for column, (j, _, _) in enumerate(group["cells"]):
         out["att"][j] = att[column]
         out["influence"][:, j][sel] = inf[:, column]

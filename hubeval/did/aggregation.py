@@ -25,6 +25,7 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, result_field
+from hubeval.did._common import is_log_outcome
 from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
 from hubeval.did.staggered import (
     BOOT_WEIGHTS,
@@ -91,8 +92,21 @@ class AggregateResult(ResultMixin):
             f"overall: {o['estimate']:.4g} (std. error {o['std_error']:.4g}, "
             f"{1 - self.spec['alpha']:.0%} CI {o['conf_low']:.4g} to {o['conf_high']:.4g})"]
 
-    def percent(self) -> pd.DataFrame:
-        """Estimates and the overall effect in percent, ``100 * (exp(b) - 1)``, for a log outcome."""
+    def percent(self, *, log_outcome: bool | None = None) -> pd.DataFrame:
+        """Estimates and the overall effect in percent, ``100 * (exp(b) - 1)``, for a log outcome.
+
+        ``log_outcome=None`` reads log-ness from the outcome's name (``log_``/``ln_``, as
+        :func:`hubeval.mde_from_panel` does); pass ``True`` for a log outcome named otherwise
+        (e.g. ``lemp``). Raises :class:`SpecError` for other outcomes: a cost ratio or a rate has
+        no percent reading of ``exp(b) - 1``.
+        """
+        outcome = str(self.spec.get("outcome"))
+        if not (is_log_outcome(outcome) if log_outcome is None else log_outcome):
+            why = "its name does not start with log_ or ln_" if log_outcome is None else "log_outcome=False"
+            raise SpecError(f"`percent()` reads estimates as log points, 100 * (exp(b) - 1), but the outcome "
+                            f"'{outcome}' is not a log ({why}). Report the "
+                            "estimates in the outcome's own units, or call percent(log_outcome=True) if "
+                            f"'{outcome}' is in logs.")
         frame = self.estimates
         if self.spec["by"] != "simple":
             frame = pd.concat([frame, pd.DataFrame([self.overall])], ignore_index=True)

@@ -27,6 +27,8 @@ Sun, L. & Abraham, S. (2021). Estimating dynamic treatment effects in event stud
     heterogeneous treatment effects. Journal of Econometrics 225(2), 175-199.
 MacKinnon, J., Nielsen, M. & Webb, M. (2023). Cluster-robust inference: a guide to empirical
     practice. Journal of Econometrics 232(2), 272-299.
+MacKinnon, J. & Webb, M. (2017). Wild bootstrap inference for wildly different cluster sizes.
+    Journal of Applied Econometrics 32(2), 233-254.
 """
 from __future__ import annotations
 
@@ -55,6 +57,9 @@ from hubeval.did.twfe_setup import TwfeDesign, twfe_design
 __all__ = ["twfe", "TwfeResult", "Vcov", "covariate_year_effects", "twfe_treatments"]
 
 Vcov = Literal["cluster", "iid", "hc1", "cv3"]
+
+#: Fewer treated clusters than this and clustered p-values are not trusted (as hb.inference_panel).
+FEW_TREATED_CLUSTERS = 5
 
 #: Evidence label (Maryland Scientific Methods Scale) carried by every result.
 DESIGN_TWFE = "difference-in-differences, two-way fixed effects (level 3 of 5, benchmark)"
@@ -163,6 +168,14 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     TwfeResult
         ``regression`` holds the design for the wild cluster bootstrap.
 
+    Warns
+    -----
+    EstimationWarning
+        Also recorded in ``result.warnings``: rows dropped, dose treatments, and, with a clustered
+        ``vcov``, treated observations in fewer than ``FEW_TREATED_CLUSTERS`` (5) clusters, where
+        clustered p-values are far too small (MacKinnon & Webb 2017): use
+        :func:`hubeval.wild_cluster_bootstrap` or :func:`hubeval.randomization_inference`.
+
     Raises
     ------
     SpecError
@@ -191,7 +204,7 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
     design = twfe_design(panel, outcome=outcome, treatment=treatment, covariates=covariates,
                          cluster=cluster, event_study=event_study, anticipation=anticipation,
                          weights=weights)
-    notes = design.warnings
+    notes = design.warnings + _few_treated_clusters(design, vcov)
     for message in notes:
         warnings.warn(message, EstimationWarning, stacklevel=2)
     fit = _fit_feols(design, vcov)
@@ -208,6 +221,30 @@ def twfe(panel: Panel, *, outcome: str, treatment: str | Sequence[str] | None = 
                       int(data[design.cluster].nunique()), treated_by_cohort(
                           data.assign(**{panel.cohort: data[panel.unit].map(panel.unit_cohorts)}), panel),
                       design, fit, notes)
+
+
+def _few_treated_clusters(design: TwfeDesign, vcov: str) -> tuple[str, ...]:
+    """A note when the treatment is non-zero in fewer than ``FEW_TREATED_CLUSTERS`` clusters.
+
+    Cluster-robust errors then over-reject badly (one treated cluster: p-values near 0 whatever
+    the truth), MacKinnon & Webb (2017); the threshold is the one of ``hb.inference_panel``.
+    """
+    if vcov not in ("cluster", "cv3"):
+        return ()
+    data = design.data
+    treated = (data[list(design.coefficients)] != 0).any(axis=1)
+    clusters = data.loc[treated, design.cluster].unique()
+    if len(clusters) >= FEW_TREATED_CLUSTERS:
+        return ()
+    total = data[design.cluster].nunique()
+    message = (
+        f"Only {len(clusters)} of {total} clusters (`{design.cluster}`) have treated observations "
+        f"({format_examples(list(clusters))}): clustered standard errors (vcov='{vcov}') are unreliable "
+        "and their p-values far too small with so few treated clusters (MacKinnon & Webb 2017), so they "
+        "must not be published on their own. Test the effect with hb.wild_cluster_bootstrap(result) or "
+        "randomization inference (hb.randomization_inference; hb.inference_panel(panel, outcome=..., "
+        "estimator='twfe') shows all of them).")
+    return (message,)
 
 
 def _fit_feols(design: TwfeDesign, vcov: str):

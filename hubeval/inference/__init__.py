@@ -3,7 +3,7 @@ sensitivity to parallel-trends violations (Rambachan-Roth).
 """
 from __future__ import annotations
 
-from hubeval.inference.honest import SensitivityResult, relative_magnitudes
+from hubeval.inference.honest import SensitivityResult, relative_magnitudes, smoothness_bounds
 from hubeval.inference.method_panel import InferencePanelResult, inference_panel
 from hubeval.inference.multiple_testing import holm, romano_wolf
 from hubeval.inference.multiplier import InfluenceBootstrapResult, bootstrap_influence
@@ -25,4 +25,5 @@ __all__ = [
     "regression_design", "bootstrap_influence", "InfluenceBootstrapResult", "holm", "romano_wolf",
     "randomization_inference", "RandomizationResult", "inference_panel", "InferencePanelResult",
     "cs_simple_statistic", "twfe_statistic", "relative_magnitudes", "SensitivityResult",
+    "smoothness_bounds",
 ]

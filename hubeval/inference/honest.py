@@ -1,4 +1,9 @@
-"""Sensitivity to violations of parallel trends (Rambachan & Roth 2023, relative magnitudes).
+"""Sensitivity to violations of parallel trends (Rambachan & Roth 2023).
+
+:func:`smoothness_bounds` bounds the change in slope of the difference in trends between
+consecutive periods by ``M`` (``Delta^SD(M)``) and reports Armstrong & Kolesar's fixed-length
+confidence intervals (FLCI), as HonestDiD's ``createSensitivityResults`` does by default; the
+numerical core and its documentation live in :mod:`hubeval.inference._honest_sd`.
 
 :func:`relative_magnitudes` implements the relative-magnitudes sensitivity analysis of
 Rambachan & Roth (2023): the post-entry violation of parallel trends between consecutive years is
@@ -25,6 +30,8 @@ Rambachan, A. & Roth, J. (2023). A more credible approach to parallel trends. Re
 Studies 90(5), 2555-2591.
 Andrews, I., Roth, J. & Pakes, A. (2023). Inference for linear conditional moment inequalities.
 Review of Economic Studies 90(6).
+Armstrong, T. B. & Kolesar, M. (2018). Optimal inference in a class of regression models.
+Econometrica 86(2), 655-683.
 """
 from __future__ import annotations
 
@@ -38,8 +45,9 @@ import pandas as pd
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
+from hubeval.inference import _honest_sd
 
-__all__ = ["relative_magnitudes", "SensitivityResult"]
+__all__ = ["relative_magnitudes", "smoothness_bounds", "SensitivityResult"]
 
 
 _TOL_LAMBDA = 1e-6
@@ -47,21 +55,22 @@ _TOL_LAMBDA = 1e-6
 
 @dataclasses.dataclass(frozen=True)
 class SensitivityResult(ResultMixin):
-    """Robust confidence intervals under ``Delta^RM(Mbar)`` and the breakdown value.
+    """Robust confidence intervals under ``Delta^RM(Mbar)`` or ``Delta^SD(M)`` and the breakdown value.
 
     Attributes
     ----------
     estimates : DataFrame
-        ``term, mbar, estimate, conf_low, conf_high, method`` (one row per Mbar; the first row,
-        method "original", is the conventional interval under exact parallel trends).
+        ``term, mbar, estimate, conf_low, conf_high, method`` (one row per bound; the first row,
+        method "original", is the conventional interval under exact parallel trends). ``mbar``
+        holds the bound of ``spec["restriction"]``: Mbar for relative magnitudes, M for
+        smoothness ("SD"), where ``estimate`` is the FLCI's centre and ``std_error`` its sd.
     breakdown_mbar : float
-        Largest Mbar at which the robust interval excludes zero (0 if the original does not;
+        Largest bound at which the robust interval excludes zero (0 if the original does not;
         ``inf`` if it still excludes zero at ``max_mbar``).
     statement : str
     spec : dict
     """
 
-    title = "Sensitivity to parallel-trends violations (Rambachan & Roth 2023, relative magnitudes)"
     estimates: pd.DataFrame
     breakdown_mbar: float
     statement: str
@@ -70,6 +79,11 @@ class SensitivityResult(ResultMixin):
     @property
     def note(self) -> str:
         return self.statement
+
+    @property
+    def title(self) -> str:
+        kind = "smoothness, FLCI" if self.spec.get("restriction") == "SD" else "relative magnitudes"
+        return f"Sensitivity to parallel-trends violations (Rambachan & Roth 2023, {kind})"
 
 
 def relative_magnitudes(estimate, vcov=None, *, n_pre: int | None = None, n_post: int | None = None,
@@ -126,6 +140,58 @@ def relative_magnitudes(estimate, vcov=None, *, n_pre: int | None = None, n_post
     spec = dict(n_pre=n_pre, n_post=n_post, l_vec=l_vec.tolist(), alpha=alpha, max_mbar=max_mbar,
                 event_times=times, restriction="relative magnitudes", method="C-LF (ARP hybrid, kappa=alpha/10)")
     return SensitivityResult(table, breakdown, statement, spec)
+
+
+def smoothness_bounds(estimate, vcov=None, *, n_pre: int | None = None, n_post: int | None = None,
+                      m_values: Sequence[float] = (0.0, 0.01, 0.02, 0.03), alpha: float = 0.05,
+                      l_vec: Sequence[float] | None = None) -> SensitivityResult:
+    """Rambachan-Roth smoothness (``Delta^SD(M)``) fixed-length confidence intervals.
+
+    ``Delta^SD(M)`` allows the slope of the difference in trends to change by at most ``M``
+    (outcome units per period, per period) between consecutive periods; ``M = 0`` is a linear
+    pre-trend extrapolated past entry. For each ``M`` the interval is the optimal FLCI of
+    Armstrong & Kolesar (2018), as HonestDiD's ``findOptimalFLCI``.
+
+    Parameters
+    ----------
+    estimate, vcov, n_pre, n_post, l_vec, alpha
+        As :func:`relative_magnitudes`.
+    m_values : sequence of float
+        Values of M (>= 0) to report.
+
+    Returns
+    -------
+    SensitivityResult
+        ``spec["restriction"] == "SD"``; ``breakdown_mbar`` is the largest M whose FLCI
+        excludes zero (to 1e-4 relative); ``spec["weights"]``, ``spec["max_bias"]``: per M.
+
+    Raises
+    ------
+    SpecError
+        Inconsistent inputs, a negative or non-finite M, ``alpha`` outside (0, 1).
+
+    References
+    ----------
+    Rambachan & Roth (2023), Sections 2.4 and 4; Armstrong & Kolesar (2018).
+
+    Examples
+    --------
+    >>> import numpy as np, hubeval as hb
+    >>> beta = np.array([0.0, 0.01, -0.01, 0.05, 0.06])
+    >>> res = hb.smoothness_bounds(beta, np.eye(5) * 1e-4, n_pre=3, n_post=2, m_values=[0, 0.01])
+    """
+    beta, sigma, n_pre, n_post, times = _event_study_inputs(estimate, vcov, n_pre, n_post)
+    l_vec, m_values = _honest_sd.check_arguments(l_vec, n_post, m_values, alpha)
+    theta = float(l_vec @ beta[n_pre:])
+    sd = float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec))
+    z = stats.norm.ppf(1 - alpha / 2)
+    original = dict(term="theta", mbar=np.nan, estimate=theta, std_error=sd, conf_low=theta - z * sd,
+                    conf_high=theta + z * sd, method="original")
+    fits = _honest_sd.flci(beta, sigma, n_pre, n_post, l_vec, m_values, alpha)
+    breakdown = _honest_sd.breakdown_m(beta, sigma, n_pre, n_post, l_vec, alpha, max(m_values))
+    spec = dict(n_pre=n_pre, n_post=n_post, l_vec=l_vec.tolist(), alpha=alpha, event_times=times,
+                restriction="SD", method="FLCI", weights=[f.pop("weights").tolist() for f in fits], max_bias=[f.pop("bias") for f in fits])
+    return SensitivityResult(pd.DataFrame([original, *fits]), breakdown, _honest_sd.statement(breakdown), spec)
 
 
 def _event_study_inputs(estimate, vcov, n_pre, n_post):

@@ -1,5 +1,5 @@
 """The one-call steps the notebooks use: load, describe, evaluate outcomes, assess credibility,
-evaluate the region. Each returns a frozen result; notebooks only call and display.
+record them for the memo, evaluate the region. Each returns a frozen result; notebooks only call and display.
 """
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from hubeval.pipeline.evaluate import (
     evaluate_outcomes,
 )
 from hubeval.pipeline.loaders import load_cities, load_panel
+from hubeval.pipeline.recording import event_study_covariances, record_outcome_results
 from hubeval.pipeline.regional import RegionalResult, evaluate_regional
 
 __all__ = [
     "load_panel", "load_cities", "describe_cohorts", "balance_summary", "DescriptiveResult",
     "evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
     "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
+    "record_outcome_results", "event_study_covariances",
 ]

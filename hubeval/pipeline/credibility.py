@@ -167,6 +167,12 @@ def _summary(matched, sensitivity, power) -> pd.DataFrame:
                          estimate=sensitivity.breakdown_mbar))
     if power is not None:
         for r in power.mde.itertuples(index=False):
-            rows.append(dict(term=f"MDE ({r.term}), percent", estimate=r.mde_percent))
+            # always in the outcome's own units; a percent only where it means something
+            rows.append(dict(term=f"MDE ({r.term}), outcome units", estimate=r.mde))
+            if np.isfinite(r.mde_percent):
+                rows.append(dict(term=f"MDE ({r.term}), percent", estimate=r.mde_percent))
+            elif np.isfinite(getattr(r, "mde_percent_of_baseline", np.nan)):
+                rows.append(dict(term=f"MDE ({r.term}), percent of the baseline mean",
+                                 estimate=r.mde_percent_of_baseline))
     columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "p_value"]
     return pd.DataFrame(rows, columns=columns)

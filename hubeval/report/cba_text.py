@@ -50,13 +50,18 @@ def _sig(x: float) -> str:
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{x:,.0f}"
 
 
-def describe_cba(result: CostBenefitResult, *, lang: str = "en") -> list[str]:
+def describe_cba(result: CostBenefitResult, *, lang: str = "en",
+                 effect_includes_zero: bool = False) -> list[str]:
     """Plain-language sentences on a :class:`CostBenefitResult`, generated from its numbers.
 
     Parameters
     ----------
     result : CostBenefitResult
     lang : {"en", "ko"}, default "en"
+    effect_includes_zero : bool, default False
+        The confidence interval of the headline effect of the valued outcome includes zero:
+        the share of simulations with benefits above costs is then reported with the warning
+        that no effect (and no benefit) is consistent with the data, never as near-certainty.
 
     Returns
     -------
@@ -74,7 +79,9 @@ def describe_cba(result: CostBenefitResult, *, lang: str = "en") -> list[str]:
                npv=money("npv"), lo=money("npv", "conf_low"), hi=money("npv", "conf_high"),
                level=1 - result.spec["alpha"], bcr=f"{bcr:.2f}" if np.isfinite(bcr) else "∞")]
     if result.n_sim:
-        out.append(say("prob", prob=est.at["prob_bcr_above_1", "estimate"], n_sim=result.n_sim))
+        draws = say("draws_joint" if result.spec.get("vcov") == "given" else "draws_independent")
+        out.append(say("prob_uncertain" if effect_includes_zero else "prob",
+                       prob=est.at["prob_bcr_above_1", "estimate"], n_sim=result.n_sim, draws=draws))
     out.append(say("cost", cost=money("pv_costs"), per_firm=money("cost_per_firm")))
     if np.isfinite(est.at["cost_per_net_job", "estimate"]):
         out.append(say("jobs", per_job=money("cost_per_net_job")))

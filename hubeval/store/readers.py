@@ -8,7 +8,12 @@ when the batch did not record it (the memo then says "not run" or leaves the par
   placebo p-value (``term == "att"``), the treated city's gaps by year (``term == "gap"``,
   ``time``) and placebo cities' gaps (``unit``, ``time``, ``gap``);
 * ``balance`` (a matching notebook): :func:`hubeval.balance_table` with firm counts;
-* ``descriptives`` (the data check): cohort sizes and covariate means.
+* ``descriptives`` (the data check): cohort sizes and covariate means;
+* ``event_study_vcov`` (the outcome notebook): the joint covariance of each event study, from
+  the influence functions (long: ``outcome, event_time, event_time_other, covariance``);
+* ``inference_panel``, ``power`` and ``credibility`` (the outcome notebook, headline outcome of
+  each family): :func:`hubeval.inference_panel`, :func:`hubeval.mde_from_panel` and the summary
+  of :func:`hubeval.assess_credibility` (matched sample, Rambachan-Roth breakdown value).
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import pandas as pd
 from hubeval.store.results import BatchResult
 
 __all__ = ["regional_tables", "regional_placebos", "balance_records", "descriptive_records",
-           "cohort_sizes"]
+           "cohort_sizes", "event_study_vcov", "outcome_records"]
 
 
 def regional_tables(results: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,3 +113,33 @@ def cohort_sizes(records: pd.DataFrame) -> pd.Series:
     if table.empty:
         return pd.Series(dtype=float)
     return table.loc[table["cohort"].astype(str) != "never", "n_units"].astype(float)
+
+
+def outcome_records(records: pd.DataFrame, name: str, outcome: str) -> pd.DataFrame:
+    """The rows of record ``name`` for ``outcome`` (its own columns only; empty when none)."""
+    if not {"record", "outcome"} <= set(records.columns):
+        return pd.DataFrame()
+    rows = records[(records["record"] == name) & (records["outcome"] == outcome)]
+    return rows.dropna(axis=1, how="all").reset_index(drop=True)
+
+
+def event_study_vcov(records: pd.DataFrame, outcome: str,
+                     event_times: list | None = None) -> pd.DataFrame | None:
+    """The recorded covariance of ``outcome``'s event study, indexed by event time both ways.
+
+    ``event_times`` picks (and orders) rows and columns, e.g. the post-treatment times a
+    cost-benefit path uses. None when the batch recorded no covariance for ``outcome`` or it
+    lacks one of ``event_times``.
+    """
+    rows = outcome_records(records, "event_study_vcov", outcome)
+    if rows.empty or not {"event_time", "event_time_other", "covariance"} <= set(rows.columns):
+        return None
+    matrix = rows.pivot_table(index="event_time", columns="event_time_other",
+                              values="covariance", aggfunc="first")
+    matrix.index, matrix.columns = matrix.index.astype(float), matrix.columns.astype(float)
+    if event_times is not None:
+        wanted = [float(e) for e in event_times]
+        if not set(wanted) <= set(matrix.index) or not set(wanted) <= set(matrix.columns):
+            return None
+        matrix = matrix.loc[wanted, wanted]
+    return None if matrix.isna().any().any() else matrix

@@ -125,6 +125,11 @@ def _periods(times, treatment_time, pre_period, post_period, time):
             "(Abadie 2021 advises many more). Fix: use data with a longer history or a wider "
             "`pre_period`.")
     post = ~before if post_period is None else _mask(times, post_period, "post_period", time) & ~before
+    early = [] if post_period is None else [p for p in np.atleast_1d(post_period) if p < treatment_time]
+    if early:  # the mirror of the `pre_period` check: never drop requested periods silently
+        raise SpecError(f"`post_period` must hold observed periods at or after `treatment_time`="
+                        f"{treatment_time}; got {format_examples(list(np.atleast_1d(post_period)))} "
+                        f"({len(early)} before it: {format_examples(early)}). Fix: drop the earlier periods.")
     if not post.any():
         raise SpecError(f"`post_period` has no observed period at or after `treatment_time`="
                         f"{treatment_time}. Fix: pass periods from {treatment_time} to {times[-1]}.")

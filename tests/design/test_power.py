@@ -110,3 +110,67 @@ def test_mde_from_panel_with_an_outcome_missing_in_the_first_year(example_panel)
     """Investment rates need lagged capital, so the panel's first year is empty: still estimable."""
     result = hb.mde_from_panel(example_panel, outcome="investment_rate")
     assert np.isfinite(result.mde["mde"]).all()
+
+
+@pytest.mark.parametrize("outcome", ["cost_ratio", "investment_rate"])
+def test_mde_of_level_outcomes_is_in_their_own_units(example_panel, outcome):
+    result = hb.mde_from_panel(example_panel, outcome=outcome)
+    table = result.mde
+    assert np.isfinite(table["mde"]).all() and table["mde_percent"].isna().all()  # not a log
+    base = result.spec["baseline_mean"]
+    assert result.spec["percent_scale"] == "baseline mean" and base > 0
+    np.testing.assert_allclose(table["mde_percent_of_baseline"], 100 * table["mde"] / base)
+    assert "nan" not in result.statement
+    best = table.iloc[:2].loc[table["mde"].iloc[:2].idxmin()]
+    assert (f"`{outcome}` is read as a level, not a log (its name does not start with log_ or ln_; pass "
+            "log_outcome=True if it is in logs); percent is of the participants' mean in the year before "
+            "entry. One cohort: ") in result.statement
+    assert (f"is {best['mde']:.3g} in outcome units ({best['mde_percent_of_baseline']:.1f}% of the baseline mean) "
+            f"(best design: {best['term'][len('one cohort, '):]}; ") in result.statement
+    assert f"(+17% of the baseline mean {base:.3g}, {0.17 * base:.3g} in outcome units)" in result.statement
+
+
+def test_mde_of_a_log_outcome_not_named_log():
+    # county panel with log employment `lemp` (as in Callaway & Sant'Anna's mpdta)
+    sim = hb.simulate_panel(500, years=(2003, 2007), cohorts=(2004, 2006, 2007), treated_share=0.4, seed=4)
+    data = sim.data.rename(columns={"y": "lemp", "firm_id": "county"}).assign(lemp=lambda d: d["lemp"] + 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = hb.Panel(data, unit="county", time="year", cohort="cohort")
+    level = mde_from_panel(panel, outcome="lemp")
+    assert np.isfinite(level.mde["mde"]).all() and level.spec["percent_scale"] == "baseline mean"
+    logs = mde_from_panel(panel, outcome="lemp", log_outcome=True)
+    np.testing.assert_allclose(logs.mde["mde"], level.mde["mde"])
+    np.testing.assert_allclose(logs.mde["mde_percent"], 100 * np.expm1(logs.mde["mde"]))
+    assert logs.mde["mde_percent_of_baseline"].isna().all() and level.mde["mde_percent"].isna().all()
+    assert logs.spec["percent_scale"] == "log" and "read as a level" not in logs.statement
+    assert "nan" not in level.statement + logs.statement
+
+
+def test_statement_in_outcome_units():
+    kw = dict(n_treated=20, n_control=80, pre_years=3, post_years=3, sd=0.3, rho=0.5, log_outcome=False)
+    assert mde(**kw).statement == (
+        "With 20 participants and 80 comparison firms, 3 years before and 3 after entry, the smallest effect "
+        "detectable with 80% power at the 5% level is 0.115 in outcome units (best design: ancova; cs 0.173, "
+        "did 0.123, ancova 0.115). Effects the size of those in rigorous studies (+17 in outcome units) are "
+        "detectable (power 100%).")
+    relative = mde(baseline_mean=2.0, **kw)
+    assert relative.statement == (
+        "With 20 participants and 80 comparison firms, 3 years before and 3 after entry, the smallest effect "
+        "detectable with 80% power at the 5% level is 0.115 in outcome units (5.7% of the baseline mean) "
+        "(best design: ancova; cs 0.173, did 0.123, ancova 0.115). Effects the size of those in rigorous "
+        "studies (+17% of the baseline mean 2, 0.34 in outcome units) are detectable (power 100%).")
+    np.testing.assert_allclose(relative.mde["mde_percent_of_baseline"], 50 * relative.mde["mde"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(baseline_mean=2.0), ("`baseline_mean` applies to level outcomes; with log_outcome=True the MDE is "
+                               "already in percent, 100 (exp(mde) - 1). Got baseline_mean=2.0. Fix: drop "
+                               "`baseline_mean`, or pass log_outcome=False if the outcome is not in logs.")),
+    (dict(baseline_mean=-1.0, log_outcome=False), ("`baseline_mean` must be a positive number (the participants' "
+                                                   "mean before entry); got -1.0. Fix: omit it to report the MDE "
+                                                   "in outcome units only.")),
+])
+def test_baseline_mean_errors(kwargs, message):
+    with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+        mde(n_treated=20, n_control=80, **kwargs)

@@ -25,7 +25,7 @@ def golden_fits():
     panel = hb.Panel(data, unit="firm_id", time="year", cohort="cohort")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimationWarning)
-        return [hb.att_gt(panel, outcome="y", **spec) for spec in _SPECS["specs"]]
+        return [hb.att_gt(panel, outcome="y", small_sample=False, **spec) for spec in _SPECS["specs"]]
 
 
 def _quiet_aggregate(gt, **kwargs):
@@ -60,6 +60,21 @@ def test_aggregations_match_csdid(golden_fits, index):
         assert agg.estimates[key].tolist() == rows["key"].astype(int).tolist(), (by, window)
         np.testing.assert_allclose(agg.estimates["estimate"], rows["estimate"], atol=1e-6, rtol=0)
         np.testing.assert_allclose(agg.estimates["std_error"], rows["std_error"], atol=1e-6, rtol=0)
+
+
+def test_default_small_sample_changes_aggregate_standard_errors_only():
+    """att_gt's default df correction reaches aggregate() through the stored influence functions."""
+    data = pd.read_csv(GOLDEN / "csdid_data.csv")
+    panel = hb.Panel(data, unit="firm_id", time="year", cohort="cohort")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        fits = [hb.att_gt(panel, outcome="y", control="not_yet_treated", small_sample=flag)
+                for flag in (True, False)]
+    for by in ("simple", "event_time"):
+        new, raw = (_quiet_aggregate(gt, by=by).overall for gt in fits)
+        assert new["estimate"] == raw["estimate"]
+        smallest = min(fits[0].n_treated.values())
+        assert 1 < new["std_error"] / raw["std_error"] <= np.sqrt(smallest / (smallest - 1))
 
 
 @pytest.mark.parametrize("index", range(len(_SPECS["specs"])))
@@ -151,10 +166,26 @@ def test_uniform_band_is_wider_and_reproducible(simulated):
 
 
 def test_percent_for_log_outcomes(simulated):
-    _, gt = simulated
+    sim, _ = simulated
+    data = sim.data.rename(columns={"y": "log_y"})
+    gt = hb.att_gt(hb.Panel(data, unit="firm_id", time="year", cohort="cohort"), outcome="log_y")
     agg = hb.aggregate(gt, by="cohort")
     pct = agg.percent()
     assert pct["term"].iloc[-1] == "ATT(overall, cohort)"
+    assert pct["estimate"].iloc[-1] == pytest.approx(100 * np.expm1(agg.overall["estimate"]))
+
+
+def test_percent_refuses_an_outcome_that_is_not_a_log(simulated):
+    _, gt = simulated
+    agg = hb.aggregate(gt, by="cohort")
+    with pytest.raises(SpecError) as info:
+        agg.percent()
+    assert str(info.value) == (
+        "`percent()` reads estimates as log points, 100 * (exp(b) - 1), but the outcome 'y' is not a log "
+        "(its name does not start with log_ or ln_). Report the estimates in the outcome's own units, or "
+        "call percent(log_outcome=True) if 'y' is in logs.")
+    # the explicit override, e.g. for a log outcome named `lemp`
+    pct = agg.percent(log_outcome=True)
     assert pct["estimate"].iloc[-1] == pytest.approx(100 * np.expm1(agg.overall["estimate"]))
 
 

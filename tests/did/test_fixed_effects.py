@@ -184,8 +184,9 @@ def test_twfe_vcov_options(panel):
           for v in ("cluster", "cv3", "iid", "hc1")}
     assert len(set(np.round(list(se.values()), 12))) == 4
     assert se["cv3"] > se["cluster"]  # the jackknife CRV3 is more conservative
-    by_x = hb.twfe(panel, outcome="y", cluster="x")
-    assert by_x.n_clusters == 2 and by_x.spec["cluster"] == "x"
+    with pytest.warns(EstimationWarning, match=re.escape("Only 2 of 2 clusters (`x`) have treated observations")):
+        by_x = hb.twfe(panel, outcome="y", cluster="x")
+    assert by_x.n_clusters == 2 and by_x.spec["cluster"] == "x" and len(by_x.warnings) == 1
 
 
 @pytest.mark.parametrize("event_study", [False, True])
@@ -512,3 +513,25 @@ def test_twfe_weights_errors(weighted_panel):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             hb.twfe(weighted_panel.with_data(lone), outcome="y", weights="w")
+
+
+def test_twfe_warns_with_a_single_treated_cluster():
+    # one treated firm: CRV1 p-values are far too small (the issue: p = 0.001, WCR 0.45)
+    rng = np.random.default_rng(1)
+    rows = [{"firm_id": f"F{i:02d}", "year": year, "cohort": 2012 if i == 0 else 0,
+             "y": rng.normal() + (1.0 if i == 0 and year >= 2012 else 0.0)}
+            for i in range(30) for year in range(2009, 2015)]
+    panel = make_panel(pd.DataFrame(rows))
+    message = ("Only 1 of 30 clusters (`firm_id`) have treated observations (F00): clustered standard errors "
+               "(vcov='cluster') are unreliable and their p-values far too small with so few treated "
+               "clusters (MacKinnon & Webb 2017), so they must not be published on their own. Test the "
+               "effect with hb.wild_cluster_bootstrap(result) or randomization inference "
+               "(hb.randomization_inference; hb.inference_panel(panel, outcome=..., estimator='twfe') "
+               "shows all of them).")
+    with pytest.warns(EstimationWarning) as record:
+        res = hb.twfe(panel, outcome="y", vcov="cluster")
+    assert [str(w.message) for w in record] == [message]
+    assert res.warnings == (message,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EstimationWarning)  # no such note without clustering
+        assert hb.twfe(panel, outcome="y", vcov="hc1").warnings == ()

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 import hubeval as hb
 from hubeval.core.errors import EstimationWarning, SpecError
@@ -40,14 +41,33 @@ def small_panel(n=200, seed=3, **kwargs):
 # --- 1. reference software: csdid (port of R did), stored with its generating script ----------
 @pytest.mark.parametrize("index", range(len(_specs())))
 def test_att_gt_matches_csdid(golden_panel, index):
+    """small_sample=False reproduces csdid's estimates and standard errors exactly."""
     spec = _specs()[index]
-    gt = fit_spec(golden_panel, spec)
+    gt = fit_spec(golden_panel, spec, small_sample=False)
     ref = pd.read_csv(GOLDEN / "csdid_att_gt.csv").query("spec == @index")
     merged = gt.estimates.merge(ref, on=["cohort", "time"], suffixes=("", "_ref"), validate="1:1")
     assert len(merged) == len(ref) == len(gt.estimates)
     np.testing.assert_allclose(merged["estimate"], merged["estimate_ref"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(merged["std_error"], merged["std_error_ref"], rtol=0, atol=1e-6)
     assert (merged["std_error"].isna() == merged["std_error_ref"].isna()).all()
+
+
+@pytest.mark.parametrize("index", range(len(_specs())))
+def test_default_small_sample_keeps_csdid_estimates_and_widens_by_the_df_factor(golden_panel, index):
+    """The default changes standard errors only: each cell's by a factor between its comparison
+    group's and its cohort's sqrt(n / (n - 1)) (firm-level clustering; with clusters above the
+    firm the scaled influence functions are summed within clusters, so only the order holds)."""
+    spec = _specs()[index]
+    gt, raw = fit_spec(golden_panel, spec), fit_spec(golden_panel, spec, small_sample=False)
+    assert gt.spec["small_sample"] and not raw.spec["small_sample"]
+    np.testing.assert_array_equal(gt.estimates["estimate"], raw.estimates["estimate"])
+    ok = raw.estimates["std_error"].notna()
+    ratio = (gt.estimates["std_error"] / raw.estimates["std_error"])[ok]
+    factor = {k: np.sqrt(n / (n - 1)) for k, n in gt.estimates.loc[ok, ["n_treated", "n_control"]].items()}
+    if spec.get("cluster") is None:
+        assert (ratio >= factor["n_control"] - 1e-12).all() and (ratio <= factor["n_treated"] + 1e-12).all()
+    else:
+        assert (ratio > 1).all() and (ratio < 1.05).all()
 
 
 # --- 3. invariants -----------------------------------------------------------------------------
@@ -66,9 +86,15 @@ def test_two_periods_one_cohort_equals_hand_computed_2x2():
     by_hand = dy[treated].mean() - dy[~treated].mean()
     assert len(gt.estimates) == 1
     assert gt.estimates["estimate"].iloc[0] == pytest.approx(by_hand, abs=1e-12)
-    # Its standard error is the two-sample one with 1/n variances (influence-function form).
-    se = np.sqrt(dy[treated].var() / treated.sum() + dy[~treated].var() / (~treated).sum())
+    # Its standard error is the unbiased two-sample one (HC2 of the regression on a dummy) ...
+    se = np.sqrt(dy[treated].var(ddof=1) / treated.sum() + dy[~treated].var(ddof=1) / (~treated).sum())
     assert gt.estimates["std_error"].iloc[0] == pytest.approx(se, rel=1e-12)
+    hc2 = sm.OLS(dy, sm.add_constant(treated.astype(float))).fit(cov_type="HC2").bse[1]
+    assert gt.estimates["std_error"].iloc[0] == pytest.approx(hc2, rel=1e-10)
+    # ... and with small_sample=False the 1/n (influence-function, R did) form.
+    raw = hb.att_gt(panel, outcome="y", small_sample=False)
+    se = np.sqrt(dy[treated].var() / treated.sum() + dy[~treated].var() / (~treated).sum())
+    assert raw.estimates["std_error"].iloc[0] == pytest.approx(se, rel=1e-12)
 
 
 def test_without_covariates_dr_ipw_reg_coincide():

@@ -37,7 +37,7 @@ def test_text_fills_fields_and_errors():
     with pytest.raises(SpecError) as err:
         catalogue.text("memo.titel", "en")
     assert str(err.value) == ("No text for key 'memo.titel'. Did you mean 'memo.title', "
-                              "'memo.subtitle', 'memo.pdf_note'? Add it to "
+                              "'memo.subtitle', 'memo.interval_note'? Add it to "
                               "hubeval/report/locales/en.yaml and ko.yaml.")
     with pytest.raises(SpecError, match=re.escape("`lang` must be one of ('en', 'ko'); got 'fr'.")):
         catalogue.text("memo.title", "fr")

@@ -362,6 +362,19 @@ def test_error_too_few_pre_periods(panel):
             special_predictors=None)
 
 
+def test_error_post_period_before_treatment(panel):
+    # the mirror of the `pre_period` check: years before treatment are not dropped silently
+    _raises(hb.SpecError, "`post_period` must hold observed periods at or after `treatment_time`=2012; "
+            "got 2010, 2011, 2012, 2013 (2 before it: 2010, 2011). Fix: drop the earlier periods.",
+            panel, post_period=[2010, 2011, 2012, 2013])
+
+
+def test_error_pre_period_after_treatment(panel):
+    _raises(hb.SpecError, "`pre_period` must hold observed periods before `treatment_time`=2012; got "
+            "2008, 2009, 2010, 2011, 2012. Fix: drop later periods.", panel,
+            pre_period=[2008, 2009, 2010, 2011, 2012])
+
+
 def test_error_donor_missing_outcome(panel):
     data = panel.copy()
     data.loc[(data["unit"] == "d03") & data["time"].isin([2004, 2005]), "y"] = np.nan

@@ -48,6 +48,12 @@ from hubeval.report.memo.costbenefit import (
 )
 from hubeval.report.memo.document import memo_document
 from hubeval.report.memo.html import render_html
+from hubeval.report.memo.robustness import (
+    checked_inference,
+    inference_table,
+    robustness_finding,
+    sensitivity_sentences,
+)
 from hubeval.report.memo.sentences import (
     cba_sentences,
     disclosure_sentences,
@@ -87,6 +93,12 @@ class MemoResult(ResultMixin):
         The same for every estimator (appendix).
     findings, regional, cba_text, limitations, disclosure : tuple of str
         Sentences of each section.
+    robustness : tuple of str
+        Per headline outcome, the Rambachan-Roth breakdown sentence (recorded by the outcome
+        notebook, :func:`hubeval.assess_credibility`).
+    inference : DataFrame
+        The recorded inference panels of the headline outcomes as printed, after disclosure
+        control (empty when the batch recorded none).
     cba : MemoCostBenefitResult or None
     cba_table : DataFrame
         Formatted cost-benefit measures (empty without a cost-benefit result).
@@ -105,6 +117,8 @@ class MemoResult(ResultMixin):
     effects_all: pd.DataFrame = result_field(serialize="omit")
     findings: tuple = result_field()
     regional: tuple = result_field()
+    robustness: tuple = result_field()
+    inference: pd.DataFrame = result_field(serialize="omit")
     cba: MemoCostBenefitResult | None = result_field(serialize="omit")
     cba_text: tuple = result_field()
     cba_table: pd.DataFrame = result_field(serialize="omit")
@@ -119,7 +133,7 @@ class MemoResult(ResultMixin):
     def summary(self) -> str:
         """The memo's text sections as plain text."""
         parts = [text("title", self.lang), "", *[f"- {s}" for s in self.findings], "",
-                 *self.regional, "", *self.cba_text, "", *[f"- {s}" for s in self.limitations]]
+                 *self.robustness, "", *self.regional, "", *self.cba_text, "", *[f"- {s}" for s in self.limitations]]
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
@@ -178,10 +192,16 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
     protected, checks, left_out = _protect(results, min_units)
     effects, _ = regional_tables(results)
     regional = regional_sentences(effects, lang)
-    cba_text = cba_sentences(cba, lang)
+    cba_text = cba_sentences(cba, lang, protected.estimates)
+    headlines = headline_outcomes(protected.estimates)
+    inference, inference_check = checked_inference(results.records, protected.estimates,
+                                                   headlines, min_units)
+    if inference_check is not None:
+        checks["inference"] = inference_check
     cba_ok = cba is not None and cba.result is not None
     parts = {"cba_text": cba_text, "cba_ok": cba_ok, "regional": regional,
-             "regional_ok": not effects.empty}
+             "regional_ok": not effects.empty,
+             "robustness": robustness_finding(inference, results.records, lang)}
     folder = results.spec.get("results_dir", "")
     provenance = read_provenance(folder, inputs=inputs) if folder else read_provenance(".")
     return MemoResult(
@@ -189,7 +209,9 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
         effects=effects_table(protected.estimates, lang, compact=True),
         effects_all=effects_table(protected.estimates, lang),
         findings=tuple(findings(parts, protected.estimates, lang, min_units)),
-        regional=tuple(regional), cba=cba, cba_text=tuple(cba_text),
+        regional=tuple(regional),
+        robustness=tuple(sensitivity_sentences(results.records, headlines, lang)),
+        inference=inference_table(inference, lang), cba=cba, cba_text=tuple(cba_text),
         cba_table=cba_table(cba.result, lang=lang) if cba_ok else pd.DataFrame(),
         limitations=tuple(limitations(protected, cba, lang)),
         disclosure=tuple(disclosure_sentences(checks, lang, min_units, not effects.empty,

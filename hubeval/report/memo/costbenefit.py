@@ -3,7 +3,10 @@
 :func:`memo_cost_benefit` values the Callaway-Sant'Anna event-study path of log value added per
 worker (and of log employment, for the cost per net job) recorded by the outcome notebooks,
 with participants' baseline value added from the firm data
-(:func:`hubeval.participant_baseline`), the cost ledger and the price index.
+(:func:`hubeval.participant_baseline`), the cost ledger and the price index. The simulation
+draws whole effect paths from the event study's joint covariance (from the influence functions),
+recorded by the outcome notebook as ``event_study_vcov`` (:func:`hubeval.store.readers.event_study_vcov`);
+a batch without it falls back to independent draws and ``spec["vcov"]`` says so.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from hubeval.core.errors import DataWarning, ParameterError, SpecError
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.data.io import read_table
 from hubeval.data.panel import Panel
+from hubeval.store.readers import event_study_vcov
 from hubeval.store.results import BatchResult
 
 __all__ = ["MemoCostBenefitResult", "memo_cost_benefit", "effect_path"]
@@ -154,9 +158,14 @@ def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
     note = "" if jobs is not None or not employment_outcome else \
         f"no event study of `{employment_outcome}`: cost per net job not computed"
     prices = {"price_index": index, "price_base_year": base_year}
+    post = path.loc[path["event_time"] >= 0, "event_time"].tolist()
+    vcov = event_study_vcov(results.records, outcome, post)
+    vcov = None if vcov is None else vcov.to_numpy()
     result = cost_benefit(ledger, path, baseline=baseline, employment_effects=jobs, n_sim=n_sim,
-                          seed=seed, **prices, **settings)
-    sensitivity = cba_sensitivity(ledger, path, baseline=baseline, **prices, **settings)
+                          vcov=vcov, seed=seed, **prices, **settings)
+    sensitivity = cba_sensitivity(ledger, path, baseline=baseline, vcov=vcov, **prices,
+                                  **settings)
+    spec["vcov"] = "joint" if vcov is not None else "independent"
     spec["last_event_time"] = int(path["event_time"].max())
     spec["price_base_year"] = result.spec["price_base_year"]
     return MemoCostBenefitResult(result, sensitivity, spec, note=note)

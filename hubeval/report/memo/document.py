@@ -120,8 +120,11 @@ def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
     sections = (
         section("findings", "h_findings", BulletList(tuple(memo.findings))),
         section("effects", "h_effects", *figs("effects"), Paragraph(text("evidence_note", lang), "note"),
-                Table("effects", memo.effects)),
+                Paragraph(text("interval_note", lang), "note"), Table("effects", memo.effects)),
         section("event", "h_event", *figs("event")),
+        section("robustness", "h_robustness", Paragraph(text("robustness_note", lang), "note"),
+                Table("inference", memo.inference) if len(memo.inference) else None,
+                BulletList(tuple(memo.robustness)) if memo.robustness else None),
         section("regional", "h_regional", *paragraphs(memo.regional), *figs("regional")),
         section("cba", "h_cba", *paragraphs(memo.cba_text), Table("cba", memo.cba_table),
                 *figs("cba")),

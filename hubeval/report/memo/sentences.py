@@ -28,14 +28,11 @@ from hubeval.report.memo.text import (
     outcome_label,
     text,
 )
-from hubeval.store.readers import cohort_sizes, descriptive_records
+from hubeval.store.readers import descriptive_records, outcome_records
 from hubeval.store.results import BatchResult
 
 __all__ = ["headline_outcomes", "effects_table", "findings", "regional_sentences",
            "limitations", "cba_sentences", "disclosure_sentences"]
-
-_Z80 = 2.8  # 1.96 + 0.84: minimum detectable effect at 5% two-sided, 80% power, in SEs
-
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
     """The first outcome of each outcome notebook (its headline), in batch order."""
@@ -90,6 +87,7 @@ def findings(memo_parts: dict, estimates: pd.DataFrame, lang: str, min_units: in
     found = [_finding(estimates[estimates["outcome"] == o], o, lang, min_units) for o in outcomes]
     gap = _claim_gap(estimates, outcomes, lang)
     found += [gap] if gap else []
+    found += [memo_parts["robustness"]] if memo_parts.get("robustness") else []
     cba_text = memo_parts["cba_text"]
     found += cba_text[:2] if memo_parts["cba_ok"] else []
     found += memo_parts["regional"][:1] if memo_parts["regional_ok"] else \
@@ -154,25 +152,32 @@ def _mid(name: str, lang: str) -> str:
     return name[:1].lower() + name[1:] if lang == "en" else name
 
 
+def _mde_text(row: pd.Series, outcome: str, lang: str) -> str:
+    percent = row.get("mde_percent", np.nan)
+    if np.isfinite(percent):
+        return f"{percent:.1f}%"
+    return format_effect(float(row["mde"]), scale="level", outcome=outcome, lang=lang).lstrip("+")
+
+
 def _power(results: BatchResult, outcome: str, lang: str) -> str | None:
-    rows = results.estimates[results.estimates["outcome"] == outcome]
-    causal = _row(rows, "callaway_santanna", "ATT simple")
+    """The power sentence from the outcome notebook's recorded ``power`` table (one definition:
+    :func:`hubeval.mde_from_panel`, as printed in the notebook and the codebook)."""
+    table = outcome_records(results.records, "power", outcome)
+    if table.empty or "term" not in table.columns:
+        return None
+    rows = table.set_index("term")
+    wanted = ["all cohorts, cs", "all cohorts, ancova", "one cohort, cs", "one cohort, ancova"]
     studies = results.event_studies
     study = studies[studies["outcome"] == outcome] if not studies.empty else studies
-    if causal is None or not np.isfinite(causal["std_error"]) or study.empty:
+    if not set(wanted) <= set(rows.index) or study.empty or "n_cohorts" not in study.columns:
         return None
-    n_treated = int(np.nanmax(study["n_treated"]))
-    n_cohorts = int(np.nanmax(study["n_cohorts"])) if "n_cohorts" in study.columns else 1
-    mde = _Z80 * causal["std_error"]
-    fmt = {"scale": causal["scale"], "outcome": outcome, "lang": lang}
-    clause = ""
-    sizes = cohort_sizes(results.records)
-    if len(sizes) and sizes.min() < n_treated:
-        size = int(sizes.min())
-        clause = text("lim_power_cohort", lang, size=size,
-                      mde=format_effect(mde * np.sqrt(n_treated / size), **fmt).lstrip("+"))
-    return text("lim_power", lang, n_treated=n_treated, n_cohorts=n_cohorts,
-                mde=format_effect(mde, **fmt).lstrip("+"), cohort_clause=clause)
+    n_cohorts = int(np.nanmax(study["n_cohorts"]))
+    mde = {k: _mde_text(rows.loc[k], outcome, lang) for k in wanted}
+    clause = text("lim_power_cohort", lang, size=int(rows.loc["one cohort, cs", "n_treated"]),
+                  mde=mde["one cohort, cs"], mde_ancova=mde["one cohort, ancova"])
+    return text("lim_power", lang, n_treated=int(rows.loc["all cohorts, cs", "n_treated"]),
+                n_cohorts=n_cohorts, mde=mde["all cohorts, cs"],
+                mde_ancova=mde["all cohorts, ancova"], cohort_clause=clause)
 
 
 def _selection(results: BatchResult, outcome: str, lang: str) -> str:
@@ -221,23 +226,61 @@ def limitations(results: BatchResult, cba: MemoCostBenefitResult | None, lang: s
 
 # --- cost-benefit section -------------------------------------------------------------------
 
-def cba_sentences(cba: MemoCostBenefitResult | None, lang: str) -> list[str]:
+def _headline_row(estimates: pd.DataFrame | None, outcome: str) -> pd.Series | None:
+    if estimates is None or estimates.empty:
+        return None
+    row = _row(estimates[estimates["outcome"] == outcome], "callaway_santanna", "ATT simple")
+    return row if row is not None and np.isfinite(row["estimate"]) else None
+
+
+def _effect_weights(cba: MemoCostBenefitResult, headline: pd.Series, lang: str) -> str:
+    spec = cba.spec
+    pct = cba.result.value("productivity_effect_pct")
+    fmt = {"scale": headline["scale"], "outcome": spec["outcome"], "lang": lang}
+    return text("cba_effect_weights", lang, pct=f"{pct:.1f}%", last=spec["last_event_time"],
+                headline=format_effect(headline["estimate"], **fmt))
+
+
+def _range(cba: MemoCostBenefitResult, lang: str) -> str:
+    """The tornado against the simulation: the effect bar (the same joint interval) apart from
+    the assumptions (which the simulation holds at their base values)."""
+    table = cba.sensitivity.estimates
+    effect, assumptions = table[table["term"] == "effect"], table[table["term"] != "effect"]
+    est = cba.result.estimates.set_index("term")
+    sim = est.at["bcr", "conf_low"], est.at["bcr", "conf_high"]
+    if effect.empty or assumptions.empty or not np.isfinite(sim).all():
+        driver = str(table["term"].iloc[0])
+        driver = label("effect_size" if driver == "effect" else driver, lang)
+        return text("cba_range_plain", lang, low=f"{table['bcr'].min():.2f}",
+                    high=f"{table['bcr'].max():.2f}", driver=_mid(driver, lang))
+    driver = _mid(label(str(assumptions["term"].iloc[0]), lang), lang)
+    return text("cba_range", lang, low=f"{assumptions['bcr'].min():.2f}",
+                high=f"{assumptions['bcr'].max():.2f}", driver=driver,
+                eff_low=f"{effect['bcr'].min():.2f}", eff_high=f"{effect['bcr'].max():.2f}",
+                sim_low=f"{sim[0]:.2f}", sim_high=f"{sim[1]:.2f}")
+
+
+def cba_sentences(cba: MemoCostBenefitResult | None, lang: str,
+                  estimates: pd.DataFrame | None = None) -> list[str]:
+    """The cost-benefit sentences; ``estimates`` (the comparison table) gives the headline
+    effect of the valued outcome, so the memo does not call net benefits near-certain when that
+    effect's interval includes zero, and says how its weights differ from the cost-benefit's."""
     if cba is None or cba.result is None:
         why = cba.note if cba is not None else "no cost-benefit analysis was passed to the memo"
         return [text("cba_not_run", lang, why=why)]
-    out = describe_cba(cba.result, lang=lang)
     spec = cba.spec
+    headline = _headline_row(estimates, spec["outcome"])
+    uncertain = headline is not None and headline["conf_low"] <= 0 <= headline["conf_high"]
+    out = describe_cba(cba.result, lang=lang, effect_includes_zero=uncertain)
     if cba.note and spec.get("employment_outcome"):
         out.append(text("cba_no_jobs", lang, outcome=spec["employment_outcome"]))
     out.append(text("cba_inputs", lang, outcome=_mid(outcome_label(spec["outcome"], lang), lang),
                     last=spec["last_event_time"], year=spec["price_base_year"],
                     costs=Path(spec["costs"]).name))
+    if headline is not None:
+        out.append(_effect_weights(cba, headline, lang))
     if cba.sensitivity is not None:
-        table = cba.sensitivity.estimates
-        driver = str(table["term"].iloc[0])
-        driver = label("effect_size" if driver == "effect" else driver, lang)
-        out.append(text("cba_range", lang, low=f"{table['bcr'].min():.2f}",
-                        high=f"{table['bcr'].max():.2f}", driver=_mid(driver, lang)))
+        out.append(_range(cba, lang))
     return out
 
 
