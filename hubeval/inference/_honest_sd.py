@@ -24,12 +24,15 @@ Optimisation. ``(b, s) -> s cv_alpha(b / s)`` is the perspective of a convex inc
 so the half-length is convex in ``(x, u)`` with ``u >= |C x|`` and ``b = M (K + sum u)``: one
 smooth convex program with linear constraints, solved by scipy's SLSQP with analytic gradients
 (``cv_alpha'`` by the implicit function theorem) from two feasible starts (the minimum-variance and
-the minimum-bias estimator). HonestDiD instead bisects over the standard deviation ``h`` and solves
-"min bias s.t. sd <= h" with CVXR/ECOS at each ``h``; both find the same optimum. It simulates
-``cv_alpha`` (10^6 draws); here it is solved exactly with Brent's method.
+the minimum-bias estimator), keeping the best of the four points (every feasible ``x`` gives a
+valid interval, so a solver failure could cost length, never coverage). HonestDiD instead
+bisects over the standard deviation ``h`` and solves "min bias s.t. sd <= h" with CVXR/ECOS at
+each ``h``; both find the same optimum. It simulates ``cv_alpha`` (10^6 draws); here it is solved
+exactly with Brent's method.
 
-Why hand-written: no maintained Python package implements the FLCI (``honestdid`` 0.1.1 on PyPI
-is a single-author beta pulling in torch and cvxpy).
+Why hand-written: ``honestdid`` 0.1.1 on PyPI is a single-author beta pulling in torch and cvxpy;
+``moderndid`` (0.4) ports HonestDiD including the FLCI but is a whole DiD toolkit with its own
+estimators and dependencies, like ``diff-diff``. The FLCI itself is one small convex program.
 """
 from __future__ import annotations
 
@@ -129,9 +132,11 @@ class _Problem:
         """Pre-period weights of the FLCI for ``Delta^SD(m)``."""
         if m == 0 or self.n_pre == 1:
             return self.x_min_var
-        best = min((self._slsqp(start, m) for start in (self.x_min_var, self.x_min_bias)),
-                   key=lambda x: self.half_length(x, m))
-        return best
+        # Any feasible x gives a valid interval; keeping the starts as candidates means a solver
+        # failure can cost optimality but never validity.
+        starts = (self.x_min_var, self.x_min_bias)
+        candidates = [*starts, *(self._slsqp(start, m) for start in starts)]
+        return min(candidates, key=lambda x: self.half_length(x, m))
 
     def _slsqp(self, start, m) -> np.ndarray:
         n, q = self.n_pre, self.n_pre - 1
@@ -148,15 +153,16 @@ class _Problem:
 
         eye = np.eye(q)
         constraints = [
-            dict(type="eq", fun=lambda z: np.array([self.a @ z[:n] - self.c]),
-                 jac=lambda z: np.concatenate([self.a, np.zeros(q)])[None, :]),
-            dict(type="ineq", fun=lambda z: np.concatenate([z[n:] - self.C @ z[:n], z[n:] + self.C @ z[:n]]),
-                 jac=lambda z: np.block([[-self.C, eye], [self.C, eye]])),
+            {"type": "eq", "fun": lambda z: np.array([self.a @ z[:n] - self.c]),
+             "jac": lambda z: np.concatenate([self.a, np.zeros(q)])[None, :]},
+            {"type": "ineq", "fun": lambda z: np.concatenate([z[n:] - self.C @ z[:n], z[n:] + self.C @ z[:n]]),
+             "jac": lambda z: np.block([[-self.C, eye], [self.C, eye]])},
         ]
         z0 = np.concatenate([start, np.abs(self.C @ start)])
         res = optimize.minimize(objective, z0, jac=True, method="SLSQP", constraints=constraints,
-                                options=dict(ftol=1e-13, maxiter=1000))
-        return res.x[:n]
+                                options={"ftol": 1e-13, "maxiter": 1000})
+        x = res.x[:n]
+        return x + self.a * (self.c - self.a @ x) / (self.a @ self.a)  # exactly unbiased under linear trends
 
 
 def flci(beta, sigma, n_pre, n_post, l_vec, m_values, alpha) -> list[dict]:
@@ -168,9 +174,9 @@ def flci(beta, sigma, n_pre, n_post, l_vec, m_values, alpha) -> list[dict]:
         x = problem.solve(float(m))
         v = np.concatenate([x, l_vec])
         estimate, half = float(v @ beta), problem.half_length(x, float(m))
-        out.append(dict(term="theta", mbar=float(m), estimate=estimate, std_error=problem.sd(x),
-                        conf_low=estimate - half, conf_high=estimate + half, method="FLCI",
-                        bias=worst_case_bias(x, n_pre, n_post, l_vec, float(m)), weights=v))
+        out.append({"term": "theta", "mbar": float(m), "estimate": estimate, "std_error": problem.sd(x),
+                    "conf_low": estimate - half, "conf_high": estimate + half, "method": "FLCI",
+                    "bias": worst_case_bias(x, n_pre, n_post, l_vec, float(m)), "weights": v})
     return out
 
 

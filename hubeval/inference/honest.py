@@ -47,7 +47,7 @@ from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 from hubeval.inference import _honest_sd
 
-__all__ = ["relative_magnitudes", "smoothness_bounds", "SensitivityResult"]
+__all__ = ["SensitivityResult", "relative_magnitudes", "smoothness_bounds"]
 
 
 _TOL_LAMBDA = 1e-6
@@ -185,12 +185,13 @@ def smoothness_bounds(estimate, vcov=None, *, n_pre: int | None = None, n_post: 
     theta = float(l_vec @ beta[n_pre:])
     sd = float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec))
     z = stats.norm.ppf(1 - alpha / 2)
-    original = dict(term="theta", mbar=np.nan, estimate=theta, std_error=sd, conf_low=theta - z * sd,
-                    conf_high=theta + z * sd, method="original")
+    original = {"term": "theta", "mbar": np.nan, "estimate": theta, "std_error": sd,
+                "conf_low": theta - z * sd, "conf_high": theta + z * sd, "method": "original"}
     fits = _honest_sd.flci(beta, sigma, n_pre, n_post, l_vec, m_values, alpha)
     breakdown = _honest_sd.breakdown_m(beta, sigma, n_pre, n_post, l_vec, alpha, max(m_values))
-    spec = dict(n_pre=n_pre, n_post=n_post, l_vec=l_vec.tolist(), alpha=alpha, event_times=times,
-                restriction="SD", method="FLCI", weights=[f.pop("weights").tolist() for f in fits], max_bias=[f.pop("bias") for f in fits])
+    spec = {"n_pre": n_pre, "n_post": n_post, "l_vec": l_vec.tolist(), "alpha": alpha, "event_times": times,
+            "restriction": "SD", "method": "FLCI", "weights": [f.pop("weights").tolist() for f in fits],
+            "max_bias": [f.pop("bias") for f in fits]}
     return SensitivityResult(pd.DataFrame([original, *fits]), breakdown, _honest_sd.statement(breakdown), spec)
 
 

@@ -87,7 +87,7 @@ def describe_cba(result: CostBenefitResult, *, lang: str = "en",
         out.append(say("jobs", per_job=money("cost_per_net_job")))
     be = est.at["break_even_persistence", "estimate"]
     if be == 0:
-        out.append(say("covered"))
+        out.append(say("covered_uncertain" if effect_includes_zero else "covered"))
     elif np.isfinite(be):
         out.append(say("breakeven", be=be, p=result.spec["persistence"]))
     elif result.notes:

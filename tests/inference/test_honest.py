@@ -17,7 +17,11 @@ import hubeval as hb
 from hubeval.core.errors import SpecError
 from hubeval.design.robustness import placebo_entry, placebo_outcomes, subgroup_effects
 from hubeval.inference import _honest_sd
-from hubeval.inference.honest import _rm_constraints, relative_magnitudes, smoothness_bounds
+from hubeval.inference.honest import (
+    _rm_constraints,
+    relative_magnitudes,
+    smoothness_bounds,
+)
 
 matplotlib.use("Agg")
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "honestdid_medicaid.json").read_text())
@@ -302,7 +306,7 @@ def test_sd_half_length_optimal_against_grid():
     values = half_length(Y)
     assert ours <= values.min() + 1e-12  # grid 0.205685, ours 0.205653; the polish agrees to 1e-14
     polished = minimize(lambda y: half_length(y[None, :])[0], Y[values.argmin()], method="Nelder-Mead",
-                        options=dict(xatol=1e-10, fatol=1e-14, maxiter=4000))
+                        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
     assert ours <= polished.fun * (1 + 1e-4)
     assert ours == pytest.approx(half_length(((x_ours - base) @ null.T)[None, :])[0], rel=1e-9)
 
@@ -366,6 +370,10 @@ def test_sd_plot_and_serialise(medicaid_sd):
     res = medicaid_sd[0]
     ax = hb.plot_sensitivity(res)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["original", "0", "0.01", "0.02", "0.03", "0.04", "0.05"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted(["original (parallel trends)", "robust (smoothness, fixed-length interval)",
+                                     f"breakdown M = {res.breakdown_mbar:.3g}"])
+    assert ax.get_xlabel().startswith("M (largest change in the slope")
     plt.close("all")
     out = json.loads(json.dumps(res.to_dict()))
     assert out["spec"]["restriction"] == "SD" and len(out["spec"]["weights"]) == 6

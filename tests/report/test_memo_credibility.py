@@ -110,6 +110,25 @@ def test_no_near_certainty_when_the_headline_interval_includes_zero(tmp_path):
     assert ("The confidence interval of the headline effect includes zero, so the data cannot rule "
             "out that the programme had no effect and no benefits;") in en
     assert "does not make net benefits likely, let alone near-certain." in en
+    assert "The estimated years alone cover the costs, whatever happens afterwards." not in en
+
+
+def test_cover_sentence_is_qualified_when_the_effect_includes_zero():
+    from hubeval.report.cba_text import describe_cba
+
+    costs = pd.DataFrame([{"cohort": 2011, "payer": "city", "item": "mentoring", "quantity": 10.0,
+                           "unit": "day", "unit_cost_krw": 1e6, "amount_krw": 1e7, "price_year": 2011}])
+    effects = pd.DataFrame({"event_time": [0, 1], "estimate": [0.05, 0.05], "std_error": [0.02, 0.02]})
+    result = hb.cost_benefit(costs, effects, n_sim=50, seed=1,
+                             baseline={"cohort": 2011, "n_firms": 20, "value_added_krw": 40e9,
+                                       "employment": 800})
+    assert result.value("break_even_persistence") == 0
+    sure = describe_cba(result, lang="en")
+    unsure = describe_cba(result, lang="en", effect_includes_zero=True)
+    assert "The estimated years alone cover the costs, whatever happens afterwards." in sure
+    assert ("At the point estimates the estimated years alone would cover the costs, but the effect "
+            "itself is not distinguishable from zero.") in unsure
+    assert "점추정치 기준으로는" in " ".join(describe_cba(result, lang="ko", effect_includes_zero=True))
 
 
 def test_memo_reports_inference_panel_and_sensitivity_for_headline_outcomes(tmp_path):

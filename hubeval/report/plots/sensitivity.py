@@ -1,4 +1,4 @@
-"""Sensitivity plot: robust confidence intervals against Mbar (Rambachan & Roth 2023, Figure 5 style)."""
+"""Sensitivity plot: robust confidence intervals against Mbar or M (Rambachan & Roth 2023, Figure 5 style)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,12 +11,13 @@ __all__ = ["plot_sensitivity"]
 
 
 def plot_sensitivity(result, *, ax=None):
-    """Plot the original and the relative-magnitudes robust intervals for each Mbar.
+    """Plot the original and the robust intervals for each Mbar (relative magnitudes) or M (smoothness).
 
     Parameters
     ----------
     result : SensitivityResult
-        From :func:`hubeval.relative_magnitudes`.
+        From :func:`hubeval.relative_magnitudes` or :func:`hubeval.smoothness_bounds`; the labels
+        follow the restriction recorded in its ``spec``.
     ax : matplotlib Axes, optional
 
     Returns
@@ -28,6 +29,8 @@ def plot_sensitivity(result, *, ax=None):
         raise SpecError(f"`result` must be a SensitivityResult (from hb.relative_magnitudes); got "
                         f"{type(result).__name__}.")
     ax = ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+    sd = (getattr(result, "spec", {}) or {}).get("restriction") == "SD"
+    key = (lambda name: f"{name}_sd") if sd else (lambda name: name)  # noqa: E731
     original = table[table["method"] == "original"].iloc[0]
     robust = table[table["method"] != "original"]
     step = np.diff(robust["mbar"]).min() if len(robust) > 1 else 0.5
@@ -37,15 +40,15 @@ def plot_sensitivity(result, *, ax=None):
                 fmt="o", color="0.3", capsize=4, label=label("hr_original"))
     mid = (robust["conf_low"] + robust["conf_high"]) / 2
     ax.errorbar(robust["mbar"], mid, yerr=[mid - robust["conf_low"], robust["conf_high"] - mid], fmt="none",
-                color="C0", capsize=4, lw=2, label=label("hr_robust"))
+                color="C0", capsize=4, lw=2, label=label(key("hr_robust")))
     ax.axhline(0, color="0.2", lw=0.8)
     breakdown = result.breakdown_mbar
     if np.isfinite(breakdown) and breakdown > 0:
         ax.axvline(breakdown, color="C3", ls="--", lw=1,
-                   label=label("hr_breakdown", mbar=f"{breakdown:.2f}"))
+                   label=label(key("hr_breakdown"), mbar=f"{breakdown:.3g}"))
     ax.set_xticks([x0, *robust["mbar"]],
                   [label("hr_original_tick"), *[f"{m:g}" for m in robust["mbar"]]])
-    ax.set_xlabel(label("hr_mbar_axis"))
+    ax.set_xlabel(label(key("hr_mbar_axis")))
     ax.set_ylabel(label("hr_effect_axis"))
     ax.legend(frameon=False, fontsize="small")
     return ax
