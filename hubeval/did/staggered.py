@@ -305,9 +305,10 @@ def att_gt(panel: Panel, *, outcome: str, control: Control = "never_treated", me
     variance, i.e. HC2 for the 2x2 regression on a treated dummy (Imbens & Kolesar 2016); with
     covariates it is the same degrees-of-freedom correction per group. The stored influence
     functions are the corrected ones, so :func:`hubeval.aggregate`, bootstraps and ``vcov`` use
-    it too. On the example design (``hb.simulate_program``, cohorts of 11-14 firms) it lifts the
-    mean standard error of the headline ``aggregate(by="simple")`` from about 0.95 to about 1.0
-    of the Monte Carlo standard deviation (README, "Methods note";
+    it too. On the example design (``hb.simulate_program``, cohorts of 11-14 firms; 1,020
+    replications) it lifts the mean standard error of the headline ``aggregate(by="simple")``
+    from 0.97-1.01 to 1.02-1.05 of the Monte Carlo standard deviation across the four headline
+    outcomes, and 95% coverage from 0.940-0.960 to 0.952-0.968 (README, "Methods note";
     ``tests/did/test_small_sample.py``).
 
     References
