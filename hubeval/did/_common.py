@@ -11,7 +11,7 @@ import pandas as pd
 
 from hubeval.core.errors import SpecError, format_examples
 from hubeval.core.results import ResultMixin, percent_effect
-from hubeval.data.outcomes import is_log_outcome  # noqa: F401  (used by the estimators)
+from hubeval.data.outcomes import is_log_outcome
 from hubeval.data.panel import Panel
 
 
@@ -36,12 +36,33 @@ class EffectResultMixin(ResultMixin):
             text += "\n\nIn percent (100 * (exp(b) - 1)):\n" + table
         return text
 
-    def percent(self) -> pd.DataFrame:
+    def percent(self, *, log_outcome: bool | None = None) -> pd.DataFrame:
         """Estimates as percent effects, ``100 * (exp(b) - 1)`` with transformed bounds.
 
-        Meaningful when the outcome is in logs (``spec["log_outcome"]``).
+        Only for an outcome in logs (``spec["log_outcome"]``, or ``log_outcome=True``); see
+        :func:`check_log_scale`.
         """
+        outcome = str(self.spec.get("outcome"))
+        check_log_scale(outcome, log_outcome, default=self.spec.get("log_outcome"))
         return percent_effect(self.estimates)
+
+
+def check_log_scale(outcome: str, log_outcome: bool | None, *, default: bool | None = None) -> None:
+    """Refuse a percent reading, ``100 * (exp(b) - 1)``, of effects on an outcome not in logs.
+
+    ``log_outcome`` is the caller's explicit choice; without it, ``default`` (what the estimator
+    recorded) or else the outcome's name (``log_``/``ln_``) decides. One rule for every
+    ``percent()`` of the firm-level results: a cost ratio or a rate has no such reading.
+    """
+    if log_outcome is None:
+        log_outcome = is_log_outcome(outcome) if default is None else bool(default)
+        why = "its name does not start with log_ or ln_"
+    else:
+        why = f"log_outcome={log_outcome}"
+    if not log_outcome:
+        raise SpecError(f"`percent()` reads estimates as log points, 100 * (exp(b) - 1), but the outcome "
+                        f"'{outcome}' is not a log ({why}). Report the estimates in the outcome's own "
+                        f"units, or call percent(log_outcome=True) if '{outcome}' is in logs.")
 
 
 def check_outcome(panel: Panel, outcome: str, *, function: str) -> None:

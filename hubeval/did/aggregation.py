@@ -25,7 +25,7 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, result_field
-from hubeval.did._common import is_log_outcome
+from hubeval.did._common import check_log_scale
 from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
 from hubeval.did.staggered import (
     BOOT_WEIGHTS,
@@ -100,13 +100,7 @@ class AggregateResult(ResultMixin):
         (e.g. ``lemp``). Raises :class:`SpecError` for other outcomes: a cost ratio or a rate has
         no percent reading of ``exp(b) - 1``.
         """
-        outcome = str(self.spec.get("outcome"))
-        if not (is_log_outcome(outcome) if log_outcome is None else log_outcome):
-            why = "its name does not start with log_ or ln_" if log_outcome is None else "log_outcome=False"
-            raise SpecError(f"`percent()` reads estimates as log points, 100 * (exp(b) - 1), but the outcome "
-                            f"'{outcome}' is not a log ({why}). Report the "
-                            "estimates in the outcome's own units, or call percent(log_outcome=True) if "
-                            f"'{outcome}' is in logs.")
+        check_log_scale(str(self.spec.get("outcome")), log_outcome)
         frame = self.estimates
         if self.spec["by"] != "simple":
             frame = pd.concat([frame, pd.DataFrame([self.overall])], ignore_index=True)

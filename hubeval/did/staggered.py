@@ -43,6 +43,7 @@ from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, percent_effect, result_field
 from hubeval.data.panel import Panel
+from hubeval.did._common import check_log_scale
 from hubeval.did._gt_cells import (
     _cohort_notes,
     _Comparisons,
@@ -120,8 +121,13 @@ class GroupTimeResult(ResultMixin):
     warnings: tuple[str, ...] = ()
     seed: object = None
 
-    def percent(self) -> pd.DataFrame:
-        """Estimates in percent, ``100 * (exp(b) - 1)``, for a log outcome (bounds transformed too)."""
+    def percent(self, *, log_outcome: bool | None = None) -> pd.DataFrame:
+        """Estimates in percent, ``100 * (exp(b) - 1)``, for a log outcome (bounds transformed too).
+
+        Refused for outcomes not in logs unless ``log_outcome=True`` (the rule of
+        :meth:`AggregateResult.percent`).
+        """
+        check_log_scale(str(self.spec.get("outcome")), log_outcome)
         return _percent(self.estimates)
 
     def vcov(self) -> pd.DataFrame:

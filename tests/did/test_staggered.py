@@ -142,8 +142,16 @@ def test_result_is_frozen_and_serialisable():
 def test_percent_effect():
     _, panel = small_panel()
     gt = hb.att_gt(panel, outcome="y")
-    pct = gt.percent()
+    pct = gt.percent(log_outcome=True)  # "y" is not named as a log: the caller says it is one
     np.testing.assert_allclose(pct["estimate"], 100 * np.expm1(gt.estimates["estimate"]))
+    message = ("`percent()` reads estimates as log points, 100 * (exp(b) - 1), but the outcome 'y' is "
+               "not a log (its name does not start with log_ or ln_). Report the estimates in the "
+               "outcome's own units, or call percent(log_outcome=True) if 'y' is in logs.")
+    with pytest.raises(SpecError, match=re.escape(message)):
+        gt.percent()
+    twfe = hb.twfe(panel, outcome="y")  # the firm-level results share the rule
+    with pytest.raises(SpecError, match=re.escape(message)):
+        twfe.percent()
 
 
 # --- bootstrap -----------------------------------------------------------------------------------
