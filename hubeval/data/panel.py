@@ -35,7 +35,19 @@ from hubeval.data._checks import (
 )
 from hubeval.data.quality import DataQualityResult
 
-__all__ = ["Panel"]
+__all__ = ["Panel", "unit_columns_seen"]
+
+#: Unit (firm identifier) columns of every Panel built in this process, for the disclosure gate.
+_UNIT_COLUMNS_SEEN: set[str] = set()
+
+
+def unit_columns_seen() -> frozenset[str]:
+    """Names of the unit columns of every :class:`Panel` built in this process.
+
+    The disclosure gate (:mod:`hubeval.report.firm_level`) treats a table carrying one of them
+    as firm-level data, whatever the column is called (e.g. ``사업체번호``).
+    """
+    return frozenset(_UNIT_COLUMNS_SEEN)
 
 # pandas >= 3 always copies on write, so a shallow copy already protects the panel's data.
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
@@ -106,6 +118,7 @@ class Panel:
         self.cohort = cohort if cohort is not None else "cohort"
         self.source_treatment = treatment
         _check_roles(frame, unit, time, cohort, treatment)
+        _UNIT_COLUMNS_SEEN.add(str(unit))
         frame = self._drop_blank_units(frame)
         frame[time] = _clean_time(frame, time)
         codes = _unit_codes(frame, unit)

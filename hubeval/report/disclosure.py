@@ -1,9 +1,48 @@
 """Statistical disclosure control for tables, estimates and figures meant for publication.
 
-Firm data are confidential: no published cell, subgroup estimate or figure point may rest on
-fewer than ``min_units`` firms (default 5, configurable, hard floor 3), and magnitude tables
-must not let a reader estimate one firm's value closely. The rules follow the standard
-primary/secondary suppression approach of Hundepool et al. (2012):
+Threat model
+------------
+The gate protects confidential firm data against an analyst who makes mistakes, not against a
+malicious one: someone who saves the raw table instead of the protected one, passes a check
+made for another table, forgets that a confidence band's midpoint is the estimate, keeps firm
+identifiers under a Korean column name, or saves a figure drawn from unprotected results. It
+fails closed: what it cannot verify, it refuses. It does not stop deliberate circumvention
+(anyone can write a CSV with pandas), and it cannot see what was drawn on a figure by hand.
+
+Guarantees
+----------
+Everything written by :func:`~hubeval.report.publication.save_table` and
+:func:`~hubeval.report.figures.save_figure` (and so by the memo) satisfies:
+
+* **no small cells** -- no published number rests on fewer than ``min_units`` firms (default 5,
+  hard floor 3; the rules below);
+* **suppressed means blank** -- a suppressed row keeps only its keys (the allow-list
+  :data:`KEY_COLUMNS`, ``param_*`` run settings, and keys the caller names); every other
+  column, numeric or text (estimate, bands, means, percents, counts), is blanked, so nothing
+  derived from the hidden value survives;
+* **errors name cells, never values** -- a :class:`~hubeval.core.errors.DisclosureError` names
+  a refused cell by its keys only;
+* **what is written is what was checked** -- a :class:`DisclosureResult` is sealed (keyed hash
+  of its table, suppression list and rules) by the function that made it; a hand-built or
+  later-modified one is refused, and a table saved with ``check=`` must equal the checked
+  table;
+* **firm-level tables are refused** -- recognised by identifier column names, by the unit
+  column of every :class:`~hubeval.Panel` built in the session (whatever its name, e.g.
+  ``사업체번호``) and by content (a column, or the index, with a distinct id-like value on
+  every row); count columns cannot vouch for such a table;
+* **figures are checked by what they draw** -- hubeval plot functions record the results they
+  draw on the figure, and ``save_figure`` checks those, not a claim about them;
+* **exemptions are explicit and recorded** -- :func:`public` (official aggregates) is the only
+  exemption; it needs a reason, never covers firm-level data or failing counts, and is written
+  with the check of every output into its ``<name>.disclosure.json`` sidecar.
+
+A seal is valid only in the Python process that made it: re-check loaded results.
+
+Rules
+-----
+No published cell, subgroup estimate or figure point may rest on fewer than ``min_units``
+firms, and magnitude tables must not let a reader estimate one firm's value closely. The rules
+follow the standard primary/secondary suppression approach of Hundepool et al. (2012):
 
 * **threshold rule** -- a cell with fewer than ``min_units`` contributing firms is suppressed,
   so single-firm values are never shown (the floor of 3 guarantees it);
@@ -20,11 +59,14 @@ primary/secondary suppression approach of Hundepool et al. (2012):
 
 The secondary step is the common greedy heuristic, not the optimal linear-programming solution
 of tau-ARGUS; with two suppressions per line a determined attacker can at most bound, not
-recover, a cell. Merging small categories before tabulating is left to the analyst.
+recover, a cell. Merging small categories before tabulating is left to the analyst. Only
+:func:`protect_table`, which sees firm-level data, applies the magnitude rules; estimate tables
+(:func:`~hubeval.report.publication.check_estimates`) are checked on their firm counts.
 
 Checking estimate tables and result objects, and the publication path (the gate
 :func:`~hubeval.report.publication.assert_publishable`, :func:`~hubeval.report.publication.save_table`)
-live in :mod:`hubeval.report.publication`.
+live in :mod:`hubeval.report.publication`; firm-level detection in
+:mod:`hubeval.report.firm_level`.
 
 References
 ----------
@@ -34,6 +76,7 @@ de Wolf, P.-P. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (magnitude
 from __future__ import annotations
 
 import dataclasses
+import hmac
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -41,10 +84,12 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import DisclosureError, SpecError, format_examples
-from hubeval.core.results import ResultMixin
+from hubeval.core.results import ResultMixin, result_field
+from hubeval.report import suppression
+from hubeval.report.seal import KEY_COLUMNS, signature
 
 __all__ = ["check_min_units", "DEFAULT_MIN_UNITS", "MIN_UNITS_FLOOR", "COUNT_COLUMNS",
-           "UNIT_COLUMNS", "DisclosureResult", "protect_table", "public"]
+           "UNIT_COLUMNS", "KEY_COLUMNS", "DisclosureResult", "protect_table", "public"]
 
 #: Default minimum number of firms behind any published number.
 DEFAULT_MIN_UNITS = 5
@@ -75,13 +120,30 @@ class DisclosureResult(ResultMixin):
         ``dominance``, ``p_percent``, ``secondary``) and ``detail`` (why, without revealing
         the confidential value).
     spec : dict
-        The rules applied (``min_units``, ``dominance``, ``p_percent``, ...).
+        The rules applied (``min_units``, ``dominance``, ``p_percent``, ...); for an exemption
+        made by :func:`public`, ``{"public": reason}``.
+    seal : str
+        Set by the function that made the check (see :mod:`hubeval.report.seal`); the gate
+        refuses a result whose seal does not match its content, e.g. one built by hand or
+        whose table was changed after the check.
     """
 
     table: pd.DataFrame
     suppressed: pd.DataFrame
     spec: dict
+    seal: str = result_field(default="", repr=False, compare=False, serialize="omit")
     title = "Disclosure control"
+
+    @property
+    def sealed(self) -> bool:
+        """True when the result was made by a hubeval check and has not changed since."""
+        return bool(self.seal) and hmac.compare_digest(
+            self.seal, signature(self.table, self.suppressed, self.spec))
+
+    @property
+    def exemption(self) -> str | None:
+        """The reason given to :func:`public`, or None for a real check."""
+        return self.spec.get("public")
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -102,6 +164,12 @@ class DisclosureResult(ResultMixin):
             lines.append(f"suppressed {len(self.suppressed)} entries:")
             lines += [f"  {r.cell}: {r.rule} ({r.detail})" for r in self.suppressed.itertuples()]
         return "\n".join(lines + ["", self.table.to_string(index=False)])
+
+
+def _issue(table: pd.DataFrame, suppressed: pd.DataFrame, spec: dict) -> DisclosureResult:
+    """A sealed :class:`DisclosureResult` (for the checking functions of this folder only)."""
+    return DisclosureResult(table=table, suppressed=suppressed, spec=spec,
+                            seal=signature(table, suppressed, spec))
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -135,86 +203,6 @@ def _check_columns(data: pd.DataFrame, columns: Sequence[str], arg: str) -> None
 
 
 # --- magnitude and frequency tables from firm-level data ------------------------------------
-
-def _cell_stats(contrib: pd.DataFrame, keys: list[str], has_value: bool) -> pd.DataFrame:
-    """Per cell: number of firms, total, and the two largest absolute firm contributions."""
-    def top(series: pd.Series, k: int) -> float:
-        values = np.sort(np.abs(series.to_numpy(dtype=float)))[::-1]
-        return float(values[k]) if len(values) > k else 0.0
-
-    grouped = contrib.groupby(keys, dropna=False, sort=True)["_value"] if keys \
-        else contrib.assign(_all=0).groupby("_all")["_value"]
-    stats = grouped.agg(n_units="size", total="sum",
-                        total_abs=lambda s: float(np.abs(s).sum()),
-                        top1=lambda s: top(s, 0), top2=lambda s: top(s, 1))
-    if not has_value:
-        stats[["total", "total_abs", "top1", "top2"]] = np.nan
-    return stats.reset_index(drop=not keys)
-
-
-def _primary_rule(row: pd.Series, min_units: int, dominance: float, p_percent: float,
-                  has_value: bool) -> tuple[str, str] | None:
-    if row["n_units"] < min_units:
-        return "threshold", f"fewer than {min_units} firms"
-    if not has_value or row["total_abs"] <= 0:
-        return None
-    if row["top1"] + row["top2"] > dominance * row["total_abs"]:
-        return "dominance", f"the two largest firms hold more than {dominance:.0%} of the total"
-    if row["total_abs"] - row["top1"] - row["top2"] < p_percent * row["top1"]:
-        return "p_percent", (f"the other firms' total is below {p_percent:.0%} of the largest "
-                             "firm's value, so the second-largest could estimate it closely")
-    return None
-
-
-def _grid(contrib: pd.DataFrame, by: list[str], total_label: str, has_value: bool) -> pd.DataFrame:
-    """All cells plus margins (the margin of a dimension is labelled ``total_label``)."""
-    parts = [_cell_stats(contrib, by, has_value)]
-    for kept in ([by[0]], [by[1]], []) if len(by) == 2 else ([],):
-        # Margins regroup firm contributions so a firm spanning cells counts once.
-        firm_level = contrib.groupby(kept + ["_unit"], dropna=False)["_value"].sum().reset_index()
-        margin = _cell_stats(firm_level, kept, has_value)
-        for col in by:
-            if col not in kept:
-                margin[col] = total_label
-        parts.append(margin)
-    grid = pd.concat(parts, ignore_index=True)
-    for col in by:
-        grid[col] = grid[col].astype(object)
-    return grid[by + ["n_units", "total", "total_abs", "top1", "top2"]]
-
-
-def _lines(grid: pd.DataFrame, by: list[str], total_label: str) -> list[pd.Index]:
-    """Row-index groups that add up: each line's cells sum to its margin entry."""
-    if len(by) == 1:
-        return [grid.index]
-    return [idx for col in by for _, idx in grid.groupby(col, sort=False).groups.items()]
-
-
-def _secondary(grid: pd.DataFrame, rules: dict, by: list[str], total_label: str) -> None:
-    """Greedy complementary suppression until no additive line has exactly one suppression."""
-    lines = _lines(grid, by, total_label)
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [i for i in line if i in rules]
-            if len(hidden) != 1:
-                continue
-            open_ = [i for i in line if i not in rules]
-            if not open_:
-                continue
-            is_margin = grid.loc[open_, by].eq(total_label).any(axis=1)
-            order = pd.DataFrame({"margin": is_margin, "n": grid.loc[open_, "n_units"],
-                                  "size": grid.loc[open_, "total_abs"].fillna(0)})
-            pick = order.sort_values(["margin", "n", "size"]).index[0]
-            cell = _cell_label(grid.loc[hidden[0]], by)
-            rules[pick] = ("secondary", f"complement of {cell}, which its line total would reveal")
-            changed = True
-
-
-def _cell_label(row: pd.Series, by: list[str]) -> str:
-    return ", ".join(f"{col}={row[col]}" for col in by)
-
 
 def protect_table(data: pd.DataFrame, *, by: str | Sequence[str], value: str | None = None,
                   unit: str = "firm_id", statistic: Statistic = "sum",
@@ -283,17 +271,17 @@ def protect_table(data: pd.DataFrame, *, by: str | Sequence[str], value: str | N
     _check_columns(data, by + [unit] + ([value] if value else []), "by/unit/value")
     contrib = data.assign(_unit=data[unit], _value=data[value] if value else 1.0)
     contrib = contrib.groupby(by + ["_unit"], dropna=False)["_value"].sum().reset_index()
-    grid = _grid(contrib, by, total_label, has_value=value is not None)
+    grid = suppression.make_grid(contrib, by, total_label, has_value=value is not None)
     rules = {}
     for i, row in grid.iterrows():
-        hit = _primary_rule(row, min_units, dominance, p_percent, value is not None)
+        hit = suppression.primary_rule(row, min_units, dominance, p_percent, value is not None)
         if hit:
             rules[i] = hit
-    _secondary(grid, rules, by, total_label)
+    suppression.secondary(grid, rules, by, total_label)
     return _protected_result(grid, rules, by=by, value=value, statistic=statistic,
                              spec={"min_units": min_units, "dominance": dominance,
                                    "p_percent": p_percent, "by": by, "value": value,
-                                   "statistic": statistic, "unit": unit})
+                                   "statistic": statistic, "unit": unit, "keys": by})
 
 
 def _protected_result(grid: pd.DataFrame, rules: dict, *, by: list[str], value: str | None,
@@ -308,26 +296,46 @@ def _protected_result(grid: pd.DataFrame, rules: dict, *, by: list[str], value: 
     if value is not None:
         table.loc[hidden, value] = np.nan
     suppressed = pd.DataFrame(
-        [(_cell_label(grid.loc[i], by), *rules[i]) for i in sorted(hidden)],
+        [(suppression.grid_cell_label(grid.loc[i], by), *rules[i]) for i in sorted(hidden)],
         columns=_SUPPRESSED_COLUMNS)
-    return DisclosureResult(table=table, suppressed=suppressed, spec=spec)
+    return _issue(table, suppressed, spec)
 
 
 # --- public data --------------------------------------------------------------------------
 
 def public(reason: str) -> DisclosureResult:
-    """Declare that an output shows no confidential firm data (e.g. official city aggregates).
+    """Declare an exemption: the output shows no confidential firm data (e.g. official city
+    aggregates).
 
-    The reason is recorded in the publication log; use only for public statistics.
+    The exemption covers only what cannot be verified (a table or figure without firm counts);
+    a firm-level table, or one whose own counts fail the threshold, is still refused. The reason
+    is written into the output's ``<name>.disclosure.json`` sidecar.
+
+    Parameters
+    ----------
+    reason : str
+        Why the output holds no confidential firm data, e.g. ``"city totals from KOSIS"``.
+
+    Returns
+    -------
+    DisclosureResult
+        An empty, sealed result with ``spec == {"public": reason}``, for ``save_table(...,
+        check=...)`` or ``save_figure(..., shows=...)``.
 
     Raises
     ------
     DisclosureError
-        An empty ``reason``.
+        An empty or too short ``reason``.
+
+    Examples
+    --------
+    >>> import hubeval as hb
+    >>> hb.public("city totals from KOSIS").exemption
+    'city totals from KOSIS'
     """
     if not isinstance(reason, str) or len(reason.strip()) < 5:
         raise DisclosureError(
             f"`reason` must say why the output holds no confidential firm data (e.g. 'city "
             f"totals from KOSIS'); got {reason!r}.")
     empty = pd.DataFrame(columns=_SUPPRESSED_COLUMNS)
-    return DisclosureResult(table=pd.DataFrame(), suppressed=empty, spec={"public": reason.strip()})
+    return _issue(pd.DataFrame(), empty, {"public": reason.strip()})

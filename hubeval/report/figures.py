@@ -29,12 +29,21 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
 from hubeval.report.catalogue import LANGS, section
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
-from hubeval.report.publication import _as_list, assert_publishable, output_paths
+from hubeval.report.audit import check_entry, write_disclosure_record
+from hubeval.report.disclosure import DisclosureResult
+from hubeval.report.publication import (
+    _as_list,
+    _is_unverifiable,
+    assert_publishable,
+    output_paths,
+)
 
 # matplotlib's PDF backend subsets fonts with fontTools, which logs every table at INFO level
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -42,7 +51,7 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 __all__ = [
     "Lang", "PALETTE", "COLORS", "FIGSIZE", "LABELS", "FONT_FAMILY", "register_fonts",
     "text_font", "theme_rc", "set_theme", "figure_theme", "current_lang", "label", "label_or_key",
-    "save_figure",
+    "save_figure", "record_drawn", "drawn_results",
 ]
 
 Lang = Literal["en", "ko"]
@@ -74,6 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 _STATE: dict[str, Any] = {"lang": "en"}
+#: Attribute of a matplotlib Figure holding the results drawn on it (see :func:`record_drawn`).
+DRAWN_ATTRIBUTE = "_hubeval_drawn"
 _METADATA = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
@@ -195,23 +206,100 @@ def _render_checked(fig: Any) -> None:
             "Call hb.set_theme() (it registers the bundled Korean font) before drawing.")
 
 
-def save_figure(fig: Any, name: str, *, shows: Any, out_dir: str | Path = "reports",
+def _root_figure(target: Any) -> Any:
+    """The top-level Figure of an Axes, SubFigure, Figure or array of Axes."""
+    if isinstance(target, np.ndarray):
+        target = target.flat[0]
+    while not isinstance(target, Figure) and getattr(target, "figure", None) is not None \
+            and target.figure is not target:
+        target = target.figure
+    return target
+
+
+def record_drawn(target: Any, *results: Any) -> None:
+    """Record on a figure the result(s) a plot function drew on it, for :func:`save_figure`.
+
+    Every hubeval plot function calls this with what it drew, so the disclosure check at save
+    time is of the figure's real content rather than of a claim about it. Call it from a new
+    plot function; it is not a way to vouch for a figure drawn by hand.
+
+    Parameters
+    ----------
+    target : matplotlib Axes, Figure or array of Axes
+    *results : object
+        The result objects or tables drawn (recorded once each, in order).
+    """
+    fig = _root_figure(target)
+    drawn = list(getattr(fig, DRAWN_ATTRIBUTE, ()))
+    drawn += [r for r in results if not any(r is d for d in drawn)]
+    setattr(fig, DRAWN_ATTRIBUTE, tuple(drawn))
+
+
+def drawn_results(fig: Any) -> tuple:
+    """The results hubeval plot functions recorded on ``fig`` (see :func:`record_drawn`)."""
+    return tuple(getattr(_root_figure(fig), DRAWN_ATTRIBUTE, ()))
+
+
+def _exemption(shows: Any, drawn: tuple) -> DisclosureResult | None:
+    """The :func:`public` exemption in ``shows``; anything else must be something drawn."""
+    exemption = None
+    for item in _as_list(shows):
+        if isinstance(item, DisclosureResult) and item.exemption is not None:
+            exemption = assert_publishable(item)
+        elif not any(item is d or (isinstance(item, DisclosureResult) and item.table is d)
+                     for d in drawn):
+            raise DisclosureError(
+                f"`shows` names a {type(item).__name__} the figure did not draw: a figure is "
+                "checked by what its hubeval plot functions recorded drawing, not by what "
+                "`shows` claims. Draw the figure from that result with a hubeval plot function, "
+                "or, for public aggregate data only, pass shows=hb.public(reason).")
+    return exemption
+
+
+def _check_drawn(drawn: tuple, exemption: DisclosureResult | None,
+                 min_units: int) -> list[dict]:
+    if not drawn and exemption is None:
+        raise DisclosureError(
+            "The figure records no result it draws (it was not drawn by a hubeval plot "
+            "function), so what it shows cannot be checked. Draw it with a hubeval plot function "
+            "from the protected results, or, for public aggregate data only, pass "
+            "shows=hb.public(reason).")
+    entries = []
+    for item in drawn:
+        try:
+            checked = assert_publishable(item, min_units=min_units)
+        except DisclosureError as error:
+            if exemption is None or not _is_unverifiable(error):
+                raise
+            entries.append(check_entry(item, None, how="exempt"))
+            continue
+        entries.append(check_entry(item, checked, how="protected" if checked is item
+                                   else "checked as is"))
+    return entries
+
+
+def save_figure(fig: Any, name: str, *, shows: Any = None, out_dir: str | Path = "reports",
                 formats: Sequence[FigureFormat] = ("png", "svg", "pdf"), dpi: int = 300,
                 exists: ExistsPolicy = "error",
                 min_units: int = DEFAULT_MIN_UNITS) -> dict[str, Path]:
-    """Save a figure for publication (PNG, SVG, PDF) after the disclosure check.
+    """Save a figure for publication (PNG, SVG, PDF) after the disclosure check of what it draws.
+
+    Every hubeval plot function records on the figure the results it drew
+    (:func:`record_drawn`); each must pass
+    :func:`hubeval.report.publication.assert_publishable`. Draw figures from protected results
+    (e.g. a memo's :attr:`~hubeval.report.memo.build.MemoResult.results`, or a result whose
+    counts pass). A figure that records nothing (drawn by hand) is refused unless ``shows`` is
+    an explicit exemption.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
     name : str
         File stem, without directory or extension, e.g. ``"cba_tornado"``.
-    shows : result, DataFrame, DisclosureResult, or a list of them
-        What the figure displays. Each must pass
-        :func:`hubeval.report.publication.assert_publishable`; pass the protected
-        :class:`~hubeval.report.disclosure.DisclosureResult` for tables, or
-        ``hb.public(reason)`` for figures of public aggregate data only. Required:
-        there is no way to save without saying what the figure shows.
+    shows : DisclosureResult from :func:`hubeval.public`, or results drawn, optional
+        ``hb.public(reason)`` exempts what cannot be verified (no firm counts, e.g. public
+        city aggregates); it never covers drawn results that fail the check or are
+        firm-level. Other items must be results the figure drew (they are checked anyway).
     out_dir : str or Path, default "reports"
     formats : sequence of {"png", "svg", "pdf"}, default all three
     dpi : int, default 300
@@ -225,29 +313,29 @@ def save_figure(fig: Any, name: str, *, shows: Any, out_dir: str | Path = "repor
     Returns
     -------
     dict of str to Path
-        The written file per format.
+        The written file per format. ``<name>.disclosure.json`` is written beside them with
+        the checks and any exemption (:mod:`hubeval.report.audit`).
 
     Raises
     ------
     DisclosureError
-        ``shows`` is empty or disclosive.
+        The figure records nothing drawn and has no exemption, a drawn result is disclosive,
+        cannot be verified or is firm-level, or ``shows`` names a result not drawn.
     FileExistsError
         A target exists and ``exists="error"``.
     HubevalError
         The figure has glyphs no font can draw.
     """
-    items = _as_list(shows)
-    if not items:
-        raise DisclosureError(
-            "`shows` is empty: say what the figure displays (the result objects or tables "
-            "behind it) so it can be checked, or pass hb.public(reason) for public "
-            "aggregate data.")
-    for item in items:
-        assert_publishable(item, min_units=min_units)
+    drawn = drawn_results(fig)
+    exemption = _exemption(shows, drawn)
+    entries = _check_drawn(drawn, exemption, min_units)
     paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(FigureFormat))
     _render_checked(fig)
     with mpl.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
         for fmt, path in paths.items():
             # Dates stripped from PDF and SVG so reruns give byte-identical files to hash.
             fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+    write_disclosure_record(paths, kind="figure", entries=entries,
+                            exemption=exemption.exemption if exemption else None,
+                            min_units=min_units)
     return paths

@@ -19,17 +19,19 @@ import pandas as pd
 
 from hubeval.core.errors import DisclosureError, SpecError, format_examples
 from hubeval.report.disclosure import (
-    _ESTIMATE_VALUE_COLUMNS,
     _SUPPRESSED_COLUMNS,
     COUNT_COLUMNS,
     DEFAULT_MIN_UNITS,
-    UNIT_COLUMNS,
     DisclosureResult,
     ExistsPolicy,
     TableFormat,
     _check_columns,
+    _issue,
     check_min_units,
 )
+from hubeval.report.audit import check_entry, write_disclosure_record
+from hubeval.report.firm_level import refuse_firm_level
+from hubeval.report.seal import blank_rows, cell_label, is_key_column, key_columns, table_digest
 
 __all__ = ["check_estimates", "check_result", "assert_publishable", "output_paths", "save_table",
            "report_folder"]
@@ -39,10 +41,22 @@ _TABLE_HTML = jinja2.Environment(autoescape=True).from_string(
     "<li>{{ r.cell }}: {{ r.rule }} ({{ r.detail }})</li>{% endfor %}</ul>{% endif %}")
 
 
+def _unverifiable(message: str) -> DisclosureError:
+    """The error for content without firm counts, which only :func:`public` may exempt."""
+    error = DisclosureError(message)
+    error.unverifiable = True
+    return error
+
+
+def _is_unverifiable(error: DisclosureError) -> bool:
+    return getattr(error, "unverifiable", False)
+
+
 # --- estimate tables and result objects --------------------------------------------------------
 
 def check_estimates(estimates: pd.DataFrame, *, min_units: int = DEFAULT_MIN_UNITS,
-                    count: str | Sequence[str] | None = None) -> DisclosureResult:
+                    count: str | Sequence[str] | None = None,
+                    keys: Sequence[str] = ()) -> DisclosureResult:
     """Suppress estimates (e.g. subgroup effects) that rest on fewer than ``min_units`` firms.
 
     Parameters
@@ -54,37 +68,51 @@ def check_estimates(estimates: pd.DataFrame, *, min_units: int = DEFAULT_MIN_UNI
     count : str or sequence of str, optional
         Count column(s) to check. By default every present column of ``n_treated``,
         ``n_units``, ``n_firms``; a row is suppressed when the smallest is below ``min_units``
-        (an effect on 3 treated firms is disclosive even with 200 controls).
+        (an effect on 3 treated firms is disclosive even with 200 controls). A missing count
+        suppresses the row too (it cannot be verified).
+    keys : sequence of str, optional
+        Columns naming a cell beyond the built-in allow-list
+        :data:`~hubeval.report.seal.KEY_COLUMNS` (``term``, ``outcome``, ``cohort``, ``time``,
+        ``event_time``, group labels such as ``industry``, ``param_*``, ...).
 
     Returns
     -------
     DisclosureResult
-        ``table`` is a copy of ``estimates`` with the numbers of suppressed rows missing and a
-        ``suppressed`` flag; ``suppressed`` lists the rows and the reason.
+        ``table`` is a copy of ``estimates`` in which every suppressed row keeps only its keys
+        (all other columns, numeric or text, are missing) and a ``suppressed`` flag;
+        ``suppressed`` lists the rows, named by their keys, and the reason.
 
     Raises
     ------
     DisclosureError
-        No count column (the table cannot be verified), or ``min_units`` below 3.
+        No count column (the table cannot be verified), firm-level data (see
+        :mod:`hubeval.report.firm_level`), or ``min_units`` below 3.
+
+    Examples
+    --------
+    >>> import pandas as pd, hubeval as hb
+    >>> table = pd.DataFrame({"industry": ["A", "B"], "estimate": [0.1, 0.2],
+    ...                       "conf_low": [0.0, 0.1], "conf_high": [0.2, 0.3], "n_treated": [12, 3]})
+    >>> hb.check_estimates(table, keys=["industry"]).table["conf_low"].tolist()
+    [0.0, nan]
     """
     min_units = check_min_units(min_units)
+    keys = list(keys)
+    refuse_firm_level(estimates, keys)
     columns = _count_columns(estimates, count)
-    smallest = estimates[columns].apply(pd.to_numeric, errors="coerce").min(axis=1,
-                                                                               skipna=False)
+    smallest = estimates[columns].apply(pd.to_numeric, errors="coerce").min(axis=1, skipna=False)
     # A missing count cannot be verified, so it is treated as too small (fail closed).
-    hide = smallest.isna() | (smallest < min_units)
-    table = estimates.copy()
-    numeric = [c for c in table.columns if c in _ESTIMATE_VALUE_COLUMNS or c in columns]
-    table[numeric] = table[numeric].astype(float)
-    table.loc[hide, numeric] = np.nan
-    table["suppressed"] = hide.to_numpy()
-    keys = [c for c in table.columns if c not in numeric and c != "suppressed"]
-    rows = [(", ".join(f"{k}={estimates.at[i, k]}" for k in keys) or f"row {i}", "threshold",
-             f"rests on fewer than {min_units} firms (`{'`/`'.join(columns)}`)")
-            for i in estimates.index[hide.to_numpy()]]
+    hide = (smallest.isna() | (smallest < min_units)).to_numpy(dtype=bool, copy=True)
+    if "suppressed" in estimates.columns:
+        hide |= estimates["suppressed"].fillna(True).astype(bool).to_numpy()
+    table = blank_rows(estimates.drop(columns=["suppressed"], errors="ignore"), hide, keys)
+    table["suppressed"] = hide
+    named = [c for c in key_columns(estimates, keys) if c != "suppressed"]
+    detail = f"rests on fewer than {min_units} firms (`{'`/`'.join(columns)}`)"
+    rows = [(cell_label(estimates.iloc[i], named, f"row {i}"), "threshold", detail)
+            for i in np.flatnonzero(hide)]
     suppressed = pd.DataFrame(rows, columns=_SUPPRESSED_COLUMNS)
-    return DisclosureResult(table=table, suppressed=suppressed,
-                            spec={"min_units": min_units, "count": columns})
+    return _issue(table, suppressed, {"min_units": min_units, "count": columns, "keys": keys})
 
 
 def _count_columns(frame: pd.DataFrame, count: str | Sequence[str] | None) -> list[str]:
@@ -94,7 +122,7 @@ def _count_columns(frame: pd.DataFrame, count: str | Sequence[str] | None) -> li
         return columns
     columns = [c for c in COUNT_COLUMNS if c in frame.columns]
     if not columns:
-        raise DisclosureError(
+        raise _unverifiable(
             f"Cannot verify the table: it has none of the count columns {list(COUNT_COLUMNS)}, "
             f"so it is unknown how many firms each number rests on. Columns found: "
             f"{format_examples(list(frame.columns), limit=8)}. Add `n_treated`/`n_units`, build it "
@@ -103,20 +131,35 @@ def _count_columns(frame: pd.DataFrame, count: str | Sequence[str] | None) -> li
     return columns
 
 
-def _firm_level_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in UNIT_COLUMNS if c in frame.columns]
+def _check_sealed(obj: DisclosureResult, min_units: int) -> DisclosureResult:
+    if not obj.sealed:
+        raise DisclosureError(
+            "The DisclosureResult was not made by a hubeval check in this session, or its table "
+            "was changed after the check, so it cannot vouch for anything. Check the table you "
+            "mean to publish with hb.check_result / hb.check_estimates / hb.protect_table, or "
+            "declare public aggregate data with hb.public(reason=...).")
+    used = obj.spec.get("min_units", min_units)
+    if obj.exemption is None and used < min_units:
+        raise DisclosureError(
+            f"The table was protected with min_units={used}, but publication requires "
+            f"min_units={min_units}. Re-run the protection with min_units={min_units}.")
+    return obj
 
 
-def check_result(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS) -> DisclosureResult:
+def check_result(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS,
+                 keys: Sequence[str] = ()) -> DisclosureResult:
     """Check a result object, a table or a :class:`DisclosureResult` for disclosure.
 
     Parameters
     ----------
     obj : DisclosureResult, pandas.DataFrame or result object
         A result object is checked through its ``estimates`` count columns, or, when it has
-        none, its scalar ``n_treated`` / ``n_units`` / ``n_firms`` attributes.
+        none, its scalar ``n_treated`` / ``n_units`` / ``n_firms`` attributes. A
+        DisclosureResult is returned as is if its seal matches its content.
     min_units : int, default 5
         Minimum number of firms; at least 3.
+    keys : sequence of str, optional
+        Extra key columns (see :func:`check_estimates`).
 
     Returns
     -------
@@ -126,70 +169,90 @@ def check_result(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS) -> DisclosureR
     Raises
     ------
     DisclosureError
-        The content cannot be verified (no counts), is firm-level, or was protected with a
-        smaller ``min_units`` than asked for now.
+        The content cannot be verified (no counts), is firm-level, is a DisclosureResult not
+        made (or changed since) by a hubeval check, or was protected with a smaller
+        ``min_units`` than asked for now.
     """
     min_units = check_min_units(min_units)
     if isinstance(obj, DisclosureResult):
-        used = obj.spec.get("min_units", min_units)
-        if "public" not in obj.spec and used < min_units:
-            raise DisclosureError(
-                f"The table was protected with min_units={used}, but publication requires "
-                f"min_units={min_units}. Re-run the protection with min_units={min_units}.")
-        return obj
+        return _check_sealed(obj, min_units)
     frame = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "estimates", None)
     if not isinstance(frame, pd.DataFrame):
-        raise DisclosureError(
+        raise _unverifiable(
             f"Cannot verify an object of type {type(obj).__name__}: it is neither a table nor a "
             "result with an `estimates` table. Pass the result(s) the output shows, a "
             "DisclosureResult from hb.protect_table / hb.check_estimates, or "
             "hb.public(reason=...) for public aggregate data.")
-    unit_columns = _firm_level_columns(frame)
-    if unit_columns:
-        raise DisclosureError(
-            f"The table has firm identifier column(s) {unit_columns}: it holds single-firm values, "
-            "which are never published. Aggregate it first with hb.protect_table(data, by=...).")
+    refuse_firm_level(frame, keys)
     if isinstance(obj, pd.DataFrame) or any(c in frame.columns for c in COUNT_COLUMNS):
-        return check_estimates(frame, min_units=min_units)
-    return _check_scalar_counts(obj, frame, min_units)
+        return check_estimates(frame, min_units=min_units, keys=keys)
+    return _check_scalar_counts(obj, frame, min_units, list(keys))
 
 
-def _check_scalar_counts(obj: Any, frame: pd.DataFrame, min_units: int) -> DisclosureResult:
-    counts = {name: getattr(obj, name) for name in COUNT_COLUMNS
-              if isinstance(getattr(obj, name, None), (int, np.integer, float))}
+def _check_scalar_counts(obj: Any, frame: pd.DataFrame, min_units: int,
+                         keys: list[str]) -> DisclosureResult:
+    spec = getattr(obj, "spec", None)
+    spec = spec if isinstance(spec, Mapping) else {}
+    counts = {name: getattr(obj, name, spec.get(name)) for name in COUNT_COLUMNS}
+    counts = {name: value for name, value in counts.items()
+              if isinstance(value, (int, np.integer, float)) and not isinstance(value, bool)}
     if not counts:
-        raise DisclosureError(
+        raise _unverifiable(
             f"Cannot verify the {type(obj).__name__}: its estimates have no count column and it "
-            f"has no `n_treated`/`n_units`/`n_firms` attribute. Pass a table with counts, or a "
-            f"DisclosureResult from hb.check_estimates(..., count=...).")
+            "has no `n_treated`/`n_units`/`n_firms` attribute or `spec` entry. Pass a table with "
+            "counts, or a DisclosureResult from hb.check_estimates(..., count=...).")
     name, smallest = min(counts.items(), key=lambda kv: kv[1])
-    hidden = smallest < min_units
-    table = frame.copy()
-    if hidden:
-        numeric = [c for c in table.columns if c in _ESTIMATE_VALUE_COLUMNS]
-        table[numeric] = np.nan
+    hidden = not smallest >= min_units  # a NaN count cannot be verified: hidden
+    table = blank_rows(frame, np.full(len(frame), hidden), keys)
+    table["suppressed"] = hidden
     rows = [(type(obj).__name__, "threshold",
              f"rests on fewer than {min_units} firms (`{name}`)")] if hidden else []
-    return DisclosureResult(table=table, suppressed=pd.DataFrame(rows, columns=_SUPPRESSED_COLUMNS),
-                            spec={"min_units": min_units, "count": [name]})
+    return _issue(table, pd.DataFrame(rows, columns=_SUPPRESSED_COLUMNS),
+                  {"min_units": min_units, "count": [name], "keys": keys})
 
 
-def assert_publishable(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS) -> DisclosureResult:
+def _revealed(frame: pd.DataFrame, checked: DisclosureResult) -> list[str]:
+    """Cells the check suppresses that still carry a value in ``frame`` (named by keys)."""
+    keys = checked.spec.get("keys", [])
+    hidden = checked.table["suppressed"].to_numpy(dtype=bool)
+    values = [c for c in frame.columns if not is_key_column(c, keys)]
+    carried = frame[values].notna().any(axis=1).to_numpy() & hidden if values \
+        else np.zeros(len(frame), dtype=bool)
+    cells = [f"{r.cell}: {r.detail}" for r in checked.suppressed.itertuples()]
+    if not carried.any():
+        return []
+    if len(cells) != hidden.sum():  # one suppression for the whole result
+        return cells
+    return [cell for cell, shown in zip(cells, carried[hidden]) if shown]
+
+
+def assert_publishable(obj: Any, *, min_units: int = DEFAULT_MIN_UNITS,
+                       keys: Sequence[str] = ()) -> DisclosureResult:
     """Raise :class:`~hubeval.core.errors.DisclosureError` unless ``obj`` is safe to publish as is.
 
-    A :class:`DisclosureResult` is safe (its table is the protected one). Any other table or
-    result is safe only if the check suppresses nothing: otherwise the caller must publish the
-    protected table instead of the raw one.
+    A sealed :class:`DisclosureResult` is safe (its table is the protected one). Any other table
+    or result is safe only if it shows nothing the check would suppress: rows the check hides
+    must already be blank except for their keys (e.g. a table taken from a check). Otherwise the
+    caller must publish the protected table instead of the raw one. The error names the refused
+    cells by their keys only, never their values.
+
+    Returns
+    -------
+    DisclosureResult
+        The check of ``obj``.
     """
     if isinstance(obj, (list, tuple)):
         raise DisclosureError("Pass one object; check each of several with its own call.")
-    checked = check_result(obj, min_units=min_units)
+    checked = check_result(obj, min_units=min_units, keys=keys)
     if checked is obj or checked.passed:
         return checked
+    frame = obj if isinstance(obj, pd.DataFrame) else obj.estimates
+    revealed = _revealed(frame, checked)
+    if not revealed:
+        return checked
     raise DisclosureError(
-        f"Refusing to publish: {len(checked.suppressed)} entr"
-        f"{'y' if len(checked.suppressed) == 1 else 'ies'} would disclose confidential firm data "
-        f"({format_examples([f'{r.cell}: {r.detail}' for r in checked.suppressed.itertuples()], 3)}). "
+        f"Refusing to publish: {len(revealed)} entr{'y' if len(revealed) == 1 else 'ies'} "
+        f"would disclose confidential firm data ({format_examples(revealed, 3)}). "
         "Publish the protected version instead: pass hb.check_result(obj) (a DisclosureResult "
         "with those entries suppressed) or aggregate further.")
 
@@ -234,46 +297,46 @@ def output_paths(out_dir: str | Path, name: str, formats: Sequence[str], *,
 
 def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
                out_dir: str | Path = "reports", formats: Sequence[TableFormat] = ("csv",),
-               exists: ExistsPolicy = "error",
-               min_units: int = DEFAULT_MIN_UNITS) -> dict[str, Path]:
-    """Write a table for publication, through the disclosure check.
+               exists: ExistsPolicy = "error", min_units: int = DEFAULT_MIN_UNITS,
+               keys: Sequence[str] = ()) -> dict[str, Path]:
+    """Write a table for publication, through the disclosure check; write exactly what was checked.
 
     Parameters
     ----------
     table : DisclosureResult, pandas.DataFrame or result object
-        A :class:`DisclosureResult` writes its protected table. A DataFrame or result is
-        written only if :func:`assert_publishable` finds nothing disclosive, or if ``check``
-        vouches for it.
+        A sealed :class:`DisclosureResult` writes its protected table. A DataFrame or result is
+        written only if :func:`assert_publishable` finds nothing disclosive in it as it is.
     name : str
         File stem, without directory or extension.
     check : DisclosureResult, optional
-        An explicit check for a table without count columns, typically
-        :func:`public` for official aggregate statistics.
+        Either the check of this very table (``table`` must then equal ``check.table``; simpler
+        to pass the check as ``table``), or the exemption :func:`public` for official aggregate
+        statistics without firm counts. An exemption never covers a firm-level table or one
+        whose own count columns fail the check.
     out_dir : str or Path, default "reports"
     formats : sequence of {"csv", "html", "xlsx"}, default ("csv",)
         CSV is written as UTF-8 with a byte-order mark so Excel shows Korean text correctly.
     exists : {"error", "suffix", "replace"}, default "error"
         What to do when a file exists; never overwrites silently (see :func:`output_paths`).
     min_units : int, default 5
+    keys : sequence of str, optional
+        Extra key columns of ``table`` (see :func:`check_estimates`).
 
     Returns
     -------
     dict of str to Path
-        The written file per format.
+        The written file per format. ``<name>.disclosure.json`` is written beside them with
+        the check and any exemption (:mod:`hubeval.report.audit`).
 
     Raises
     ------
     DisclosureError
-        The table is disclosive or cannot be verified.
+        The table is disclosive, cannot be verified, is firm-level, or differs from ``check``.
     FileExistsError
         A target exists and ``exists="error"``.
     """
-    checked = assert_publishable(check if check is not None else table, min_units=min_units)
-    frame = checked.table if table is checked else table
-    frame = frame.estimates if not isinstance(frame, pd.DataFrame) else frame
-    if _firm_level_columns(frame):
-        # Even an explicit check cannot vouch for a table that lists single firms.
-        check_result(frame.head(0), min_units=min_units)
+    frame, checked, entry = _table_to_write(table, check, min_units, list(keys))
+    refuse_firm_level(frame, checked.spec.get("keys", keys))
     paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(TableFormat))
     for fmt, path in paths.items():
         if fmt == "csv":
@@ -285,7 +348,46 @@ def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
                             encoding="utf-8")
         else:
             frame.to_excel(path, index=False)
+    write_disclosure_record(paths, kind="table", entries=[entry], exemption=checked.exemption,
+                            min_units=min_units)
     return paths
+
+
+def _table_to_write(table: Any, check: DisclosureResult | None, min_units: int,
+                    keys: list[str]) -> tuple[pd.DataFrame, DisclosureResult, dict]:
+    """The frame to write, the check (or exemption) that lets it out, and its record entry."""
+    if isinstance(table, DisclosureResult):
+        if check is not None:
+            raise SpecError("Pass the DisclosureResult as `table` or as `check`, not both.")
+        checked = check_result(table, min_units=min_units)
+        if checked.exemption is not None:
+            raise SpecError("`table` is an exemption (hb.public), which holds no table: pass the "
+                            "table as `table` and the exemption as `check=`.")
+        return checked.table, checked, check_entry(table, checked, how="protected")
+    if check is None:
+        checked = assert_publishable(table, min_units=min_units, keys=keys)
+        return _frame_of(table), checked, check_entry(table, checked, how="checked as is")
+    check = check_result(check, min_units=min_units)
+    frame = _frame_of(table)
+    if check.exemption is None:
+        if table_digest(frame) != table_digest(check.table):
+            raise DisclosureError(
+                "`table` is not the table `check` verified: it differs from `check.table` (the "
+                "protected copy, with suppressed entries blank). Pass the check itself, "
+                "hb.save_table(check, name), to write what was checked.")
+        return check.table, check, check_entry(check, check, how="protected")
+    refuse_firm_level(frame, keys)
+    try:
+        verified = assert_publishable(table, min_units=min_units, keys=keys)
+    except DisclosureError as error:
+        if not _is_unverifiable(error):
+            raise
+        return frame, check, check_entry(table, None, how="exempt")  # what exemptions are for
+    return frame, check, check_entry(table, verified, how="checked as is")
+
+
+def _frame_of(obj: Any) -> pd.DataFrame:
+    return obj if isinstance(obj, pd.DataFrame) else obj.estimates
 
 
 def _as_list(obj: Any) -> list:

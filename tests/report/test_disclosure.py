@@ -204,8 +204,9 @@ def test_firm_level_table_is_refused():
     with pytest.raises(DisclosureError) as err:
         publication.check_result(firms({"A": [1.0] * 6}).assign(n_units=1))
     assert str(err.value) == (
-        "The table has firm identifier column(s) ['firm_id']: it holds single-firm values, "
-        "which are never published. Aggregate it first with hb.protect_table(data, by=...).")
+        "The table has firm identifier column(s) `firm_id` (by name, or a distinct id-like value "
+        "on every row): it holds single-firm values, which are never published, whatever its "
+        "count columns say. Aggregate it first with hb.protect_table(data, by=...).")
 
 
 def test_assert_publishable():

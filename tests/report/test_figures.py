@@ -169,20 +169,26 @@ def test_disclosive_figure_cannot_be_saved(tmp_path):
                              "estimate": [0.1, 0.2], "std_error": [0.05, 0.05],
                              "n_treated": [12, 3]})
     figures.set_theme(lang="ko")
-    fig = korean_figure()
-    with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry"):
+    fig = korean_figure()  # drawn by hand: it records nothing it draws
+    with pytest.raises(DisclosureError, match="^`shows` names a DataFrame the figure did not draw"):
         figures.save_figure(fig, "subgroups", shows=subgroup, out_dir=tmp_path)
-    with pytest.raises(DisclosureError, match="^Refusing to publish"):
+    with pytest.raises(DisclosureError, match="^`shows` names a DataFrame the figure did not draw"):
         figures.save_figure(fig, "subgroups", shows=[PUBLIC, subgroup], out_dir=tmp_path)
     with pytest.raises(DisclosureError) as err:
         figures.save_figure(fig, "subgroups", shows=[], out_dir=tmp_path)
     assert str(err.value) == (
-        "`shows` is empty: say what the figure displays (the result objects or tables behind "
-        "it) so it can be checked, or pass hb.public(reason) for public aggregate "
-        "data.")
+        "The figure records no result it draws (it was not drawn by a hubeval plot function), "
+        "so what it shows cannot be checked. Draw it with a hubeval plot function from the "
+        "protected results, or, for public aggregate data only, pass shows=hb.public(reason).")
+    figures.record_drawn(fig.axes[0], subgroup)  # what a plot function does
+    with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry"):
+        figures.save_figure(fig, "subgroups", out_dir=tmp_path)
+    with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry"):
+        figures.save_figure(fig, "subgroups", shows=[PUBLIC, subgroup], out_dir=tmp_path)
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
-    protected = publication.check_result(subgroup)
-    assert figures.save_figure(fig, "subgroups", shows=protected, out_dir=tmp_path,
+    fig = korean_figure()
+    figures.record_drawn(fig, publication.check_result(subgroup))
+    assert figures.save_figure(fig, "subgroups", out_dir=tmp_path,
                                formats=("png",))["png"].exists()
 
 

@@ -44,11 +44,16 @@ def _figure_paths(figures: dict) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class MemoFigure:
-    """A drawn memo figure, what it shows (for the disclosure check) and its caption key."""
+    """A drawn memo figure, its exemption (if any) for the disclosure check and its caption key.
+
+    The figure records what it draws (:func:`hubeval.report.figures.record_drawn`), which
+    :func:`hubeval.save_figure` checks; ``exemption`` is the :func:`hubeval.public` of a figure
+    of public aggregates (the regional one), else None.
+    """
 
     name: str
     figure: Any
-    shows: Any
+    exemption: Any
     caption: str
     section: str
 
@@ -93,8 +98,8 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     Headline effects (percent outcomes), headline effects on rates and shares (level
     outcomes), covariate balance before and after matching (when recorded), event studies,
     the regional synthetic control (when recorded) and the cost-benefit summary with the
-    tornado chart (when computed). Each carries what it shows
-    for :func:`hubeval.save_figure`'s disclosure check.
+    tornado chart (when computed). Each is drawn from the memo's protected results and records
+    them for :func:`hubeval.save_figure`'s disclosure check.
     """
     from hubeval.report.plots.memo import (
         plot_balance_memo,
@@ -110,28 +115,27 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     out = []
     if "percent" in scales:
         ax = plot_headline(results, lang=lang)
-        out.append(MemoFigure("headline_effects", ax.figure, checks["estimates"], "cap_headline",
+        out.append(MemoFigure("headline_effects", ax.figure, None, "cap_headline",
                               "effects"))
     if "level" in scales:
         axes = plot_headline_levels(results, lang=lang)
-        out.append(MemoFigure("headline_levels", axes.flat[0].figure, checks["estimates"],
-                              "cap_levels", "effects"))
+        out.append(MemoFigure("headline_levels", axes.flat[0].figure, None, "cap_levels",
+                              "effects"))
     studies = results.event_studies
     if not studies.empty and studies["estimate"].notna().any():
         axes = plot_event_grid(results, lang=lang)
         axes.flat[0].figure.tight_layout()
-        out.append(MemoFigure("event_studies", axes.flat[0].figure, checks["event_studies"],
-                              "cap_event", "event"))
+        out.append(MemoFigure("event_studies", axes.flat[0].figure, None, "cap_event", "event"))
     if "balance" in checks:
         ax = plot_balance_memo(checks["balance"], lang=lang)
-        out.append(MemoFigure("balance", ax.figure, checks["balance"], "cap_balance", "effects"))
+        out.append(MemoFigure("balance", ax.figure, None, "cap_balance", "effects"))
     if not regional_tables(results)[1].empty:
         axes = plot_regional_grid(results, lang=lang)
         out.append(MemoFigure("regional", axes.flat[0].figure, checks["regional"], "cap_regional",
                               "regional"))
     if memo.cba is not None and memo.cba.result is not None:
         axes = plot_cba_panel(memo.cba.result, memo.cba.sensitivity, lang=lang)
-        out.append(MemoFigure("cost_benefit", axes[0].figure, memo.cba.result, "cap_cba", "cba"))
+        out.append(MemoFigure("cost_benefit", axes[0].figure, None, "cap_cba", "cba"))
     return out
 
 
@@ -183,7 +187,7 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
     with matplotlib.rc_context():
         for item in memo_figures(memo):
             try:
-                paths = save_figure(item.figure, f"{item.name}_{memo.lang}", shows=item.shows,
+                paths = save_figure(item.figure, f"{item.name}_{memo.lang}", shows=item.exemption,
                                     out_dir=out, formats=formats, exists=exists, dpi=dpi,
                                     min_units=min_units)
             finally:

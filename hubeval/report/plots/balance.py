@@ -5,7 +5,7 @@ import numpy as np
 
 from hubeval.core.errors import SpecError
 from hubeval.design.balance import SMD_FLAGS
-from hubeval.report.figures import label
+from hubeval.report.figures import label, record_drawn
 from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_balance"]
@@ -52,4 +52,5 @@ def plot_balance(result, *, absolute: bool = True, ax=None):
     ax.set_yticks(pos, table["term"])
     ax.set_xlabel(label("smd_axis_abs" if absolute else "smd_axis"))
     ax.legend(loc="lower right", frameon=False)
+    record_drawn(ax, result)
     return ax

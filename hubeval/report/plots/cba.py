@@ -19,6 +19,7 @@ from hubeval.report.figures import (
     PALETTE,
     current_lang,
     label,
+    record_drawn,
     text_font,
 )
 from hubeval.report.plots._pyplot import plt
@@ -89,6 +90,7 @@ def plot_tornado(sensitivity: CostBenefitSensitivityResult, *, metric: str = "np
     ax.set_title(label("tornado_title", lang), loc="left", **font)
     ax.legend(loc="lower right", prop=font_properties(font))
     ax.margins(x=0.25)
+    record_drawn(ax, sensitivity)
     return ax
 
 
@@ -135,6 +137,7 @@ def plot_cba_summary(result: CostBenefitResult, *, ax: Any = None,
     ax.text(1.0, 1.02, _ratio_note(result, lang), transform=ax.transAxes, ha="right",
             va="bottom", fontsize=8, **font)
     ax.legend(loc="upper right", fontsize=7, prop=font_properties(font, size=7))
+    record_drawn(ax, result)
     return ax
 
 

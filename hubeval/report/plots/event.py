@@ -20,7 +20,7 @@ import pandas as pd
 
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
-from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label
+from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label, record_drawn
 from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_event_study", "plot_group_time", "plot_comparison"]
@@ -112,6 +112,7 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
         ax.set_title(title)
     if name or ax.get_legend_handles_labels()[1]:
         ax.legend(frameon=False)
+    record_drawn(ax, result)
     return ax
 
 
@@ -198,6 +199,7 @@ def plot_group_time(gt, *, ax=None, x: str = "time", title: str | None = None):
     ax.legend(frameon=False, fontsize="small", title=label("cohort"))
     if title:
         ax.set_title(title)
+    record_drawn(ax, gt)
     return ax
 
 
@@ -256,6 +258,7 @@ def plot_comparison(results, *, ax=None, labels: Sequence[str] | None = None, pe
     ax.set_xlabel(label("effect_percent") if rows[0]["scale"] == "percent" else label("effect_size"))
     if title:
         ax.set_title(title)
+    record_drawn(ax, *results)
     return ax
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, current_lang, text_font
+from hubeval.report.figures import COLORS, FIGSIZE, current_lang, record_drawn, text_font
 from hubeval.report.figures import label_or_key as _label
 from hubeval.report.plots._pyplot import plt
 from hubeval.report.plots.cba import font_properties, plot_cba_summary, plot_tornado
@@ -66,6 +66,7 @@ def plot_headline(results, *, ax=None, outcomes=None, lang: str | None = None):
     ax.set_xlabel(_label("effect_percent", lang))
     ax.set_title(_label("headline_effects", lang))
     ax.legend(frameon=False, loc="best")
+    record_drawn(ax, results.estimates)
     return ax
 
 
@@ -116,6 +117,7 @@ def plot_event_grid(results, *, axes=None, outcomes=None, ncols: int = 2, lang: 
         ax.set_ylabel("")
     for ax in flat[len(outcomes):]:
         ax.set_visible(False)
+    record_drawn(flat[0], studies)
     return np.asarray(axes)
 
 
@@ -154,6 +156,7 @@ def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
     scale = table["scale"].iloc[0]
     ax.set_xlabel(_label("effect_percent", lang) if scale == "percent" else _label("effect", lang))
     ax.set_title(_label(str(table["outcome"].iloc[0]), lang))
+    record_drawn(ax, evaluation)
     return ax
 
 
@@ -233,6 +236,7 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
                               frameon=False,
                               prop=font_properties(text_font(), size=8))
         flat[0].figure.tight_layout(rect=(0, 0.08, 1, 1))
+    record_drawn(flat[0], results.estimates)
     return np.asarray(axes)
 
 
@@ -271,6 +275,11 @@ class _BalanceView:
 
     balance: pd.DataFrame
 
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """The rows drawn, with their counts, for the disclosure check."""
+        return self.balance
+
 
 def plot_balance_memo(balance, *, ax=None, lang: str | None = None):
     """Covariate balance before and after matching (love plot) with labels in ``lang``.
@@ -301,4 +310,5 @@ def plot_balance_memo(balance, *, ax=None, lang: str | None = None):
               prop=font_properties(font, size=8))
     ax.set_xlabel(f"|{_label('std_mean_diff', lang)}|", **font)
     ax.set_title(_label("balance_title", lang), loc="left", **font)
+    record_drawn(ax, balance)
     return ax

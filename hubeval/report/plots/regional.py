@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, text_font
+from hubeval.report.figures import COLORS, FIGSIZE, record_drawn, text_font
 from hubeval.report.figures import label_or_key as _label
 from hubeval.report.plots._pyplot import plt
 from hubeval.report.plots.cba import font_properties
@@ -78,6 +78,7 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(_label("gap", lang), **font)
     ax.legend(loc="best", prop=font_properties(font, size=8))
+    record_drawn(ax, effects, gaps, placebos)
     return ax
 
 

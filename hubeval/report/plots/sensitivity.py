@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import label
+from hubeval.report.figures import label, record_drawn
 from hubeval.report.plots._pyplot import plt
 
 __all__ = ["plot_sensitivity"]
@@ -51,4 +51,5 @@ def plot_sensitivity(result, *, ax=None):
     ax.set_xlabel(label(key("hr_mbar_axis")))
     ax.set_ylabel(label("hr_effect_axis"))
     ax.legend(frameon=False, fontsize="small")
+    record_drawn(ax, result)
     return ax

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, label
+from hubeval.report.figures import COLORS, FIGSIZE, label, record_drawn
 from hubeval.report.plots._pyplot import plt
 from hubeval.synthetic.control import SynthResult
 from hubeval.synthetic.placebo import SynthPlaceboResult
@@ -79,6 +79,7 @@ def plot_synth_trajectory(result, *, ax=None, treated_label: str | None = None,
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(fit.spec["outcome"])
     ax.legend(frameon=False)
+    record_drawn(ax, result)
     return ax
 
 
@@ -121,6 +122,7 @@ def plot_synth_gaps(result, *, ax=None, max_pre_rmspe_ratio: float | None = None
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
     ax.set_ylabel(label("gap"))
     ax.legend(frameon=False)
+    record_drawn(ax, result)
     return ax
 
 
@@ -148,4 +150,5 @@ def plot_synth_weights(result, *, ax=None, top: int = 10, min_weight: float = 1e
     ax.set_yticks(positions, [str(u) for u in weights["unit"]])
     ax.set_xlabel(label("donor_weight"))
     ax.set_xlim(0, max(1e-9, float(weights["weight"].max() if len(weights) else 1)) * 1.1)
+    record_drawn(ax, result)
     return ax
