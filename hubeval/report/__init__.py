@@ -1,8 +1,9 @@
 """Presentation: figure theme and labels, disclosure control, plots, cost-benefit text and the memo.
 
-Inside this folder ``catalogue`` < ``disclosure`` < ``publication`` < ``figures`` < ``cba_text``
-< ``plots`` < ``memo``: the memo uses plots, plots
-never use the memo.
+Inside this folder ``catalogue`` < ``seal`` < ``suppression`` < ``disclosure`` < ``firm_level``
+< ``gate`` < ``audit`` < ``publication`` < ``figures`` < ``cba_text`` < ``plots`` < ``memo``:
+the memo uses plots, plots never use the memo. The disclosure gate (threat model and
+guarantees in :mod:`hubeval.report.disclosure`) spans ``seal`` to ``publication``.
 """
 from __future__ import annotations
 

@@ -38,12 +38,8 @@ from hubeval.report.catalogue import LANGS, section
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.audit import check_entry, write_disclosure_record
 from hubeval.report.disclosure import DisclosureResult
-from hubeval.report.publication import (
-    _as_list,
-    _is_unverifiable,
-    assert_publishable,
-    output_paths,
-)
+from hubeval.report.gate import _is_unverifiable, assert_publishable
+from hubeval.report.publication import _as_list, output_paths
 
 # matplotlib's PDF backend subsets fonts with fontTools, which logs every table at INFO level
 logging.getLogger("fontTools").setLevel(logging.WARNING)
