@@ -41,6 +41,17 @@ def check_entry(obj: Any, checked: DisclosureResult | None, *, how: str) -> dict
     return entry
 
 
+def _unique(entries: list[dict]) -> list[dict]:
+    """Entries once each (a figure panel per outcome records the same table again)."""
+    seen, out = set(), []
+    for entry in entries:
+        key = json.dumps(entry, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(entry)
+    return out
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -55,7 +66,7 @@ def write_disclosure_record(paths: Mapping[str, Path], *, kind: str, entries: li
         "files": {fmt: {"name": Path(p).name, "sha256": _sha256(Path(p))}
                   for fmt, p in paths.items()},
         "min_units": min_units,
-        "checked": entries,
+        "checked": _unique(entries),
         "exemption": {"reason": exemption} if exemption else None,
     }
     target.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n",

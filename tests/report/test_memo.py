@@ -369,6 +369,16 @@ def test_raw_figure_of_a_small_table_cannot_be_saved(tmp_path):
 
 # --- publication ------------------------------------------------------------------------------
 
+def test_every_memo_figure_carries_its_disclosure_record(published):
+    for lang, memo in published.items():
+        for name, paths in memo.figures.items():
+            record_path = paths["png"].with_name(f"{name}_{lang}.disclosure.json")
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            assert record["kind"] == "figure" and record["files"]["png"]["name"] == paths["png"].name
+            assert record["checked"], name  # drawn from recorded results, not an empty claim
+            assert record["exemption"] is None or name == "regional"
+
+
 def test_html_memo_embeds_figures_and_numbers_in_both_languages(published):
     en = published["en"].html.read_text(encoding="utf-8")
     ko = published["ko"].html.read_text(encoding="utf-8")
