@@ -1,4 +1,8 @@
-"""Plots: each takes a result (never raw data), never fits, takes ``ax=None`` and returns the Axes."""
+"""Plots: each takes a result (never raw data), never fits, takes ``ax=None`` and returns the Axes.
+
+Each records the result(s) it drew on the figure (:func:`hubeval.report.figures.record_drawn`),
+and :func:`hubeval.save_figure` runs the disclosure check on those.
+"""
 from __future__ import annotations
 
 from hubeval.report.plots.balance import plot_balance
