@@ -192,3 +192,13 @@ def test_memo_reports_dir_is_never_hashed_so_resume_can_reuse_the_memo(tmp_path)
 def test_memo_never_replaces_published_files():
     declared = read_parameters(ROOT / "notebooks" / "90_policy_memo.ipynb")
     assert declared["exists"].default == "error"
+
+
+def test_one_line_errors_carry_no_terminal_colour_codes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hubeval_worker", hb.batch.runner.WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    coloured = "\x1b[1;31mFormulaSyntaxError\x1b[0m: unexpected\n  token \x1b[33m'-'\x1b[0m"
+    assert worker._one_line(coloured) == "FormulaSyntaxError: unexpected token '-'"
