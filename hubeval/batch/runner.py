@@ -222,7 +222,8 @@ def _reuse(batch: _Batch, run: RunSpec, previous: dict, prev_folder: Path) -> bo
         return False
     shutil.copytree(source, batch.folder / run.id)  # copy: the earlier batch stays untouched
     for name in ("status", "failure", "cell", "error", "duration", "kernel_start",
-                 "cells_duration", "wall", "started", "finished", "outputs"):
+                 "cells_duration", "wall", "started", "finished", "outputs", "attempts",
+                 "retries"):
         entry[name] = old.get(name)
     entry.update(status="reused", reused_from=str(prev_folder / run.id))
     return True

@@ -202,3 +202,16 @@ def test_one_line_errors_carry_no_terminal_colour_codes():
     spec.loader.exec_module(worker)
     coloured = "\x1b[1;31mFormulaSyntaxError\x1b[0m: unexpected\n  token \x1b[33m'-'\x1b[0m"
     assert worker._one_line(coloured) == "FormulaSyntaxError: unexpected token '-'"
+
+
+def test_concurrent_batches_get_their_own_folders(tmp_path):
+    import threading
+
+    made = []
+    threads = [threading.Thread(target=lambda: made.append(new_folder(tmp_path / "runs", "main")))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == 8 and all(not any(p.iterdir()) for p in made)
