@@ -53,6 +53,7 @@ import pandas as pd
 
 from hubeval.batch.executors import (
     ATTEMPT_FILE,
+    ATTEMPTS,
     WORKER,
     ExecutorName,
     attempts_of,
@@ -395,5 +396,7 @@ def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
         if batch.manifest["status"] == "running":
             batch.manifest["status"] = "failed" if failed else "ok"
         batch.manifest.update(finished=now(), wall_time=round(time.monotonic() - t0, 3))
+        with contextlib.suppress(OSError):  # kept only when an attempt was left behind
+            (batch.folder / ATTEMPTS).rmdir()
         batch.save()
         progress.end(batch.manifest)

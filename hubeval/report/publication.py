@@ -7,6 +7,7 @@ when content is disclosive or cannot be verified (fail closed). The suppression 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -307,7 +308,7 @@ def report_folder(results_dir: str | Path, reports_dir: str | Path = "reports") 
 
     ``runs/main/20261126-101500-ab12cd`` gives ``reports/main/20261126-101500-ab12cd``. Published
     reports are immutable: the folder is claimed by the batch run that creates it (its
-    ``.publisher.json`` names that batch folder), so the memo runs of one batch (one per
+    ``.publisher.json`` holds a digest of that batch folder), so the memo runs of one batch (one per
     language) share it, and any later memo for the same batch, a re-run, a resumed batch
     or an interactive session gets a new folder ``...-ab12cd-2``, ``-3``, ... instead of
     replacing the files already published.
@@ -327,7 +328,7 @@ def report_folder(results_dir: str | Path, reports_dir: str | Path = "reports") 
     parent = Path(reports_dir) / batch.parent.name
     parent.mkdir(parents=True, exist_ok=True)
     publisher = _publisher()
-    claim = {"results_dir": str(results_dir), "publisher": publisher}
+    claim = {"batch": batch.name, "publisher": publisher}
     for k in range(1, 10_000):
         folder = parent / (batch.name if k == 1 else f"{batch.name}-{k}")
         if _claim(folder, claim) or (publisher is not None and _claimed_by(folder) == publisher):
@@ -340,15 +341,17 @@ _PUBLISHER_FILE = ".publisher.json"
 
 
 def _publisher() -> str | None:
-    """The batch folder of the batch run executing this code (None outside the runner)."""
+    """A digest of the batch folder of the batch run executing this code (None outside it)."""
     from hubeval.store.records import CONTEXT_ENV
 
     path = os.environ.get(CONTEXT_ENV)
     try:
         with open(path, encoding="utf-8") as handle:  # type: ignore[arg-type]
-            return json.load(handle).get("batch_folder")
+            folder = json.load(handle).get("batch_folder")
     except (TypeError, OSError, ValueError):
         return None
+    # a digest, not the path: the claim file travels with the published folder
+    return hashlib.sha256(str(folder).encode()).hexdigest()[:16] if folder else None
 
 
 def _claim(folder: Path, claim: dict) -> bool:
