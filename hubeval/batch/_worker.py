@@ -11,7 +11,7 @@ worker itself crashed):
 - ``ok``: every cell ran.
 - ``failed`` with ``failure`` one of ``exception`` (a cell raised), ``kernel_died`` (the kernel
   process exited, e.g. killed or out of memory), ``timeout`` (the run's time budget ran out) or
-  ``cancelled`` (the worker got SIGTERM), plus the 1-based cell number in the source notebook
+  ``cancelled`` (the worker got SIGTERM, or its parent process died), plus the 1-based cell number in the source notebook
   and a one-line ``error``. The partial executed notebook is always saved.
 
 Kernels talk to the worker over IPC (Unix domain sockets in a private temporary folder) on POSIX,
@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -96,8 +98,12 @@ def source_cell_number(nb, index: int | None) -> int | None:
     return index + 1 - shift
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
+    # error texts of some libraries carry terminal colour codes; a report line must not
+    text = " ".join(_ANSI.sub("", str(text)).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -137,6 +143,9 @@ def _install_budget(timeout: float | None) -> None:
         raise RunInterrupted("timeout", f"timed out after {timeout:g} s (the run's time limit)")
 
     def on_term(signum, frame):
+        if _ORPHANED.is_set():
+            raise RunInterrupted("cancelled", "cancelled (the process that started this run "
+                                 "exited)")
         raise RunInterrupted("cancelled", "cancelled (the batch was interrupted)")
 
     signal.signal(signal.SIGTERM, on_term)
@@ -144,6 +153,27 @@ def _install_budget(timeout: float | None) -> None:
     if timeout and hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(timeout))
+
+
+_ORPHANED = threading.Event()
+
+
+def _watch_parent(interval: float = 1.0) -> None:
+    """Stop this run (as on SIGTERM) once the process that started it is gone.
+
+    A killed Dask worker or a parent ended with SIGKILL cannot stop its workers; without this
+    they would run on as orphans while the task is retried elsewhere.
+    """
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        _ORPHANED.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if os.name == "posix":
+        threading.Thread(target=watch, name="hubeval-parent-watch", daemon=True).start()
 
 
 def _cell_seconds(path: str) -> float | None:
@@ -165,6 +195,7 @@ def execute(task: dict) -> dict:
     timeout = task.get("timeout")
     try:
         _install_budget(timeout)
+        _watch_parent()
         papermill.execute_notebook(
             task["input"], task["output"], parameters=task.get("parameters") or {},
             kernel_name=task.get("kernel") or "python3", cwd=task.get("cwd"),

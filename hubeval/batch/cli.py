@@ -15,12 +15,15 @@ To add a subcommand, write both and append ``add_<name>`` to :data:`SUBCOMMANDS`
         return 0
 
 Exit status: 0 success; 1 one or more runs failed; 2 bad arguments or parameters (a
-:class:`~hubeval.core.errors.HubevalError`, printed without a traceback); 130 interrupted.
+:class:`~hubeval.core.errors.HubevalError`, printed without a traceback); 130 interrupted
+(Ctrl-C); 143 terminated (SIGTERM). Either way the batch folder is finished: workers stopped,
+manifest ``cancelled``, ``results.csv`` of the runs that finished.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -180,8 +183,9 @@ def cmd_check(args) -> int:
 
     settings = {"unit": args.unit, "time": args.time, "cohort": args.cohort}
     if args.params_file:
-        with open(args.params_file, encoding="utf-8") as handle:
-            loaded = yaml.safe_load(handle) or {}
+        from hubeval.batch.files import read_mapping
+
+        loaded = read_mapping(Path(args.params_file), "Params file")
         keys = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort")
         settings.update({k: loaded[k] for k in keys if k in loaded})
     with warnings.catch_warnings():
@@ -224,7 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     except HubevalError as exc:
         print(f"hubeval {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from hubeval.batch.interrupts import BatchTerminated
+
+        if isinstance(exc, BatchTerminated):
+            print(f"hubeval {args.command}: terminated (SIGTERM)", file=sys.stderr)
+            return 143
         print(f"hubeval {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: not an error of ours

@@ -1,16 +1,26 @@
-"""Executors of the batch runner: where each run's worker process starts.
+"""Executors of the batch runner: where each run's worker process starts, and its attempts.
 
 Each run is a separate worker process (``hubeval/batch/_worker.py``) driving one papermill kernel
 that talks over IPC sockets, so parallel kernels cannot collide on ports. ``local`` runs ``jobs``
 workers at a time on this machine; ``dask`` submits each run as a task to an existing
 ``distributed`` cluster (the workers must see the same file system, as on a department cluster
 or Slurm via dask-jobqueue). Both hand back the status dict the worker wrote.
+
+Attempts. Every execution of a run is an *attempt* with its own folder,
+``<batch>/.attempts/<run>-<id>/``: the notebook's ``output_dir``, its records and the executed
+notebook go there. When the worker process exits, the attempt folder is renamed to the run's
+folder ``<batch>/<run>/`` in one atomic ``rename``, which fails if another attempt got there
+first. So when a Dask worker dies and the task is retried, the dead worker's notebook process
+(which stops itself once its parent is gone) can never write into the run's folder, and the
+run folder holds exactly one attempt's files. :func:`attempts_of` lists a run's attempts for
+the manifest.
 """
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,12 +34,15 @@ from typing import Literal
 from hubeval.core.errors import ParameterError
 
 __all__ = ["execute_task", "cancel_running", "make_executor", "LocalExecutor", "DaskExecutor",
-           "ExecutorName", "WORKER", "now"]
+           "ExecutorName", "WORKER", "now", "attempts_of", "ATTEMPTS", "ATTEMPT_FILE"]
 
 ExecutorName = Literal["local", "dask"]
 WORKER = Path(__file__).with_name("_worker.py")
 GRACE_SECONDS = 30  # after a run's own limit, before the parent kills a stuck worker
-_PROCS: dict[str, subprocess.Popen] = {}
+CANCEL_SECONDS = 10  # after SIGTERM on cancel, before the worker's group is killed
+ATTEMPTS = ".attempts"
+ATTEMPT_FILE = "attempt.json"
+_PROCS: dict[str, tuple[subprocess.Popen, str]] = {}
 _PROCS_LOCK = threading.Lock()
 
 
@@ -48,50 +61,123 @@ def _kill_group(proc: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def execute_task(task: dict) -> dict:
-    """Run one notebook in a worker process and return its status dict.
+def _new_attempt(task: dict) -> Path:
+    """A fresh attempt folder for ``task``, with its context file and ``attempt.json``."""
+    final = Path(task["folder"])
+    attempt = final.parent / ATTEMPTS / f"{final.name}-{uuid.uuid4().hex[:8]}"
+    attempt.mkdir(parents=True)
+    info = {"attempt": attempt.name, "host": socket.gethostname(), "pid": os.getpid(),
+            "started": now(), "started_ns": time.time_ns()}
+    (attempt / ATTEMPT_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    context = dict(task["context"], output_dir=str(final), attempt=attempt.name)
+    (attempt / task["context_file"]).write_text(json.dumps(context, indent=2, default=str),
+                                                encoding="utf-8")
+    return attempt
 
-    Module-level and self-contained so the Dask executor can ship it to a cluster worker.
-    The worker enforces the run's time limit itself; this waits a grace period longer and
-    then kills the worker's process group.
-    """
-    folder = Path(task["folder"])
-    Path(task["task_file"]).write_text(json.dumps(task, indent=2), encoding="utf-8")
+
+def _attempt_task(task: dict, attempt: Path) -> dict:
+    """``task`` with every path of the run pointed into the attempt folder."""
+    final = str(task["folder"])
+    params = {k: (str(attempt) if v == final else v) for k, v in task["parameters"].items()}
+    env = {**task["env"], task["context_env"]: str(attempt / task["context_file"]),
+           task["output_env"]: str(attempt)}
+    return {**task, "folder": str(attempt), "parameters": params, "env": env,
+            "output": str(attempt / Path(task["input"]).name),
+            "status": str(attempt / "status.json"), "task_file": str(attempt / "task.json")}
+
+
+def _run_worker(task: dict) -> int:
+    """Start the worker process for ``task`` and wait for it; returns its exit code."""
     env = {**os.environ, **task["env"]}
     limit = task.get("timeout")
-    t0 = time.monotonic()
-    with open(folder / "run.log", "ab") as log:
+    with open(Path(task["folder"]) / "run.log", "ab") as log:
         proc = subprocess.Popen([task["python"] or sys.executable, str(WORKER), task["task_file"]],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=task["cwd"],
                                 start_new_session=os.name == "posix")
         with _PROCS_LOCK:
-            _PROCS[task["run_id"]] = proc
+            _PROCS[task["folder"]] = (proc, task.get("batch_folder", ""))
         try:
-            code = proc.wait(timeout=limit + GRACE_SECONDS if limit else None)
+            return proc.wait(timeout=limit + GRACE_SECONDS if limit else None)
         except subprocess.TimeoutExpired:
             _kill_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
-            code = proc.wait()
+            return proc.wait()
         finally:
             with _PROCS_LOCK:
-                _PROCS.pop(task["run_id"], None)
-    status_path = Path(task["status"])
-    if status_path.exists():
-        status = json.loads(status_path.read_text(encoding="utf-8"))
-    else:
-        status = {"run_id": task["run_id"], "status": "failed", "failure": "worker",
-                  "cell": None, "finished": now(), "duration": None,
-                  "error": f"the worker process exited with code {code} before reporting; "
-                           f"see {folder / 'run.log'}"}
+                _PROCS.pop(task["folder"], None)
+
+
+def _read_status(path: Path, run_id: str, code: int, log: Path) -> dict:
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"run_id": run_id, "status": "failed", "failure": "worker", "cell": None,
+            "finished": now(), "duration": None,
+            "error": f"the worker process exited with code {code} before reporting; see {log}"}
+
+
+def execute_task(task: dict) -> dict:
+    """Run one notebook in a worker process (one attempt) and return its status dict.
+
+    Module-level and self-contained so the Dask executor can ship it to a cluster worker.
+    The worker enforces the run's time limit itself; this waits a grace period longer and
+    then kills the worker's process group. The attempt's folder then becomes the run's
+    folder (atomically); an attempt that finds the run folder already taken returns the
+    status of the attempt that took it, marked ``superseded``.
+    """
+    attempt = _new_attempt(task)
+    own = _attempt_task(task, attempt)
+    Path(own["task_file"]).write_text(json.dumps(own, indent=2), encoding="utf-8")
+    t0 = time.monotonic()
+    code = _run_worker(own)
+    final = Path(task["folder"])
+    status = _read_status(Path(own["status"]), task["run_id"], code, final / "run.log")
     status["wall"] = round(time.monotonic() - t0, 3)  # process start and exit included
+    try:
+        os.rename(attempt, final)  # atomic; refuses a run folder another attempt filled
+    except OSError:
+        if not (final / "status.json").exists():
+            raise
+        status = json.loads((final / "status.json").read_text(encoding="utf-8"))
+        status["superseded"] = attempt.name
     return status
 
 
-def cancel_running() -> None:
-    """Terminate every worker this process started that is still running (on Ctrl-C)."""
+def attempts_of(batch_folder: Path, run_id: str) -> list[dict]:
+    """Every attempt of run ``run_id``, oldest first; ``placed`` marks the one in its folder."""
+    found = []
+    placed = batch_folder / run_id / ATTEMPT_FILE
+    others = sorted((batch_folder / ATTEMPTS).glob(f"{run_id}-*/{ATTEMPT_FILE}"))
+    for path in ([placed] if placed.exists() else []) + others:
+        if path.parent.name != run_id and path.parent.name.rsplit("-", 1)[0] != run_id:
+            continue  # another run whose id starts with this one's
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {"attempt": path.parent.name}
+        found.append({**info, "placed": path == placed})
+    return sorted(found, key=lambda a: a.get("started_ns", 0))
+
+
+def cancel_running(batch_folder: str | Path | None = None, *,
+                   grace: float = CANCEL_SECONDS) -> int:
+    """Stop the workers this process started that still run (all, or one batch's).
+
+    Sends SIGTERM to each worker's process group (the worker saves its partial notebook,
+    shuts its kernel down and reports ``cancelled``), waits up to ``grace`` seconds, then
+    kills what is left. Returns the number of workers stopped. On a Dask cluster the
+    executor calls this on every worker for its batch.
+    """
+    wanted = str(batch_folder) if batch_folder is not None else None
     with _PROCS_LOCK:
-        procs = list(_PROCS.values())
+        procs = [p for p, batch in _PROCS.values() if wanted is None or batch == wanted]
     for proc in procs:
         _kill_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _kill_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+    return len(procs)
 
 
 class LocalExecutor:
@@ -104,8 +190,12 @@ class LocalExecutor:
     def submit(self, task: dict):
         return self.pool.submit(execute_task, task)
 
+    def cancel(self, batch_folder: Path) -> None:
+        """Stop this batch's running workers (on Ctrl-C or SIGTERM)."""
+        cancel_running(batch_folder)
+
     def close(self):
-        self.pool.shutdown(wait=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -124,10 +214,21 @@ class DaskExecutor:
         self.client = Client(scheduler) if self.own else scheduler
         threads = sum(self.client.nthreads().values()) or 1
         self.slots = jobs or threads
+        self.futures: list = []
 
     def submit(self, task: dict):
-        return self.client.submit(execute_task, task, pure=False,
-                                  key=f"hubeval-{task['run_id']}-{uuid.uuid4().hex[:8]}")
+        future = self.client.submit(execute_task, task, pure=False,
+                                    key=f"hubeval-{task['run_id']}-{uuid.uuid4().hex[:8]}")
+        self.futures.append(future)
+        return future
+
+    def cancel(self, batch_folder: Path) -> None:
+        """Cancel this batch's tasks and stop its workers' notebook processes."""
+        self.client.cancel(self.futures)
+        try:
+            self.client.run(cancel_running, str(batch_folder))
+        except Exception:  # noqa: BLE001 - a worker gone already has nothing to stop
+            pass
 
     def close(self):
         if self.own:

@@ -12,15 +12,39 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from hubeval.batch.files import safe_name
 from hubeval.core.errors import ParameterError
 
-__all__ = ["new_folder", "batch_folders", "latest_batch", "resume_folder", "write_json"]
+__all__ = ["check_runs_dir", "new_folder", "batch_folders", "latest_batch", "resume_folder", "write_json"]
+
+
+def check_runs_dir(runs_dir: Path) -> Path:
+    """``runs_dir`` if it is a folder or can become one; a ParameterError otherwise."""
+    runs_dir = Path(runs_dir)
+    blocker = next((p for p in (runs_dir, *runs_dir.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        what = "is a file" if blocker == runs_dir else f"is inside `{blocker}`, which is a file"
+        raise ParameterError(f"`runs_dir` `{runs_dir}` {what}, not a folder; give a folder for "
+                             "the batch folders (default: <project>/runs).")
+    return runs_dir
 
 
 def new_folder(runs_dir: Path, name: str) -> Path:
-    """A new, empty folder ``runs_dir/name/<timestamp>-<id>/``."""
+    """A new, empty folder ``runs_dir/name/<timestamp>-<id>/``.
+
+    ``name`` must be a single folder name (see :func:`hubeval.batch.files.safe_name`): the
+    folder is never outside ``runs_dir``.
+    """
+    runs_dir = check_runs_dir(runs_dir)
     parent = runs_dir / name
-    parent.mkdir(parents=True, exist_ok=True)
+    if name != safe_name(name) or parent.resolve().parent != runs_dir.resolve():
+        raise ParameterError(f"batch name {name!r} is not a single folder name; "
+                             f"use {safe_name(name)!r}.")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"Cannot create the batch folder `{parent}` ({exc.strerror or exc}); "
+                             "check `runs_dir` and its permissions.") from None
     while True:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = parent / f"{stamp}-{uuid.uuid4().hex[:6]}"

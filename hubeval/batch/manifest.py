@@ -2,8 +2,9 @@
 
 Written into each batch's ``manifest.json`` by :mod:`hubeval.batch.runner`. A run's *key* hashes its
 notebook's cell sources (not outputs or metadata, so saving a notebook changes nothing), its
-parameters (without the runner-owned folders), the contents of every file or folder its
-parameter values name (relative to the project root), hubeval's version and a hash of its
+parameters (without the runner-owned folders), the contents of every file its parameter
+values name and of every folder a declared path parameter names (:func:`data_hashes`;
+output folders never), hubeval's version and a hash of its
 source files (an editable install changes code without changing the version), and the keys
 of every earlier-stage run.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from hubeval.batch.plan import OUTPUT_PARAM, RESULTS_PARAM, RunSpec
 from hubeval.store.provenance import sha256_file
 
-__all__ = ["notebook_hash", "data_hashes", "package_fingerprint", "environment", "run_key",
+__all__ = ["notebook_hash", "data_hashes", "is_path_parameter", "package_fingerprint", "environment", "run_key",
            "PACKAGES"]
 
 PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "pyfixest",
@@ -43,22 +44,50 @@ def _path_values(value) -> list[str]:
     return []
 
 
-def data_hashes(params: dict, root: Path) -> dict[str, str]:
-    """sha256 of every existing file (or folder, file by file) a parameter value names."""
+def is_path_parameter(name: str, declared=None) -> bool:
+    """True for a *declared path parameter*: annotated ``Path`` or named ``*_path`` / ``*_file``.
+
+    Only these may name a folder whose files are hashed; output folders (``*_dir``, the
+    runner's ``output_dir`` and ``results_dir``) never are.
+    """
+    if name in (OUTPUT_PARAM, RESULTS_PARAM) or name.endswith("_dir"):
+        return False
+    annotation = getattr(declared, "annotation", None) or ""
+    return name.endswith(("_path", "_file")) or "Path" in annotation.replace("|", " ").split()
+
+
+def _hash_folder(path: Path) -> str:
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    joined = "".join(f"{p.relative_to(path)}:{sha256_file(p)}" for p in files)
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def data_hashes(params: dict, root: Path, declared: dict | None = None) -> dict[str, str]:
+    """sha256 of the inputs a run's parameters name, for its resume key and the manifest.
+
+    Hashed: every existing *file* any parameter value names (a data file, a price index, a
+    cost ledger), and, for declared path parameters only (:func:`is_path_parameter`), a
+    folder file by file. Never hashed: output folders (``output_dir``, ``results_dir``,
+    ``reports_dir`` and any ``*_dir``) and folders named by other parameters (``-p
+    text=.venv`` hashes nothing).
+    """
+    declared = declared or {}
     out = {}
     for name, value in params.items():
-        if name in (OUTPUT_PARAM, RESULTS_PARAM):
+        if name in (OUTPUT_PARAM, RESULTS_PARAM) or name.endswith("_dir"):
             continue
+        folders_too = is_path_parameter(name, declared.get(name))
         for text in _path_values(value):
-            if not text or len(text) > 400 or "\n" in text:
+            if not text or len(text) > 400 or "\n" in text or "\x00" in text:
                 continue
-            path = (root / text)
-            if path.is_file():
-                out[text] = sha256_file(path)
-            elif path.is_dir() and text not in (".", ""):
-                files = sorted(p for p in path.rglob("*") if p.is_file())
-                joined = "".join(f"{p.relative_to(path)}:{sha256_file(p)}" for p in files)
-                out[text] = hashlib.sha256(joined.encode()).hexdigest()
+            path = root / text
+            try:
+                if path.is_file():
+                    out[text] = sha256_file(path)
+                elif folders_too and path.is_dir() and text not in (".", ""):
+                    out[text] = _hash_folder(path)
+            except OSError:  # unreadable: the run itself reports it
+                continue
     return out
 
 

@@ -81,9 +81,7 @@ def parameters_cell(notebook: str | Path):
     """Return the source of the cell tagged ``parameters`` of the notebook at ``notebook``."""
     # plain JSON rather than nbformat: importing nbformat costs ~1 s, and `import hubeval`
     # happens in every kernel
-    with open(notebook, encoding="utf-8") as fh:
-        cells = json.load(fh).get("cells", [])
-    for cell in cells:
+    for cell in _notebook_cells(notebook):
         if (cell.get("cell_type") == "code"
                 and "parameters" in cell.get("metadata", {}).get("tags", [])):
             source = cell.get("source", "")
@@ -92,6 +90,23 @@ def parameters_cell(notebook: str | Path):
         f"Notebook `{notebook}` has no cell tagged `parameters`: tag its first code cell "
         "`parameters` (JupyterLab: property inspector > cell tags) and declare one "
         "`name: type = default  # comment` per line.")
+
+
+def _notebook_cells(notebook: str | Path) -> list:
+    """The cells of the notebook file at ``notebook``; anything else is a ParameterError."""
+    path = Path(notebook)
+    if path.is_dir():
+        raise ParameterError(f"Notebook `{notebook}` is a folder, not a notebook; give the path "
+                             "of an .ipynb file.")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ParameterError(f"`{notebook}` is not a Jupyter notebook (an .ipynb file holding "
+                             "notebook JSON with `cells`); point `notebook:` to an .ipynb file.")
+    return data["cells"]
 
 
 def _comments(source: str) -> dict[int, str]:

@@ -39,18 +39,19 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hubeval.batch.files import display_path, find_root, read_mapping
+from hubeval.batch.files import display_path, find_root, read_mapping, safe_name
 from hubeval.batch.params import (
     Parameter,
     check_params,
     format_problems,
     read_parameters,
 )
-from hubeval.core.errors import ParameterError, format_examples
+from hubeval.core.errors import HubevalWarning, ParameterError, format_examples
 
 __all__ = ["RunSpec", "BatchPlan", "load_batch", "plan_notebook", "find_root",
            "OUTPUT_PARAM", "RESULTS_PARAM"]
@@ -297,6 +298,17 @@ def _unused(names: dict, drafts: list[_Draft], what: str) -> list[str]:
             f"of the batch{maybe}; the notebooks declare: {', '.join(sorted(declared))}."]
 
 
+def _batch_name(given: Any, source: Path) -> str:
+    """The batch's folder name under runs/: ``given`` (or the file's stem) made safe."""
+    raw = source.stem if given is None or given == "" else given
+    name = safe_name(raw, "batch `name`")
+    if name != str(raw):
+        warnings.warn(f"batch `name` {raw!r} is not a plain folder name; its folder is "
+                      f"runs/{name}/ (letters, digits, '_', '.', '+', '=' and '-' only).",
+                      HubevalWarning, stacklevel=3)
+    return name
+
+
 def load_batch(path: str | Path, *, params: dict | None = None,
                timeout: float | None = None) -> BatchPlan:
     """Read and check a batch file (``params/batches/*.yaml``); see the module docstring.
@@ -347,7 +359,7 @@ def load_batch(path: str | Path, *, params: dict | None = None,
         problems = {f"batch file `{source.name}`": top, **problems}
     specs = _finish(drafts, problems, root=root,
                     header=f"Batch `{source.name}` does not fit its notebooks")
-    return BatchPlan(name=str(data.get("name") or source.stem), root=root, source=source,
+    return BatchPlan(name=_batch_name(data.get("name"), source), root=root, source=source,
                      runs=tuple(specs), timeout=ctx["timeout"],
                      description=str(data.get("description") or ""))
 
@@ -377,4 +389,5 @@ def plan_notebook(notebook: str | Path, *, params_file: str | Path | None = None
         sources.append("-p")
     draft = _Draft(path.stem, path, declared, values, 1, timeout, sources)
     specs = _finish([draft], {}, root=root, header=f"Parameters do not fit `{path.name}`")
-    return BatchPlan(name=path.stem, root=root, source=path, runs=tuple(specs), timeout=timeout)
+    return BatchPlan(name=_batch_name(None, path), root=root, source=path, runs=tuple(specs),
+                     timeout=timeout)

@@ -12,18 +12,25 @@ Design
   starts (:mod:`hubeval.batch.params`, :mod:`hubeval.batch.plan`); papermill alone only warns.
 - Each run is a separate worker process (:mod:`hubeval.batch.executors`) driving one papermill
   kernel that talks over IPC sockets, so parallel kernels cannot collide on ports. Numerical-library
-  threads (OpenMP, MKL, OpenBLAS, numexpr) are capped per kernel to ``cores // jobs`` so that
+  threads (OpenMP, MKL, OpenBLAS, numexpr, numba) are capped per kernel to ``cores // jobs`` so that
   ``jobs`` kernels do not oversubscribe the cores.
 - Failure isolation: an exception, a dead kernel or a timeout marks that run ``failed`` with
   the cell number and the error in one line; the other runs finish; the partial executed
   notebook is kept. A run that fails does not stop later stages.
+- Attempts: each execution of a run writes into its own folder under ``.attempts/``, renamed
+  into place atomically when it ends, so a retried Dask task never shares a folder with the
+  dead worker's run; each run's ``attempts`` and ``retries`` are in the manifest.
+- Interruption: Ctrl-C and SIGTERM (:mod:`hubeval.batch.interrupts`) stop the running workers
+  and their kernels, mark the manifest ``cancelled`` and write ``results.csv`` for the runs
+  that finished.
 - Every batch writes a new folder ``runs/<batch>/<timestamp>-<id>/`` (created with
   ``exist_ok=False``, so never an earlier one): one sub-folder per run (executed notebook,
   ``run.json``, ``records/``, whatever the notebook saves, ``run.log``), ``batch.log``,
   ``manifest.json`` and ``results.csv`` (every record, collected after each stage, so a later
   stage, e.g. the policy memo, reads the earlier stages' results through ``results_dir``).
 - Resume: a run's *key* hashes its notebook's cell sources, its parameters, the contents of the
-  files its parameters name, the hubeval version and the hash of hubeval's source, and for
+  files its parameters name (folders only for declared path parameters, never output
+  folders: :func:`hubeval.batch.manifest.data_hashes`), the hubeval version and the hash of hubeval's source, and for
   later stages the keys of every earlier-stage run. ``resume=True`` copies each successful run
   with an unchanged key from the latest earlier batch folder into the new folder (the old one
   is never modified) and runs the rest.
@@ -34,6 +41,7 @@ Design
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -44,14 +52,23 @@ from typing import Literal
 import pandas as pd
 
 from hubeval.batch.executors import (
+    ATTEMPT_FILE,
+    ATTEMPTS,
     WORKER,
     ExecutorName,
-    cancel_running,
+    attempts_of,
     execute_task,
     make_executor,
     now,
 )
-from hubeval.batch.folders import latest_batch, new_folder, resume_folder, write_json
+from hubeval.batch.folders import (
+    check_runs_dir,
+    latest_batch,
+    new_folder,
+    resume_folder,
+    write_json,
+)
+from hubeval.batch.interrupts import BatchTerminated, signals_ignored, terminate_as_interrupt
 from hubeval.batch.manifest import (
     data_hashes,
     environment,
@@ -74,11 +91,14 @@ from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect
 from hubeval.store.results import BatchResult, read_batch
 
 __all__ = ["run_batch", "plan_batch", "latest_batch", "ExecutorName", "ProgressMode",
-           "execute_task", "WORKER"]
+           "execute_task", "WORKER", "BatchTerminated"]
 
 ProgressMode = Literal["auto", "live", "plain", "none"]
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
+# fixed file dates (matplotlib's PDF/SVG) and hash seeds, so re-runs give identical files
+CANCEL_WAIT = 15  # seconds to wait for a stopped run to report, after its worker got SIGTERM
+DETERMINISTIC_ENV = {"SOURCE_DATE_EPOCH": "0", "PYTHONHASHSEED": "0"}
 
 
 # --- the batch ----------------------------------------------------------------------------------
@@ -128,6 +148,7 @@ class _Batch:
         self.plan, self.folder, self.options = plan, folder, options
         self.fingerprint = package_fingerprint()
         self.entries: dict[str, dict] = {}
+        self.active: dict[str, object] = {}  # run id -> future of the runs executing now
         self.manifest = {
             "batch": plan.name, "source": str(plan.source), "root": str(plan.root),
             "folder": str(folder), "created": now(), "created_ns": time.time_ns(),
@@ -147,7 +168,7 @@ class _Batch:
 
     def prepare(self, run: RunSpec, upstream: list[str]) -> dict:
         params = {**run.effective_params(), **self.inject(run)}
-        data = data_hashes(params, self.plan.root)
+        data = data_hashes(params, self.plan.root, run.declared)
         entry = {"id": run.id, "notebook": display_path(run.notebook, self.plan.root),
                  "stage": run.stage, "params": params, "set_params": run.params,
                  "sources": list(run.sources), "notebook_sha256": notebook_hash(run.notebook),
@@ -158,20 +179,19 @@ class _Batch:
         return entry
 
     def task(self, run: RunSpec) -> dict:
-        folder = self.folder / run.id
-        folder.mkdir()
+        """What an executor needs to run ``run``; each attempt gets its own folder from it."""
         params = self.entries[run.id]["params"]
         context = {"run_id": run.id, "notebook": run.notebook.stem, "batch": self.plan.name,
                    "batch_folder": str(self.folder), "params": params}
-        write_json(folder / CONTEXT_FILE, context)
         threads = str(self.options["threads_per_kernel"])
-        env = {**{name: threads for name in THREAD_ENV}, CONTEXT_ENV: str(folder / CONTEXT_FILE),
-               OUTPUT_ENV: str(folder), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        return {"run_id": run.id, "folder": str(folder), "input": str(run.notebook),
-                "output": str(folder / run.notebook.name), "parameters": self.inject(run),
-                "cwd": str(self.plan.root), "timeout": run.timeout, "env": env,
-                "kernel": self.options["kernel"], "python": None,
-                "status": str(folder / "status.json"), "task_file": str(folder / "task.json")}
+        env = {**{name: threads for name in THREAD_ENV}, **DETERMINISTIC_ENV,
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        return {"run_id": run.id, "folder": str(self.folder / run.id),
+                "batch_folder": str(self.folder), "input": str(run.notebook),
+                "parameters": self.inject(run), "cwd": str(self.plan.root),
+                "timeout": run.timeout, "env": env, "kernel": self.options["kernel"],
+                "python": None, "context": context, "context_file": CONTEXT_FILE,
+                "context_env": CONTEXT_ENV, "output_env": OUTPUT_ENV}
 
     def save(self) -> None:
         write_json(self.folder / "manifest.json", self.manifest)
@@ -184,7 +204,7 @@ class _Batch:
         return results
 
 
-_BOOKKEEPING = {"task.json", "status.json", "run.log", CONTEXT_FILE}
+_BOOKKEEPING = {"task.json", "status.json", "run.log", CONTEXT_FILE, ATTEMPT_FILE}
 
 
 def _outputs(folder: Path) -> list[str]:
@@ -203,37 +223,64 @@ def _reuse(batch: _Batch, run: RunSpec, previous: dict, prev_folder: Path) -> bo
         return False
     shutil.copytree(source, batch.folder / run.id)  # copy: the earlier batch stays untouched
     for name in ("status", "failure", "cell", "error", "duration", "kernel_start",
-                 "cells_duration", "wall", "started", "finished", "outputs"):
+                 "cells_duration", "wall", "started", "finished", "outputs", "attempts",
+                 "retries"):
         entry[name] = old.get(name)
     entry.update(status="reused", reused_from=str(prev_folder / run.id))
     return True
 
 
+def _finish_run(batch: _Batch, run_id: str, future, progress: Progress) -> None:
+    try:
+        status = future.result()
+    except Exception as exc:  # noqa: BLE001 - an executor failure fails the run
+        status = {"status": "failed", "failure": "executor", "cell": None,
+                  "error": f"{type(exc).__name__}: {exc}", "finished": now()}
+    status.pop("run_id", None)
+    attempts = attempts_of(batch.folder, run_id)
+    batch.entries[run_id].update(status, outputs=_outputs(batch.folder / run_id),
+                                 attempts=attempts, retries=max(0, len(attempts) - 1))
+    batch.save()
+    progress.finished(run_id, batch.entries[run_id])
+
+
 def _run_stage(batch: _Batch, runs: list[RunSpec], executor, progress: Progress) -> None:
     queue = list(runs)
-    active: dict[str, object] = {}
+    active = batch.active
     while queue or active:
         while queue and len(active) < executor.slots:
             run = queue.pop(0)
-            entry = batch.entries[run.id]
-            entry.update(status="running", started=now())
+            batch.entries[run.id].update(status="running", started=now())
             active[run.id] = executor.submit(batch.task(run))
             progress.started(run.id)
         for run_id, future in list(active.items()):
             if future.done():
                 del active[run_id]
-                try:
-                    status = future.result()
-                except Exception as exc:  # noqa: BLE001 - an executor failure fails the run
-                    status = {"status": "failed", "failure": "executor", "cell": None,
-                              "error": f"{type(exc).__name__}: {exc}", "finished": now()}
-                status.pop("run_id", None)
-                batch.entries[run_id].update(status, outputs=_outputs(batch.folder / run_id))
-                batch.save()
-                progress.finished(run_id, batch.entries[run_id])
+                _finish_run(batch, run_id, future, progress)
         progress.tick()
         if active:
             time.sleep(0.1)
+
+
+def _cancel(batch: _Batch, pool, progress: Progress, exc: KeyboardInterrupt) -> None:
+    """Stop the running workers, mark what did not finish, collect what did."""
+    how = "SIGTERM" if isinstance(exc, BatchTerminated) else "SIGINT"
+    with signals_ignored():  # a second Ctrl-C or kill must not cut the clean-up short
+        pool.cancel(batch.folder)
+        stopped = set(batch.active)
+        for run_id, future in list(batch.active.items()):
+            with contextlib.suppress(Exception):
+                future.result(timeout=CANCEL_WAIT)  # the stopped worker's partial outputs
+            if future.done():
+                _finish_run(batch, run_id, future, progress)
+        batch.active.clear()
+        batch.manifest.update(status="cancelled", cancelled_by=how)
+        for entry in batch.manifest["runs"]:
+            if entry["status"] in ("pending", "running") or (
+                    entry["id"] in stopped and entry["status"] != "ok"):
+                entry.update(status="cancelled", error=f"cancelled (the batch got {how})")
+        batch.save()
+        batch.collect()  # results.csv of the runs that finished
 
 
 def _options(plan: BatchPlan, jobs, executor, scheduler, kernel, threads_per_kernel, resume):
@@ -299,7 +346,7 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     """
     plan = plan_batch(source, params=params, params_file=params_file, timeout=timeout)
     options = _options(plan, jobs, executor, scheduler, kernel, threads_per_kernel, resume)
-    runs_dir = Path(runs_dir) if runs_dir is not None else plan.root / "runs"
+    runs_dir = check_runs_dir(Path(runs_dir) if runs_dir is not None else plan.root / "runs")
     prev_folder = resume_folder(runs_dir, plan.name, resume) if resume else None
     pool = make_executor(executor, jobs=options["jobs"], scheduler=scheduler, dask_jobs=jobs)
     options["jobs"] = pool.slots  # for dask: the cluster's threads unless `jobs` was given
@@ -307,7 +354,8 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     batch = _Batch(plan, folder, options)
     progress_bar = Progress(progress, plan, folder / "batch.log")
     try:
-        _execute(batch, plan, pool, progress_bar, prev_folder)
+        with terminate_as_interrupt():
+            _execute(batch, plan, pool, progress_bar, prev_folder)
     finally:
         pool.close()
         progress_bar.close()
@@ -340,17 +388,15 @@ def _execute(batch: _Batch, plan: BatchPlan, pool, progress: Progress,
             _run_stage(batch, todo, pool, progress)
             batch.collect()
             upstream, executed = upstream + keys, executed or bool(todo)
-    except KeyboardInterrupt:
-        cancel_running()
-        batch.manifest["status"] = "cancelled"
-        for entry in batch.manifest["runs"]:
-            if entry["status"] in ("pending", "running"):
-                entry.update(status="cancelled", error="cancelled (the batch was interrupted)")
+    except KeyboardInterrupt as exc:
+        _cancel(batch, pool, progress, exc)
         raise
     finally:
         failed = sum(e["status"] == "failed" for e in batch.manifest["runs"])
         if batch.manifest["status"] == "running":
             batch.manifest["status"] = "failed" if failed else "ok"
         batch.manifest.update(finished=now(), wall_time=round(time.monotonic() - t0, 3))
+        with contextlib.suppress(OSError):  # kept only when an attempt was left behind
+            (batch.folder / ATTEMPTS).rmdir()
         batch.save()
         progress.end(batch.manifest)

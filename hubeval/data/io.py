@@ -67,6 +67,12 @@ def read_table(path, *, encoding: str | None = None, sheet_name=0) -> tuple[pd.D
     if not path.exists():
         raise PanelError(f"Data file `{path}` does not exist. Check the path (relative paths are read "
                          f"from the current folder, {Path.cwd()}).")
+    if path.is_dir():
+        raise PanelError(f"Data file `{path}` is a folder, not a file. Point `data_path` to the "
+                         "firm-year table itself (.csv, .xlsx or .parquet) inside it.")
+    if not os.access(path, os.R_OK):
+        raise PanelError(f"Data file `{path}` cannot be read (permission denied). Check the "
+                         "file's permissions, or copy it to a folder you can read.")
     if path.stat().st_size == 0:
         raise PanelError(f"Data file `{path}` is empty (0 bytes). Export the table again or point to "
                          "the right file.")
@@ -96,7 +102,11 @@ def read_table(path, *, encoding: str | None = None, sheet_name=0) -> tuple[pd.D
 
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PanelError(f"Data file `{path}` cannot be read ({exc.strerror or exc}). Check the "
+                         "file's permissions, or copy it to a folder you can read.") from None
     if b"\x00" in raw[:4096]:
         raise PanelError(f"Data file `{path}` is not a text table (it contains binary data). If it is "
                          "an Excel workbook, give it the .xlsx suffix; otherwise export it as CSV.")

@@ -58,6 +58,7 @@ from hubeval.did._common import (
     is_log_outcome,
     treated_by_cohort,
 )
+from hubeval.did.twfe_setup import FIXEF_TOL, check_formula_names
 
 __all__ = ["imputation", "ImputationResult"]
 
@@ -187,6 +188,7 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     """
     check_outcome(panel, outcome, function="imputation")
     covariates = check_covariates(panel, covariates)
+    check_formula_names(panel, outcome, covariates, function="imputation")
     notes: list[str] = []
     data = _sample(panel, outcome, covariates, notes)
     anticipation = check_anticipation(anticipation, data, cohort=panel.cohort, event_time="_event_time",
@@ -311,7 +313,8 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, anticipation,
     formula = f"{outcome} ~ {' + '.join(names + covariates)} | {panel.unit} + {panel.time}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = pf.feols(formula, data=frame, vcov={"CRV1": panel.unit}, fixef_rm="none")
+        fit = pf.feols(formula, data=frame, vcov={"CRV1": panel.unit}, fixef_rm="none",
+                       fixef_tol=FIXEF_TOL)
     if getattr(fit, "_collin_vars", None):
         raise SpecError(f"`pretrends={pretrends}`: lead(s) {format_examples(fit._collin_vars)} are not "
                         "identified in the untreated-only regression. Use a smaller `pretrends`.")

@@ -52,7 +52,7 @@ from hubeval.did._common import (
     treated_by_cohort,
 )
 from hubeval.did._cv3 import units_nested_in_clusters, with_cv3
-from hubeval.did.twfe_setup import TwfeDesign, twfe_design
+from hubeval.did.twfe_setup import FIXEF_TOL, TwfeDesign, twfe_design
 
 __all__ = ["twfe", "TwfeResult", "Vcov", "covariate_year_effects", "twfe_treatments"]
 
@@ -256,7 +256,7 @@ def _fit_feols(design: TwfeDesign, vcov: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
         fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none",
-                       weights=design.weights)
+                       weights=design.weights, fixef_tol=FIXEF_TOL)
     dropped = list(getattr(fit, "_collin_vars", []) or [])
     if dropped:
         labels = dict(zip(design.coefficients, design.terms))

@@ -43,6 +43,7 @@ from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatme
 from hubeval.did.naive import before_after
 from hubeval.did.pretrend import pretrend_test
 from hubeval.did.staggered import att_gt
+from hubeval.did.twfe_setup import check_formula_names
 from hubeval.report.catalogue import text
 
 __all__ = ["evaluate_outcome", "evaluate_outcomes", "OutcomeEvaluationResult", "EvaluationResult",
@@ -233,6 +234,8 @@ def evaluate_outcomes(panel: Panel, *, family: str | None = None,
         When neither ``family`` nor ``outcomes`` names an outcome.
     """
     outcomes = family_outcomes(family, outcomes)
+    for outcome in outcomes:  # every outcome checked before the first is estimated
+        check_formula_names(panel, outcome, covariates, function="twfe")
     settings = dict(control=control, method=method, covariates=covariates,
                     anticipation=anticipation, naive_post=naive_post, horizon=horizon,
                     alpha=alpha, n_boot=n_boot, seed=seed, lang=lang)

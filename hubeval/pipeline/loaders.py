@@ -58,10 +58,7 @@ def _read_price_index(price_index, price_column):
     if price_index is None or isinstance(price_index, Mapping):
         return price_index
     path = Path(price_index)
-    if not path.exists():
-        raise PanelError(f"Price index file `{path}` does not exist. Point `price_index` to a CSV with "
-                         "a `year` column and an index column, or leave it empty for nominal values.")
-    table = pd.read_csv(path)
+    table = _price_table(path)
     value_columns = [c for c in table.columns if c != "year"]
     if "year" not in table.columns or not value_columns:
         raise PanelError(f"Price index file `{path}` needs a `year` column and an index column; found "
@@ -73,7 +70,41 @@ def _read_price_index(price_index, price_column):
     if price_column is None and len(value_columns) > 1:
         raise PanelError(f"Price index file `{path}` has several index columns ({', '.join(value_columns)});"
                          " name the one to use with `price_column`.")
-    return dict(zip(table["year"].astype(int), table[column].astype(float)))
+    return _price_values(table, column, path)
+
+
+def _price_table(path: Path) -> pd.DataFrame:
+    fix = ("Point `price_index` to a CSV with a `year` column and an index column, or leave it "
+           "empty for nominal values.")
+    if not path.exists():
+        raise PanelError(f"Price index file `{path}` does not exist. {fix}")
+    if path.is_dir():
+        raise PanelError(f"Price index file `{path}` is a folder, not a file. {fix}")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise PanelError(f"Price index file `{path}` is empty. {fix}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise PanelError(f"Price index file `{path}` cannot be read as CSV "
+                         f"({type(exc).__name__}: {exc}). {fix}") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    if table.empty:
+        raise PanelError(f"Price index file `{path}` has a header but no rows. {fix}")
+    return table
+
+
+def _price_values(table: pd.DataFrame, column: str, path: Path) -> dict:
+    """``{year: index}``; a year or index that is not a number is an error naming the rows."""
+    years = pd.to_numeric(table["year"], errors="coerce")
+    values = pd.to_numeric(table[column], errors="coerce")
+    bad = table.index[years.isna() | (years % 1 != 0) | values.isna() | ~(values > 0)]
+    if len(bad):
+        rows = [f"line {i + 2}: year={table.at[i, 'year']!r}, {column}={table.at[i, column]!r}"
+                for i in bad[:3]]
+        raise PanelError(f"Price index file `{path}`: {len(bad)} row(s) without a whole-number "
+                         f"`year` and a positive numeric `{column}` ({'; '.join(rows)}). Write one "
+                         "row per year with plain numbers (no units, no thousands separators).")
+    return dict(zip(years.astype(int), values.astype(float)))
 
 
 def load_cities(data_path: str | Path, *, encoding: str | None = None) -> pd.DataFrame:

@@ -81,6 +81,9 @@ LABELS: dict[str, dict[str, str]] = {
 _STATE: dict[str, Any] = {"lang": "en"}
 #: Attribute of a matplotlib Figure holding the results drawn on it (see :func:`record_drawn`).
 DRAWN_ATTRIBUTE = "_hubeval_drawn"
+#: Salt of the ids matplotlib gives SVG clip paths and glyphs; without one each save draws a
+#: random salt, so the same figure gave different SVG bytes on every run.
+SVG_HASHSALT = "hubeval"
 _METADATA = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
@@ -151,6 +154,7 @@ def theme_rc() -> dict[str, Any]:
         "font.family": [FONT_FAMILY, *FALLBACK_FONTS],
         "pdf.fonttype": 42, "ps.fonttype": 42,
         "svg.fonttype": "path",  # SVG text as outlines: renders without the font installed
+        "svg.hashsalt": SVG_HASHSALT,  # clip-path ids from content, not random: identical reruns
         "figure.figsize": FIGSIZE["memo"], "figure.dpi": 100, "savefig.dpi": 300,
         "savefig.bbox": "tight", "axes.titleweight": "bold", "axes.titlelocation": "left",
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,

@@ -8,7 +8,12 @@ guarantees in :mod:`hubeval.report.disclosure`.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shutil
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
@@ -188,10 +193,69 @@ def _as_list(obj: Any) -> list:
 def report_folder(results_dir: str | Path, reports_dir: str | Path = "reports") -> Path:
     """A new folder for a batch's memo under ``reports_dir``, named after the batch folder.
 
-    ``runs/main/20261126-101500-ab12cd`` gives ``reports/main/20261126-101500-ab12cd``: one
-    folder per batch, so a memo never overwrites an earlier one. Created if missing.
+    ``runs/main/20261126-101500-ab12cd`` gives ``reports/main/20261126-101500-ab12cd``. Published
+    reports are immutable: the folder is claimed by the batch run that creates it (its
+    ``.publisher.json`` holds a digest of that batch folder), so the memo runs of one batch (one per
+    language) share it, and any later memo for the same batch, a re-run, a resumed batch
+    or an interactive session gets a new folder ``...-ab12cd-2``, ``-3``, ... instead of
+    replacing the files already published.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        The batch folder whose results the memo reads.
+    reports_dir : str or Path, default "reports"
+
+    Returns
+    -------
+    Path
+        The folder, created.
     """
     batch = Path(results_dir).resolve()
-    folder = Path(reports_dir) / batch.parent.name / batch.name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    parent = Path(reports_dir) / batch.parent.name
+    parent.mkdir(parents=True, exist_ok=True)
+    publisher = _publisher()
+    claim = {"batch": batch.name, "publisher": publisher}
+    for k in range(1, 10_000):
+        folder = parent / (batch.name if k == 1 else f"{batch.name}-{k}")
+        if _claim(folder, claim) or (publisher is not None and _claimed_by(folder) == publisher):
+            return folder
+    raise FileExistsError(f"More than 9999 report folders for `{batch.name}` under `{parent}`; "
+                          "remove old ones.")
+
+
+_PUBLISHER_FILE = ".publisher.json"
+
+
+def _publisher() -> str | None:
+    """A digest of the batch folder of the batch run executing this code (None outside it)."""
+    from hubeval.store.records import CONTEXT_ENV
+
+    path = os.environ.get(CONTEXT_ENV)
+    try:
+        with open(path, encoding="utf-8") as handle:  # type: ignore[arg-type]
+            folder = json.load(handle).get("batch_folder")
+    except (TypeError, OSError, ValueError):
+        return None
+    # a digest, not the path: the claim file travels with the published folder
+    return hashlib.sha256(str(folder).encode()).hexdigest()[:16] if folder else None
+
+
+def _claim(folder: Path, claim: dict) -> bool:
+    """Create ``folder`` holding its claim in one step; False if it exists (not empty)."""
+    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    (staging / _PUBLISHER_FILE).write_text(json.dumps(claim), encoding="utf-8")
+    try:
+        os.rename(staging, folder)  # atomic; refuses an existing non-empty folder
+        return True
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return False
+
+
+def _claimed_by(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / _PUBLISHER_FILE).read_text(encoding="utf-8")).get("publisher")
+    except (OSError, ValueError):
+        return None

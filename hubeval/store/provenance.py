@@ -28,8 +28,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _relative(path: Any, root: str | None) -> Any:
+    """``path`` relative to the project ``root`` when inside it (no user's home in a report)."""
+    if not isinstance(path, (str, Path)) or not root or not Path(path).is_absolute():
+        return path  # relative paths are already relative to the root (the runs' cwd)
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _flat(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(to_jsonable(value), ensure_ascii=False)
+
+
+def _is_path(value: Any, root: str | None) -> bool:
+    return isinstance(value, str) and bool(root) and Path(value).is_absolute()
 
 
 def read_provenance(results_dir: str | Path, *,
@@ -47,6 +61,8 @@ def read_provenance(results_dir: str | Path, *,
     -------
     dict of str to DataFrame
         ``batch`` (item, value: batch, dates, status, git commit, hubeval version, Python),
+        with the batch folder and every file path relative to the project root (the
+        manifest's ``root``) when inside it, so a report never shows a user's home folder;
         ``data`` (file, sha256, used_by), ``runs`` (run, notebook, status, seconds,
         notebook_sha256), ``parameters`` (run, parameter, value), ``versions`` (package,
         version). Tables are empty when the batch has no manifest.
@@ -56,7 +72,8 @@ def read_provenance(results_dir: str | Path, *,
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     env = manifest.get("environment", {})
     git = env.get("git", {})
-    batch = [("batch", manifest.get("batch")), ("folder", manifest.get("folder")),
+    root = manifest.get("root")
+    batch = [("batch", manifest.get("batch")), ("folder", _relative(manifest.get("folder"), root)),
              ("created", manifest.get("created")), ("finished", manifest.get("finished")),
              # a report written inside the batch (the memo) sees it still running
              ("status when read", manifest.get("status")),
@@ -69,14 +86,15 @@ def read_provenance(results_dir: str | Path, *,
     runs, params = [], []
     for run in manifest.get("runs", []):
         for file, digest in (run.get("data") or {}).items():
-            data.setdefault(file, {"sha256": digest, "used_by": []})["used_by"].append(run["id"])
+            data.setdefault(_relative(file, root), {"sha256": digest, "used_by": []})["used_by"].append(run["id"])
         runs.append((run.get("id"), run.get("notebook"), run.get("status"), run.get("duration"),
                      (run.get("notebook_sha256") or "")[:16]))
-        params += [(run.get("id"), k, _flat(v)) for k, v in (run.get("params") or {}).items()
+        params += [(run.get("id"), k, _flat(_relative(v, root) if _is_path(v, root) else v))
+                   for k, v in (run.get("params") or {}).items()
                    if k not in ("output_dir", "results_dir")]
     for name, file in (inputs or {}).items():
         if file is not None and not isinstance(file, (pd.DataFrame, Mapping)) and Path(file).is_file():
-            entry = data.setdefault(str(file), {"sha256": sha256_file(Path(file)), "used_by": []})
+            entry = data.setdefault(_relative(str(file), root), {"sha256": sha256_file(Path(file)), "used_by": []})
             entry["used_by"].append(f"memo ({name})")
     return {
         "batch": pd.DataFrame([(k, v) for k, v in batch if v is not None], columns=["item", "value"]),

@@ -196,7 +196,10 @@ def collect_records(folder: str | Path, *, order: list[str] | None = None) -> pd
         Empty (with the key columns) when nothing was recorded.
     """
     rank = {name: i for i, name in enumerate(order or [])}
-    files = sorted(Path(folder).glob("**/records/*.csv"),
+    root = Path(folder)
+    # `.attempts/` holds runs' unfinished or superseded attempts: never results
+    files = sorted((f for f in root.glob("**/records/*.csv")
+                    if not any(p.startswith(".") for p in f.relative_to(root).parts)),
                    key=lambda f: (rank.get(f.parent.parent.name, len(rank)), str(f)))
     frames = [pd.read_csv(f) for f in files if f.stat().st_size > 0]
     frames = [f for f in frames if not f.empty]

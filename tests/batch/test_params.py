@@ -287,7 +287,7 @@ def test_batch_file_structure_errors(project):
     with pytest.raises(ParameterError) as info:
         load_batch(path)
     assert str(info.value) == (f"Batch file `{path}` must be a mapping of `name: value` lines, "
-                               "got list; write one parameter per line.")
+                               "got list ['a', 'b']; write one parameter per line.")
 
 
 def test_timeout_precedence(project):

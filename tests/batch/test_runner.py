@@ -84,7 +84,10 @@ def test_partial_executed_notebooks_are_kept(demo):
     ok = nbformat.read(demo.folder / "ok-sales" / "ok.ipynb", as_version=4)
     injected = [c for c in ok.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "outcome = \"sales\"" in injected[0].source
-    assert f"output_dir = \"{demo.folder / 'ok-sales'}\"" in injected[0].source
+    # each attempt writes into its own folder, renamed to the run's folder when it ends
+    attempt = next(r for r in demo.manifest["runs"] if r["id"] == "ok-sales")["attempts"][0]
+    assert attempt["placed"] and attempt["attempt"].startswith("ok-sales-")
+    assert f"output_dir = \"{demo.folder / '.attempts' / attempt['attempt']}\"" in injected[0].source
 
 
 def test_results_collected_and_memo_reads_them(demo):
@@ -129,6 +132,7 @@ def test_manifest_and_folder_layout(demo):
     assert run["set_params"] == {"n_terms": 3, "effect": 0.2, "outcome": "sales"}
     assert len(run["key"]) == 64 and len(run["notebook_sha256"]) == 64
     assert run["duration"] > 0 and run["kernel_start"] > 0
+    assert run["retries"] == 0 and len(run["attempts"]) == 1 and run["attempts"][0]["placed"]
     memo = next(r for r in manifest["runs"] if r["id"] == "memo")
     assert memo["params"]["results_dir"] == str(demo.folder)
     log = (demo.folder / "batch.log").read_text()

@@ -21,7 +21,7 @@ import pandas as pd
 from hubeval.core.errors import DataWarning
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
-from hubeval.report.figures import save_figure
+from hubeval.report.figures import SVG_HASHSALT, save_figure
 from hubeval.report.memo.build import MemoResult
 from hubeval.report.memo.document import memo_document
 from hubeval.report.memo.html import render_html
@@ -184,7 +184,7 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
                            exists=exists, allowed=("html", "pdf"))
     formats = list(dict.fromkeys(["png", *formats]))
     saved, embedded = {}, {}
-    with matplotlib.rc_context():
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):  # byte-identical SVG reruns
         for item in memo_figures(memo):
             try:
                 paths = save_figure(item.figure, f"{item.name}_{memo.lang}", shows=item.exemption,
