@@ -198,7 +198,7 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
         cohort), so the weights are known and the standard errors are those of the effect on
         these participants. ``"estimated"``: the cohort shares P(G = g) are sample estimates
         (firms drawn at random from a population in which cohort membership is random) and their
-        influence function is added, exactly as R ``did::aggte`` and Stata ``csdid``. The two
+        influence function is added, exactly as R ``did::aggte`` and the ``csdid`` port. The two
         differ only when effects differ across the aggregated cohorts; on the example design
         "estimated" makes the interval conservative (README, "Methods note").
     seed : int, Generator or None
