@@ -37,8 +37,6 @@ Applications in Genetics and Molecular Biology 9(1).
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -48,6 +46,12 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin, result_field
+from hubeval.inference._ri_assignments import (
+    all_assignments,
+    log10_n_assignments,
+    n_assignments,
+    random_assignments,
+)
 from hubeval.inference._ri_kernels import (
     CsSimple,
     PermutationStatistic,
@@ -73,6 +77,8 @@ class RandomizationResult(ResultMixin):
     distribution : ndarray
         The statistic under each re-assignment.
     spec : dict
+        The settings, with ``n_assignments`` (the exact number of distinct re-assignments, None
+        above 1e12) and ``log10_n_assignments`` (its log10, for any register size).
     n_treated, n_eligible : int
     warnings : tuple of str
     seed
@@ -224,54 +230,6 @@ def _check_strata(units, cohorts, mask, strata, notes) -> None:
                          "re-assigned.")
 
 
-def _n_assignments(cohorts, mask, strata) -> int:
-    total = 1
-    for s in np.unique(strata[mask]):
-        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
-        total *= math.factorial(int(counts.sum())) // math.prod(math.factorial(int(c)) for c in counts)
-        if total > 10**12:
-            return total
-    return total
-
-
-def _multiset_arrangements(values: np.ndarray):
-    """Every distinct ordering of a multiset of labels (as position choices per label)."""
-    labels, counts = np.unique(values, return_counts=True)
-
-    def place(free, k):
-        if k == len(labels) - 1:
-            yield {labels[k]: free}
-            return
-        for chosen in itertools.combinations(free, counts[k]):
-            rest = tuple(p for p in free if p not in chosen)
-            for tail in place(rest, k + 1):
-                yield {labels[k]: chosen, **tail}
-
-    for layout in place(tuple(range(len(values))), 0):
-        out = np.empty(len(values))
-        for label, positions in layout.items():
-            out[list(positions)] = label
-        yield out
-
-
-def _all_assignments(cohorts, mask, strata):
-    blocks = [np.flatnonzero(mask & (strata == s)) for s in np.unique(strata[mask])]
-    for combo in itertools.product(*[list(_multiset_arrangements(cohorts[b])) for b in blocks]):
-        new = cohorts.copy()
-        for b, values in zip(blocks, combo):
-            new[b] = values
-        yield new
-
-
-def _random_assignments(cohorts, mask, strata, n, rng):
-    blocks = [np.flatnonzero(mask & (strata == s)) for s in np.unique(strata[mask])]
-    for _ in range(n):
-        new = cohorts.copy()
-        for b in blocks:
-            new[b] = cohorts[rng.permutation(b)]
-        yield new
-
-
 # --- the test ------------------------------------------------------------------------------------
 def randomization_inference(panel, statistic: Callable | PermutationStatistic, *,
                             n_permutations: int = 999, strata: str | Sequence[str] | None = None,
@@ -333,12 +291,13 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     mask = _eligible_mask(panel, units, cohorts, eligible)
     strata_codes = _strata_codes(panel, units, strata)
     _check_strata(units, cohorts, mask, strata_codes, notes)
-    n_assign = _n_assignments(cohorts, mask, strata_codes)
-    exact = n_assign <= min(int(n_permutations), MAX_EXACT)
+    log10_assign = log10_n_assignments(cohorts, mask, strata_codes)
+    n_assign = n_assignments(cohorts, mask, strata_codes, log10_assign)
+    exact = n_assign is not None and n_assign <= min(int(n_permutations), MAX_EXACT)
     evaluate = statistic.value if fast else _refit(panel, units, statistic)
     observed = float(evaluate(cohorts))
-    assignments = (_all_assignments(cohorts, mask, strata_codes) if exact else
-                   _random_assignments(cohorts, mask, strata_codes, int(n_permutations), as_generator(seed)))
+    assignments = (all_assignments(cohorts, mask, strata_codes) if exact else
+                   random_assignments(cohorts, mask, strata_codes, int(n_permutations), as_generator(seed)))
     draws, slopes = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -356,7 +315,8 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(n_permutations=int(n_permutations), strata=strata, eligible=None if eligible is None else
                 (eligible if isinstance(eligible, str) else "list"), alpha=alpha,
-                n_assignments=n_assign if n_assign <= 10**12 else float(n_assign), fast=fast,
+                n_assignments=n_assign if n_assign is not None and n_assign <= 10**12 else None,
+                log10_n_assignments=log10_assign, fast=fast,
                 anticipation=getattr(statistic, "anticipation", None))
     return RandomizationResult(pd.DataFrame([row]), draws, spec, int(np.isfinite(cohorts).sum()),
                                int(mask.sum()), tuple(dict.fromkeys(notes)), seed)

@@ -159,14 +159,38 @@ def test_exact_enumeration_small_design():
     assert row["p_value"] == pytest.approx(1 / 15)  # the real assignment is the most extreme
 
 
+def test_assignment_count_is_exact_when_small_and_in_log_space_always(panel):
+    ri = randomization_inference(panel, cs_simple_statistic(panel, outcome="y"), n_permutations=19, seed=1)
+    counts = panel.unit_cohorts.value_counts().to_numpy()  # 300 firms: 90 participants in 6 cohorts
+    exact_log10 = math.lgamma(301) / math.log(10) - sum(math.lgamma(c + 1) for c in counts) / math.log(10)
+    assert ri.spec["log10_n_assignments"] == pytest.approx(exact_log10, rel=1e-12)
+    assert ri.spec["n_assignments"] is None  # about 1e200: far too many to enumerate or to store
+    small = randomization_inference(panel, cs_simple_statistic(panel, outcome="y"), n_permutations=19,
+                                    strata="x", seed=1)
+    assert small.spec["log10_n_assignments"] < exact_log10  # strata only permute within themselves
+
+
+def test_randomization_inference_on_a_register_with_more_than_1e308_assignments():
+    """3,000 firms with 180 participants (issue 15): the count overflowed float and crashed."""
+    big = make_panel(3000, seed=2, treated_share=0.06)
+    assert int(np.isfinite(big.unit_cohorts.to_numpy(float)).sum()) == 180
+    ri = randomization_inference(big, cs_simple_statistic(big, outcome="y"), n_permutations=19, seed=3)
+    row = ri.estimates.iloc[0]
+    assert not row["exact"] and row["n_permutations"] == 19 and row["min_p_value"] == pytest.approx(1 / 20)
+    assert ri.spec["log10_n_assignments"] > 308 and ri.spec["n_assignments"] is None
+    import json
+    assert json.loads(json.dumps(ri.to_dict()))["spec"]["log10_n_assignments"] > 308
+
+
 def test_strata_preserve_counts_and_seed_reproducible(panel):
     data = panel.data.assign(sector=lambda d: np.where(d["x"] == 1, "metal", "other"))
     p = quiet(panel.with_data, data)
     stat = cs_simple_statistic(p, outcome="y")
-    from hubeval.inference.randomization import _random_assignments, _strata_codes
+    from hubeval.inference._ri_assignments import random_assignments
+    from hubeval.inference.randomization import _strata_codes
     strata = _strata_codes(p, stat.units, "sector")
     mask = np.ones(len(stat.units), bool)
-    for new in _random_assignments(stat.cohorts, mask, strata, 5, np.random.default_rng(1)):
+    for new in random_assignments(stat.cohorts, mask, strata, 5, np.random.default_rng(1)):
         for s in np.unique(strata):
             a, b = np.sort(new[strata == s]), np.sort(stat.cohorts[strata == s])
             np.testing.assert_array_equal(a, b)
