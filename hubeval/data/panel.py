@@ -121,9 +121,9 @@ class Panel:
         frame, self.load_info = _load(data, dict(encoding=encoding, sheet_name=sheet_name,
                                                  delimiter=delimiter, header_row=header_row,
                                                  coerce_numeric=coerce_numeric))
-        if self.load_info is not None:
-            self._conversions += list(self.load_info.numbers)
         frame = _rename(frame, columns)
+        if self.load_info is not None:
+            self._conversions += [((columns or {}).get(c, c), what, n) for c, what, n in self.load_info.numbers]
         self.unit, self.time = unit, time
         self.cohort = cohort if cohort is not None else "cohort"
         self.source_treatment = treatment

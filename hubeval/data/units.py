@@ -104,6 +104,7 @@ def convert_money(frame: pd.DataFrame, units: dict, target=None) -> tuple[pd.Dat
     else:
         scale = next(iter(money.values()), None)
     changes = [(c, units[c], s / scale) for c, s in money.items() if scale is not None and s != scale]
+    sources = {c: s for c, s in money.items()}
     if not changes:
         return frame, scale, []
     out = frame.copy()
@@ -112,5 +113,5 @@ def convert_money(frame: pd.DataFrame, units: dict, target=None) -> tuple[pd.Dat
             raise PanelError(f"Money column `{col}` ({units[col]}) holds text, so it cannot be "
                              "converted to one money unit. Make it numeric first (see "
                              "`coerce_numeric`).")
-        out[col] = out[col].astype(float) * factor
+        out[col] = out[col].astype(float) * sources[col] / scale  # KRW, then the unit: exact for whole KRW
     return out, scale, changes
