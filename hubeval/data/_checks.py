@@ -193,8 +193,11 @@ def _cohort_from_treatment(frame, unit, time, treatment, name) -> pd.Series:
     return frame[unit].map(first).astype(float).fillna(NEVER_TREATED).rename(name)
 
 
+_SAMPLE = 20_000
+
+
 def _mostly_numbers(values: pd.Series) -> bool:
-    text = values.dropna().astype(str).str.strip()
+    text = values.dropna().head(_SAMPLE).astype(str).str.strip()  # a sample decides: a heuristic
     if text.empty:
         return False
     parsed = parse_numbers(text).values.is_valid().to_numpy(zero_copy_only=False)

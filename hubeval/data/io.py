@@ -321,15 +321,20 @@ def _to_frame(table: pa.Table, coerce_numeric: bool) -> tuple[pd.DataFrame, list
 
 
 def _text_to_numbers(name: str, column, coerce_numeric: bool):
-    if column.null_count == len(column) or has_leading_zeros(column.combine_chunks()):
+    if column.null_count == len(column):
         return column, []
     try:
-        return pc.cast(column, pa.float64()), []
+        numbers = pc.cast(column, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    if not coerce_numeric:
+        numbers = None
+    if numbers is not None:
+        return (column if has_leading_zeros(column.combine_chunks()) else numbers), []
+    head = pc.drop_null(column).slice(0, 1000)
+    if not coerce_numeric or parse_numbers(head).n_unreadable:  # text: a look at its start tells
         return column, []
     parsed = parse_numbers(column)
+    if not parsed.n_unreadable and has_leading_zeros(column.combine_chunks()):
+        return column, []
     if parsed.n_unreadable:
         return column, []
     found = [(name, what, n) for what, n in (("thousands separator removed", parsed.separators),

@@ -107,7 +107,7 @@ def convert_money(frame: pd.DataFrame, units: dict, target=None) -> tuple[pd.Dat
     sources = {c: s for c, s in money.items()}
     if not changes:
         return frame, scale, []
-    out = frame.copy()
+    out = frame.copy(deep=False)  # only the converted columns are new
     for col, _, factor in changes:
         if not pd.api.types.is_numeric_dtype(out[col]):
             raise PanelError(f"Money column `{col}` ({units[col]}) holds text, so it cannot be "

@@ -27,6 +27,7 @@ PLACEHOLDERS = ("-", "--", "—", "–", ".", "n/a", "na", "#n/a", "null", "none
 BINARY_CODES = (("y", "n"), ("yes", "no"), ("예", "아니오"), ("예", "아니요"), ("o", "x"),
                 ("유", "무"), ("true", "false"), ("t", "f"), ("해당", "비해당"))
 
+_PLACEHOLDER_SET = pa.array(sorted({v for p in PLACEHOLDERS for v in (p, p.upper(), p.capitalize())}))
 _GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 _PLAIN = r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
 
@@ -58,8 +59,11 @@ class NumberParse:
 
 def _as_text(values) -> pa.Array:
     if isinstance(values, pd.Series):
-        values = pa.array(values.astype(object).where(values.notna(), None).map(
-            lambda v: v if v is None else str(v)), type=pa.string())
+        try:  # text columns convert without a Python loop
+            values = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = pa.array(values.astype(object).where(values.notna(), None).map(
+                lambda v: v if v is None else str(v)), type=pa.string())
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     return pc.utf8_trim_whitespace(values.cast(pa.string()))
@@ -86,24 +90,36 @@ def parse_numbers(values) -> NumberParse:
     [1234.0, -5.0, -2000.0, None, 7.0]
     """
     text = _as_text(values)
+    n = len(text)
+    none = pa.array(np.zeros(n, bool))
     empty = pc.fill_null(pc.equal(text, ""), False)
-    placeholder = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=pa.array(PLACEHOLDERS)), False)
-    triangle = pc.fill_null(pc.starts_with(text, "△"), False)
-    parens = pc.fill_null(pc.match_substring_regex(text, r"^\(.*\)$"), False)
+    placeholder = pc.fill_null(pc.is_in(text, value_set=_PLACEHOLDER_SET), False)
+    triangle = pc.fill_null(pc.starts_with(text, "△"), False) if _anywhere(text, "△") else none
+    parens = pc.fill_null(pc.match_substring_regex(text, r"^\(.*\)$"), False) \
+        if _anywhere(text, "(") else none
     body = pc.if_else(triangle, pc.utf8_slice_codeunits(text, 1), text)
-    body = pc.if_else(parens, pc.utf8_slice_codeunits(body, 1, -1), body)
-    body = pc.utf8_trim_whitespace(body)
-    grouped = pc.fill_null(pc.match_substring_regex(body, _GROUPED), False)
+    body = pc.utf8_trim_whitespace(pc.if_else(parens, pc.utf8_slice_codeunits(body, 1, -1), body))
+    grouped = pc.fill_null(pc.match_substring_regex(body, _GROUPED), False) \
+        if _anywhere(body, ",") else none
     body = pc.if_else(grouped, pc.replace_substring(body, ",", ""), body)
     negative = pc.or_(triangle, parens)
-    readable = pc.fill_null(pc.match_substring_regex(body, _PLAIN), False)
     missing = pc.or_(pc.or_(empty, placeholder), pc.is_null(text))
-    unreadable = pc.and_(pc.invert(readable), pc.invert(missing))
-    number = pc.cast(pc.if_else(readable, body, pa.scalar(None, pa.string())), pa.float64())
+    candidate = pc.if_else(missing, pa.scalar(None, pa.string()), body)
+    try:  # the usual case: every remaining cell is a number (one pass, no regular expression)
+        number = pc.cast(candidate, pa.float64())
+        readable, unreadable = pc.is_valid(number), none
+    except pa.ArrowInvalid:
+        readable = pc.fill_null(pc.match_substring_regex(body, _PLAIN), False)
+        unreadable = pc.and_(pc.invert(readable), pc.invert(missing))
+        number = pc.cast(pc.if_else(readable, body, pa.scalar(None, pa.string())), pa.float64())
     number = pc.if_else(negative, pc.negate(number), number)
     count = lambda mask: int(pc.sum(pc.and_(mask, readable)).as_py() or 0)  # noqa: E731
     return NumberParse(number, count(grouped), count(negative),
                        int(pc.sum(placeholder).as_py() or 0), unreadable)
+
+
+def _anywhere(text: pa.Array, needle: str) -> bool:
+    return bool(pc.any(pc.fill_null(pc.match_substring(text, needle), False)).as_py())
 
 
 def binary_mapping(uniques) -> dict | None:
