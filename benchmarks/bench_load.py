@@ -10,7 +10,8 @@ The file is written as a Korean institute exports it: CP949, the 18 Korean heade
 example data, a unit row (명, 천원), money with thousands separators (``"1,043,500"``) and the
 POSCO-supplier column coded Y/N. Its rows are the example firm panel (``data/example/firms.csv``)
 repeated with new firm ids (``GY0000-17``) until the requested size. Each measurement runs in its
-own subprocess; peak memory is that process's high-water mark (VmHWM), the interpreter and
+own subprocess; CPU seconds (user + system, all threads) say how much work it was when the
+shared machine is busy; peak memory is that process's high-water mark (VmHWM), the interpreter and
 hubeval's imports included (printed separately as "baseline"). Targets of issue 12:
 5,000,000 rows x 18 columns in under 60 s and 4 GB on 2 cores.
 """
@@ -31,7 +32,7 @@ EXAMPLE = HERE.parent / "data" / "example" / "firms.csv"
 MONEY = ["sales", "value_added", "total_cost", "materials_cost", "labour_cost", "capex", "capital"]
 
 MEASURE = r"""
-import json, sys, time, warnings
+import json, resource, sys, time, warnings
 t0 = time.perf_counter()
 import hubeval as hb
 from hubeval.data.example import KOREAN_COLUMNS
@@ -42,6 +43,7 @@ def hwm():
 base = hwm()
 path, stage = sys.argv[1], sys.argv[2]
 t1 = time.perf_counter()
+c1 = resource.getrusage(resource.RUSAGE_SELF)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     if stage == "read_table":
@@ -51,8 +53,10 @@ with warnings.catch_warnings():
         panel = hb.Panel(path, unit="firm_id", time="year", cohort="cohort", coerce_numeric=True,
                          columns={v: k for k, v in KOREAN_COLUMNS.items()}, money_unit="백만원")
         rows = len(panel)
-print(json.dumps({"seconds": time.perf_counter() - t1, "peak_gb": hwm(), "baseline_gb": base,
-                  "rows": rows}))
+c2 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (c2.ru_utime - c1.ru_utime) + (c2.ru_stime - c1.ru_stime)
+print(json.dumps({"seconds": time.perf_counter() - t1, "cpu_seconds": cpu, "peak_gb": hwm(),
+                  "baseline_gb": base, "rows": rows}))
 """
 
 
@@ -90,7 +94,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_load_"))
     folder.mkdir(parents=True, exist_ok=True)
-    print("rows, file MB, stage, seconds, peak GB (baseline GB)")
+    with open("/proc/loadavg") as handle:
+        print(f"# load average at start: {handle.read().split()[0]} (2 cores: above 2 the machine is busy)")
+    print("rows, file MB, stage, wall seconds, CPU seconds, peak GB (baseline GB)")
     for n_rows in args.rows:
         path = folder / f"firms_{n_rows}.csv"
         start = time.perf_counter()
@@ -99,7 +105,7 @@ def main() -> None:
         for stage in ("read_table", "Panel"):
             result = measure(path, stage)
             assert result["rows"] == n_rows, result
-            print(f"{n_rows:,}, {size:.0f}, {stage}, {result['seconds']:.1f}, "
+            print(f"{n_rows:,}, {size:.0f}, {stage}, {result['seconds']:.1f}, {result['cpu_seconds']:.1f}, "
                   f"{result['peak_gb']:.2f} ({result['baseline_gb']:.2f})", flush=True)
         if not args.keep:
             path.unlink()

@@ -51,6 +51,13 @@ def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFr
         raise PanelError(_missing_columns_message("mapped", missing, frame.columns,
                                                   hint="Check the `columns` mapping (e.g. in the params "
                                                        "file) against the file's header."))
+    targets = pd.Series(list(columns.values()), index=list(columns))
+    twice = targets[targets.duplicated(keep=False)]
+    if len(twice):
+        shown = "; ".join(f"`{new}` <- {', '.join(f'`{old}`' for old in olds.index)}"
+                          for new, olds in twice.groupby(twice, sort=False))
+        raise PanelError(f"The `columns` mapping gives several columns the same name ({shown}). Map "
+                         "each to its own name, or leave one out of the mapping.")
     clash = [new for old, new in columns.items() if new in frame.columns and new not in columns]
     if clash:
         raise PanelError(f"The `columns` mapping renames to {format_examples(clash)}, which already "

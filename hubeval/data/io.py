@@ -276,12 +276,16 @@ def _read_parquet(path: Path) -> pa.Table:
 
 def _text_columns(table: pa.Table) -> dict:
     """Trimmed text of each string column, empty cells as null."""
-    out = {}
-    for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            text = pc.utf8_trim_whitespace(column)
-            out[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    def trim(column):
+        text = pc.utf8_trim_whitespace(column)
+        return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+    names = [n for n, c in zip(table.column_names, table.columns)
+             if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(zip(names, pool.map(trim, [table.column(n) for n in names])))
 
 
 def _drop_blank_rows(table: pa.Table) -> tuple[pa.Table, int]:
@@ -309,14 +313,24 @@ def _strip_unit_row(table: pa.Table) -> tuple[pa.Table, dict]:
 
 
 def _to_frame(table: pa.Table, coerce_numeric: bool) -> tuple[pd.DataFrame, list]:
-    """Numbers where every cell of a column is a number, text elsewhere (see module docstring)."""
-    columns, numbers = {}, []
-    for name, column in zip(table.column_names, table.columns):
+    """Numbers where every cell of a column is a number, text elsewhere (see module docstring).
+
+    Columns are converted in parallel threads: pyarrow's compute functions release the GIL.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def convert(item):
+        name, column = item
+        found = []
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column, found = _text_to_numbers(name, column, coerce_numeric)
-            numbers += found
-        columns[name] = _whole_numbers(column)
-    frame = pa.table(columns).to_pandas(split_blocks=True, self_destruct=True)
+        return name, _whole_numbers(column), found
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        done = list(pool.map(convert, zip(table.column_names, table.columns)))
+    numbers = [entry for _, _, found in done for entry in found]
+    frame = pa.table({name: column for name, column, _ in done}).to_pandas(split_blocks=True,
+                                                                            self_destruct=True)
     return frame, numbers
 
 

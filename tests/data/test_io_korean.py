@@ -190,6 +190,16 @@ def test_duplicate_column_names_in_a_file_and_a_frame(tmp_path):
                                "(e.g. df.columns = [...]) first.")
 
 
+def test_two_headers_mapped_to_one_name():
+    frame = small(매출액=[1] * 9, 총매출액=[2] * 9)
+    with pytest.raises(hb.PanelError) as info:
+        hb.Panel(frame, unit="firm", time="year", cohort="cohort",
+                 columns={"매출액": "sales", "총매출액": "sales"})
+    assert str(info.value) == ("The `columns` mapping gives several columns the same name (`sales` <- "
+                               "`매출액`, `총매출액`). Map each to its own name, or leave one out of the "
+                               "mapping.")
+
+
 @pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
 def test_semicolon_and_tab_are_detected(tmp_path, reference, delimiter, name):
     path = tmp_path / "firms.csv"
