@@ -97,7 +97,9 @@ class Panel:
     PanelError
         Missing role columns, duplicate (unit, time) rows, bad time values, inconsistent cohorts,
         always-treated units, switching-off treatment, no comparison units, non-numeric outcomes,
-        negative employment or costs, empty or non-table files.
+        negative employment or costs, empty or non-table files, infinite values (naming column and
+        rows), cohorts after the last data year, duplicate column names (in the file, the frame or
+        the mapping's targets), money columns in different units without ``money_unit``.
 
     Examples
     --------
