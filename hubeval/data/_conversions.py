@@ -23,14 +23,14 @@ def recode_binary(frame: pd.DataFrame, skip: set) -> tuple[pd.DataFrame, list]:
     for col in frame.columns:
         if col in skip or pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
             continue
-        if frame[col].dropna().head(1000).nunique() > 2:  # cheap test before the full one
+        if frame[col].dropna().head(1000).nunique() > 6:  # cheap test before the full one
             continue
         uniques = frame[col].dropna().unique()
-        mapping = binary_mapping(uniques) if len(uniques) <= 2 else None
+        mapping = binary_mapping(uniques) if len(uniques) <= 6 else None  # 'Y', 'y', ' Y', ...
         if mapping is None:
             continue
         frame[col] = frame[col].map(mapping).astype(float)
-        order = sorted(mapping, key=lambda v: -mapping[v])
+        order = sorted(mapping, key=lambda v: (-mapping[v], v))
         what = f"{'/'.join(order)} read as {'/'.join(str(int(mapping[v])) for v in order)}"
         changes.append((col, what, int(frame[col].notna().sum())))
     return frame, changes

@@ -133,6 +133,15 @@ def test_binary_columns_read_as_one_and_zero(yes, no):
         {"column": "supplier", "conversion": f"{yes}/{no} read as 1/0", "cells": 9}]
 
 
+def test_binary_codes_in_mixed_case():
+    codes = ["Y", "y", "N", "n", "Y", "N", "N", "N", None]
+    panel = hb.Panel(small(supplier=codes), unit="firm", time="year", cohort="cohort")
+    assert panel.data["supplier"].tolist()[:8] == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    assert np.isnan(panel.data["supplier"].iloc[8])
+    assert panel.report().conversions.to_dict(orient="records") == [
+        {"column": "supplier", "conversion": "Y/y/N/n read as 1/1/0/0", "cells": 8}]
+
+
 def test_ids_with_leading_zeros_stay_text(tmp_path):
     path = tmp_path / "firms.csv"
     path.write_text("firm,year,cohort,y\n0999,2010,2011,1\n0999,2011,2011,2\n999,2010,0,3\n999,2011,0,4\n"
