@@ -85,6 +85,8 @@ class Panel:
         Passed to :func:`hubeval.data.io.read_table` when ``data`` is a path.
 
     Text columns coded Y/N, 예/아니오, O/X, 유/무 or true/false become 1/0 (recorded in the report).
+    In a file, a cohort after the last data year is an error (usually a typing error); in a
+    DataFrame such firms are comparison firms that join after the sample, as R ``did`` treats them.
     Identifiers keep their type: in a file, ids with leading zeros stay text (``0999`` and
     ``999`` are two firms).
     min_cohort_size : int, default 3
@@ -116,7 +118,7 @@ class Panel:
                  coerce_numeric: bool = False, drop_always_treated: bool = False,
                  encoding: str | None = None, sheet_name=0, min_cohort_size: int = 3,
                  max_missing: float = 0.2, money_unit=None, delimiter: str | None = None,
-                 header_row: int | None = None):
+                 header_row: int | None = None, _derived: bool = False):
         self._dropped: list[tuple[str, int]] = []
         self._conversions: list[tuple[str, str, int]] = []  # number formats read (warned)
         self._warnings: list[str] = []
@@ -130,7 +132,8 @@ class Panel:
         self.cohort = cohort if cohort is not None else "cohort"
         self.source_treatment = treatment
         _check_roles(frame, unit, time, cohort, treatment)
-        frame, self._recoded = recode_binary(frame, {unit, time, cohort})
+        # a derived panel (with_data) holds columns made by code: their coding is deliberate
+        frame, self._recoded = ((frame, []) if _derived else recode_binary(frame, {unit, time, cohort}))
         _check_units(frame, unit)
         frame[time] = _clean_time(frame, time)
         codes = _unit_codes(frame, unit)
@@ -176,7 +179,8 @@ class Panel:
             codes = _unit_codes(frame, self.unit)
             self._dropped.append((f"always-treated units ({len(units)} units)", int(always.sum())))
         finite = np.isfinite(frame[self.cohort])
-        _check_late_cohorts(frame, finite, self.time, self.cohort, self.unit)
+        if self.load_info is not None:  # in a file a typing error; in code a late comparison firm
+            _check_late_cohorts(frame, finite, self.time, self.cohort, self.unit)
         if not finite.any():
             raise PanelError(
                 f"Column `{self.cohort}` marks no participating unit: every unit is coded as a "
@@ -329,7 +333,7 @@ class Panel:
         with warnings.catch_warnings():
             if _quiet:
                 warnings.simplefilter("ignore", DataWarning)
-            new = Panel(data, **kwargs)
+            new = Panel(data, **kwargs, _derived=True)
         if new._money_unit is None:
             new._money_unit = self._money_unit  # the same amounts: the same unit
         if _provenance is not None:

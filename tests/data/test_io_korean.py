@@ -174,11 +174,13 @@ def test_inf_year_is_an_error():
         hb.Panel(frame, unit="firm", time="year", cohort="cohort")
 
 
-def test_cohort_after_the_last_data_year():
+def test_cohort_after_the_last_data_year_in_a_file(tmp_path):
     frame = small()
     frame.loc[frame["firm"] == "B", "cohort"] = 2015
+    path = tmp_path / "firms.csv"
+    frame.to_csv(path, index=False)
     with pytest.raises(hb.PanelError) as info:
-        hb.Panel(frame, unit="firm", time="year", cohort="cohort")
+        hb.Panel(path, unit="firm", time="year", cohort="cohort")
     assert str(info.value) == (
         "Column `cohort`: 1 unit(s) join after the last data year 2012, e.g. B (cohort 2015). They are "
         "never observed participating, so they are neither participants nor comparison firms. Add the "
