@@ -146,6 +146,39 @@ def cmd_kernel(args) -> int:
 
 # --- the command ---------------------------------------------------------------------------------
 
+# --- init ----------------------------------------------------------------------------------------
+
+def add_init(sub) -> None:
+    """``hubeval init DATA_FILE --name NAME``: write the params and batch files for own data."""
+    p = sub.add_parser(
+        "init", help="start an evaluation of your own data file: detect its layout, propose a "
+                     "column mapping, write params/NAME.yaml and params/batches/NAME.yaml",
+        description="Read a firm-year file (CSV in UTF-8/CP949/EUC-KR, Excel, Parquet), detect its "
+                    "encoding, delimiter, header row, unit row and number format, map its headers "
+                    "to hubeval's names, and write params/NAME.yaml (how to read the data) and "
+                    "params/batches/NAME.yaml (the full evaluation). Never overwrites a file.")
+    p.add_argument("data_file", help="the firm-year table")
+    p.add_argument("--name", required=True, help="name of the evaluation (letters, digits, _ and -)")
+    p.add_argument("--price-index", help="deflator CSV (year, index); default: nominal money")
+    p.add_argument("--base-year", type=int, help="base year of real prices")
+    p.add_argument("--costs", help="program cost ledger CSV (enables the cost-benefit analysis)")
+    p.add_argument("--cities", help="city-year panel CSV (enables the regional synthetic control)")
+    p.add_argument("--money-unit", help="unit to convert money columns to (default: the unit row's)")
+    p.add_argument("--root", help="project folder holding params/ (default: found from the "
+                   "current folder)")
+    p.set_defaults(handler=cmd_init)
+
+
+def cmd_init(args) -> int:
+    from hubeval.batch.init import init_evaluation
+
+    report = init_evaluation(args.data_file, name=args.name, price_index=args.price_index,
+                             base_year=args.base_year, costs=args.costs, cities=args.cities,
+                             money_unit=args.money_unit, root=args.root)
+    print(report.format())
+    return 0
+
+
 # --- example-data and check -------------------------------------------------------------------
 
 def add_example_data(sub) -> None:
@@ -165,32 +198,59 @@ def cmd_example_data(args) -> int:
 
 
 def add_check(sub) -> None:
-    """``hubeval check FILE``: load a firm table as a panel and print its data-quality report."""
-    p = sub.add_parser("check", help="load a firm-year file and print the data-quality report")
-    p.add_argument("path", help="CSV (UTF-8 or CP949), Excel or Parquet firm-year table")
-    p.add_argument("--unit", default="firm_id", help="firm identifier column (default firm_id)")
-    p.add_argument("--time", default="year", help="year column (default year)")
-    p.add_argument("--cohort", default="cohort", help="first program year column (default cohort)")
-    p.add_argument("-f", "--params-file", help="YAML with `columns`, `encoding`, `price_index`, ... "
-                   "(e.g. params/templates/own_data.yaml)")
+    """``hubeval check FILE | PARAMS.yaml``: load a firm table as a panel and print its report."""
+    p = sub.add_parser("check", help="load a firm-year file and print the data-quality report",
+                       description="Load a firm-year table with the settings of a params file "
+                                   "(as written by `hubeval init`) or of the options, and print "
+                                   "the data-quality report.")
+    p.add_argument("path", help="CSV (UTF-8 or CP949), Excel or Parquet firm-year table, or a params "
+                   "YAML with `data_path` (e.g. params/NAME.yaml from `hubeval init`)")
+    p.add_argument("-f", "--params-file", help="YAML with `columns`, `encoding`, `money_unit`, ... "
+                   "(e.g. params/NAME.yaml)")
+    p.add_argument("--unit", help="firm identifier column (default firm_id)")
+    p.add_argument("--time", help="year column (default year)")
+    p.add_argument("--cohort", help="first program year column (default cohort)")
+    p.add_argument("--encoding", help="CSV encoding (default: detected UTF-8 or CP949)")
+    p.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    p.add_argument("--header-row", type=int, help="row of the header, from 0 (default: detected)")
+    p.add_argument("--money-unit", help="unit money columns are converted to: 원, 천원, 백만원, 억원")
+    p.add_argument("--coerce-numeric", action="store_true", default=None,
+                   help="read 1,234, △ and (...) negatives as numbers, placeholders (-, n/a, *) as missing")
     p.set_defaults(handler=cmd_check)
+
+
+#: Settings `hubeval check` takes from a params file (the data-loading parameters of the notebooks).
+CHECK_KEYS = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort",
+              "money_unit", "coerce_numeric", "delimiter", "header_row")
 
 
 def cmd_check(args) -> int:
     import warnings
+    from pathlib import Path
 
+    from hubeval.batch.files import read_mapping
+    from hubeval.core.errors import ParameterError
     from hubeval.pipeline.loaders import load_panel
 
-    settings = {"unit": args.unit, "time": args.time, "cohort": args.cohort}
-    if args.params_file:
-        from hubeval.batch.files import read_mapping
-
-        loaded = read_mapping(Path(args.params_file), "Params file")
-        keys = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort")
-        settings.update({k: loaded[k] for k in keys if k in loaded})
+    settings = {"unit": "firm_id", "time": "year", "cohort": "cohort"}
+    data_path, params_file = args.path, args.params_file
+    if Path(args.path).suffix.lower() in (".yaml", ".yml"):
+        params_file = args.path
+    if params_file:
+        loaded = read_mapping(Path(params_file), "Params file")
+        settings.update({k: loaded[k] for k in CHECK_KEYS if k in loaded})
+        if params_file == args.path:
+            if not loaded.get("data_path"):
+                raise ParameterError(f"Params file `{params_file}` has no `data_path`; add it or "
+                                     "pass the data file: hubeval check FILE -f PARAMS.yaml.")
+            data_path = loaded["data_path"]
+    options = {"unit": args.unit, "time": args.time, "cohort": args.cohort, "encoding": args.encoding,
+               "delimiter": args.delimiter, "header_row": args.header_row,
+               "money_unit": args.money_unit, "coerce_numeric": args.coerce_numeric}
+    settings.update({k: v for k, v in options.items() if v is not None})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report lists every warning
-        panel = load_panel(args.path, **settings)
+        panel = load_panel(data_path, **settings)
     print(panel)
     print()
     print(panel.report())
@@ -198,7 +258,7 @@ def cmd_check(args) -> int:
 
 
 #: Subcommand registrars, in the order `hubeval --help` lists them.
-SUBCOMMANDS = [add_run, add_params, add_kernel, add_example_data, add_check]
+SUBCOMMANDS = [add_run, add_params, add_kernel, add_example_data, add_init, add_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

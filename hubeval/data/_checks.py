@@ -13,6 +13,7 @@ import pandas as pd
 
 from hubeval.core.errors import PanelError, format_examples
 from hubeval.data.io import LoadInfo, read_table
+from hubeval.data.values import parse_numbers
 
 __all__: list[str] = []
 
@@ -23,18 +24,21 @@ NEVER_TREATED = np.inf
 NONNEGATIVE_DEFAULT = ("employment", "sales", "total_cost", "materials_cost", "labour_cost",
                        "capex", "capital")
 
-_PLACEHOLDERS = {"-", "--", "—", "–", ".", "n/a", "na", "N/A", "NA", "null", "NULL", "x", "X", "*"}
 
 
 # --- validation helpers (module level: each does one check) ------------------------------------
-def _load(data, encoding, sheet_name) -> tuple[pd.DataFrame, LoadInfo | None]:
+def _load(data, read_options: dict) -> tuple[pd.DataFrame, LoadInfo | None]:
     if isinstance(data, pd.DataFrame):
         if data.shape[0] == 0:
             raise PanelError(f"`data` is an empty DataFrame (0 rows, columns: "
                              f"{format_examples(list(data.columns))}). Pass the firm-year table.")
+        repeated = pd.Index(data.columns)[pd.Index(data.columns).duplicated()].unique()
+        if len(repeated):
+            raise PanelError(f"`data` has duplicate column names: {format_examples([f'`{c}`' for c in repeated])}. "
+                             "Give every column its own name (e.g. df.columns = [...]) first.")
         return data.copy(), None
     if isinstance(data, (str, os.PathLike)):
-        return read_table(data, encoding=encoding, sheet_name=sheet_name)
+        return read_table(data, **read_options)
     raise PanelError(f"`data` must be a pandas DataFrame or a path to a CSV/Excel/Parquet file; got "
                      f"{type(data).__name__}. Wrap arrays with pandas.DataFrame first.")
 
@@ -47,6 +51,13 @@ def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFr
         raise PanelError(_missing_columns_message("mapped", missing, frame.columns,
                                                   hint="Check the `columns` mapping (e.g. in the params "
                                                        "file) against the file's header."))
+    targets = pd.Series(list(columns.values()), index=list(columns))
+    twice = targets[targets.duplicated(keep=False)]
+    if len(twice):
+        shown = "; ".join(f"`{new}` <- {', '.join(f'`{old}`' for old in olds.index)}"
+                          for new, olds in twice.groupby(twice, sort=False))
+        raise PanelError(f"The `columns` mapping gives several columns the same name ({shown}). Map "
+                         "each to its own name, or leave one out of the mapping.")
     clash = [new for old, new in columns.items() if new in frame.columns and new not in columns]
     if clash:
         raise PanelError(f"The `columns` mapping renames to {format_examples(clash)}, which already "
@@ -84,8 +95,8 @@ def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
         return values.astype("int64")
     numeric = pd.to_numeric(values, errors="coerce")
     missing = values.isna()
-    bad = numeric.isna() & ~missing
-    fractional = numeric.notna() & (numeric != np.round(numeric))
+    bad = (numeric.isna() & ~missing) | np.isinf(numeric)
+    fractional = numeric.notna() & ~np.isinf(numeric) & (numeric != np.round(numeric))
     if missing.any() or bad.any() or fractional.any():
         offenders = frame.loc[missing | bad | fractional, time].head(5)
         shown = ", ".join(f"row {i}: {v!r}" for i, v in offenders.items())
@@ -189,12 +200,15 @@ def _cohort_from_treatment(frame, unit, time, treatment, name) -> pd.Series:
     return frame[unit].map(first).astype(float).fillna(NEVER_TREATED).rename(name)
 
 
+_SAMPLE = 20_000
+
+
 def _mostly_numbers(values: pd.Series) -> bool:
-    text = values.dropna().astype(str).str.strip()
+    text = values.dropna().head(_SAMPLE).astype(str).str.strip()  # a sample decides: a heuristic
     if text.empty:
         return False
-    parsed = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    return bool(parsed.notna().mean() >= 0.5)
+    parsed = parse_numbers(text).values.is_valid().to_numpy(zero_copy_only=False)
+    return bool(parsed.mean() >= 0.5)
 
 
 def _check_nonnegative(frame, nonnegative, unit, time) -> None:
@@ -212,3 +226,37 @@ def _check_nonnegative(frame, nonnegative, unit, time) -> None:
                 f"Column `{col}` must not be negative, but {int(negative.sum())} row(s) are, e.g. "
                 f"(unit/time: value) {shown}. Correct the values (a sign error or a net figure?) or "
                 f"set them to missing.")
+
+
+def _check_units(frame: pd.DataFrame, unit: str) -> None:
+    missing = frame[unit].isna()
+    if missing.any():
+        bad = list(frame.index[missing][:5])
+        raise PanelError(
+            f"Column `{unit}` (unit) is missing in {int(missing.sum())} row(s), e.g. rows "
+            f"{format_examples(bad)}. Every row needs a firm identifier: fill them in or remove "
+            "those rows before building the panel.")
+    values = frame[unit]
+    mixed = values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed")
+    if mixed:
+        kinds = values.map(lambda v: "number" if isinstance(v, (int, float, np.number)) else "text")
+        if kinds.nunique() > 1:
+            shown = format_examples([repr(v) for v in values[kinds == "number"].unique()[:2]]
+                                    + [repr(v) for v in values[kinds == "text"].unique()[:2]])
+            raise PanelError(
+                f"Column `{unit}` (unit) mixes numbers and text ({int((kinds == 'number').sum())} "
+                f"numeric and {int((kinds == 'text').sum())} text values, e.g. {shown}). Use one type, "
+                f"e.g. df['{unit}'] = df['{unit}'].astype(str).")
+
+
+def _check_late_cohorts(frame: pd.DataFrame, finite: pd.Series, time: str, cohort: str, unit: str) -> None:
+    last = int(frame[time].max())
+    late = finite & (frame[cohort] > last)
+    if late.any():
+        firms = frame.loc[late].groupby(unit, sort=False)[cohort].first()
+        shown = ", ".join(f"{u} (cohort {int(c)})" for u, c in firms.head(5).items())
+        raise PanelError(
+            f"Column `{cohort}`: {len(firms)} unit(s) join after the last data year {last}, "
+            f"e.g. {shown}. They are never observed participating, so they are neither "
+            "participants nor comparison firms. Add the later years, or code them as "
+            "never-participants (0 or empty) if they did not take part in the observed years.")

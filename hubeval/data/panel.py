@@ -19,7 +19,8 @@ import pandas as pd
 
 from hubeval.core.errors import DataWarning, PanelError, format_examples
 from hubeval.data._checks import (
-    _PLACEHOLDERS,
+    _check_late_cohorts,
+    _check_units,
     _check_duplicates,
     _check_nonnegative,
     _check_roles,
@@ -33,7 +34,9 @@ from hubeval.data._checks import (
     _rename,
     _unit_codes,
 )
+from hubeval.data._conversions import check_finite, coerce_column, money_units, recode_binary
 from hubeval.data.quality import DataQualityResult
+from hubeval.data.units import money_label
 
 __all__ = ["Panel", "unit_columns_seen"]
 
@@ -76,12 +79,28 @@ class Panel:
     nonnegative : sequence of str, optional
         Columns that must not be negative. Defaults to those of :data:`NONNEGATIVE_DEFAULT` present.
     coerce_numeric : bool, default False
-        Convert numbers written as text ("1,234") and placeholders ("-", "n/a") to numbers / missing
-        instead of raising; every conversion is counted in the report.
+        Read numbers as Korean Excel writes them: thousands separators (``1,234``), negatives as
+        ``△1,234`` or ``(1,234)``, placeholders (``-``, ``n/a``, ``*``) as missing, instead of
+        raising; every conversion is counted in the report.
+    money_unit : str or float, optional
+        The unit of every money amount in the panel: 원, 천원, 만원, 백만원, 억원 (or KRW per unit,
+        e.g. ``1e6``). Money columns whose unit row says otherwise are converted to it (recorded in
+        the report). By default the unit the unit row gives; money columns in different units then
+        raise. Without a unit row it declares the data's unit. ``panel.money_unit`` gives KRW per
+        unit (None when unknown).
+    delimiter, header_row
+        CSV delimiter and the row of the header (0: the first); detected by default, see
+        :func:`hubeval.read_table`.
     drop_always_treated : bool, default False
         Drop (and count) units whose cohort is not after their first observed year instead of raising.
     encoding, sheet_name
         Passed to :func:`hubeval.data.io.read_table` when ``data`` is a path.
+
+    Text columns coded Y/N, 예/아니오, O/X, 유/무 or true/false become 1/0 (recorded in the report).
+    In a file, a cohort after the last data year is an error (usually a typing error); in a
+    DataFrame such firms are comparison firms that join after the sample, as R ``did`` treats them.
+    Identifiers keep their type: in a file, ids with leading zeros stay text (``0999`` and
+    ``999`` are two firms).
     min_cohort_size : int, default 3
         Warn for cohorts with fewer units.
     max_missing : float, default 0.2
@@ -92,7 +111,9 @@ class Panel:
     PanelError
         Missing role columns, duplicate (unit, time) rows, bad time values, inconsistent cohorts,
         always-treated units, switching-off treatment, no comparison units, non-numeric outcomes,
-        negative employment or costs, empty or non-table files.
+        negative employment or costs, empty or non-table files, infinite values (naming column and
+        rows), cohorts after the last data year, duplicate column names (in the file, the frame or
+        the mapping's targets), money columns in different units without ``money_unit``.
 
     Examples
     --------
@@ -108,18 +129,25 @@ class Panel:
                  columns: Mapping[str, str] | None = None, nonnegative: Sequence[str] | None = None,
                  coerce_numeric: bool = False, drop_always_treated: bool = False,
                  encoding: str | None = None, sheet_name=0, min_cohort_size: int = 3,
-                 max_missing: float = 0.2):
+                 max_missing: float = 0.2, money_unit=None, delimiter: str | None = None,
+                 header_row: int | None = None, _derived: bool = False):
         self._dropped: list[tuple[str, int]] = []
-        self._conversions: list[tuple[str, str, int]] = []
+        self._conversions: list[tuple[str, str, int]] = []  # number formats read (warned)
         self._warnings: list[str] = []
-        frame, self.load_info = _load(data, encoding, sheet_name)
+        frame, self.load_info = _load(data, dict(encoding=encoding, sheet_name=sheet_name,
+                                                 delimiter=delimiter, header_row=header_row,
+                                                 coerce_numeric=coerce_numeric))
         frame = _rename(frame, columns)
+        if self.load_info is not None:
+            self._conversions += [((columns or {}).get(c, c), what, n) for c, what, n in self.load_info.numbers]
         self.unit, self.time = unit, time
         self.cohort = cohort if cohort is not None else "cohort"
         self.source_treatment = treatment
         _check_roles(frame, unit, time, cohort, treatment)
         _UNIT_COLUMNS_SEEN.add(str(unit))
-        frame = self._drop_blank_units(frame)
+        # a derived panel (with_data) holds columns made by code: their coding is deliberate
+        frame, self._recoded = ((frame, []) if _derived else recode_binary(frame, {unit, time, cohort}))
+        _check_units(frame, unit)
         frame[time] = _clean_time(frame, time)
         codes = _unit_codes(frame, unit)
         _check_duplicates(frame, unit, time, codes)
@@ -129,6 +157,10 @@ class Panel:
             frame[self.cohort] = _normalise_cohort(frame, unit, cohort, codes)
         frame, codes = self._check_timing(frame, codes, drop_always_treated)
         self.outcomes = self._clean_outcomes(frame, outcomes, coerce_numeric)
+        units = self.load_info.units if self.load_info is not None else {}
+        frame, self._money_unit, notes = money_units(frame, units, columns, money_unit)
+        self._recoded += notes
+        check_finite(frame, unit, time, {self.cohort})
         _check_nonnegative(frame, nonnegative, self.unit, self.time)
         if not _is_sorted(frame, unit, time):
             frame = frame.reset_index(drop=True).sort_values([unit, time], kind="stable")
@@ -138,26 +170,6 @@ class Panel:
         self._quality_warnings(min_cohort_size, max_missing)
 
     # --- construction steps -----------------------------------------------------------------
-    def _drop_blank_units(self, frame: pd.DataFrame) -> pd.DataFrame:
-        missing = frame[self.unit].isna()
-        if missing.any():
-            bad = list(frame.index[missing][:5])
-            raise PanelError(
-                f"Column `{self.unit}` (unit) is missing in {int(missing.sum())} row(s), e.g. rows "
-                f"{format_examples(bad)}. Every row needs a firm identifier: fill them in or remove "
-                "those rows before building the panel.")
-        values = frame[self.unit]
-        if values.dtype == object:
-            kinds = values.map(lambda v: "number" if isinstance(v, (int, float, np.number)) else "text")
-            if kinds.nunique() > 1:
-                shown = format_examples([repr(v) for v in values[kinds == "number"].unique()[:2]]
-                                        + [repr(v) for v in values[kinds == "text"].unique()[:2]])
-                raise PanelError(
-                    f"Column `{self.unit}` (unit) mixes numbers and text ({int((kinds == 'number').sum())} "
-                    f"numeric and {int((kinds == 'text').sum())} text values, e.g. {shown}). Use one type, "
-                    f"e.g. df['{self.unit}'] = df['{self.unit}'].astype(str).")
-        return frame
-
     def _check_timing(self, frame: pd.DataFrame, codes: np.ndarray,
                       drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
         first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
@@ -180,6 +192,8 @@ class Panel:
             codes = _unit_codes(frame, self.unit)
             self._dropped.append((f"always-treated units ({len(units)} units)", int(always.sum())))
         finite = np.isfinite(frame[self.cohort])
+        if self.load_info is not None:  # in a file a typing error; in code a late comparison firm
+            _check_late_cohorts(frame, finite, self.time, self.cohort, self.unit)
         if not finite.any():
             raise PanelError(
                 f"Column `{self.cohort}` marks no participating unit: every unit is coded as a "
@@ -214,25 +228,9 @@ class Panel:
         return chosen
 
     def _coerce_column(self, frame: pd.DataFrame, col: str, coerce: bool) -> pd.Series:
-        text = frame[col].astype("string").str.strip()
-        placeholder = text.isin(_PLACEHOLDERS)
-        commas = text.str.contains(r"^-?[\d,]+(?:\.\d+)?$", regex=True, na=False) & text.str.contains(",", na=False)
-        parsed = pd.to_numeric(text.where(~placeholder).str.replace(",", "", regex=False), errors="coerce")
-        other = parsed.isna() & text.notna() & ~placeholder
-        if other.any() or not coerce:
-            rows = frame.loc[other | placeholder | commas, [self.unit, self.time, col]].head(5)
-            shown = "; ".join(f"{r[self.unit]}/{r[self.time]}: {r[col]!r}" for _, r in rows.iterrows())
-            fix = ("pass `coerce_numeric=True` to read thousands separators as numbers and placeholders "
-                   "as missing (counted in the report)") if not other.any() else (
-                "correct or blank out these cells, or leave the column out of `outcomes`")
-            raise PanelError(
-                f"Outcome column `{col}` is not numeric: {int(commas.sum())} value(s) use thousands "
-                f"separators (e.g. '1,234'), {int(placeholder.sum())} are placeholders such as '-', and "
-                f"{int(other.sum())} cannot be read as numbers. First offending rows (unit/time: value): "
-                f"{shown}. To fix, {fix}.")
-        self._conversions += [(col, "thousands separator removed", int(commas.sum())),
-                              (col, "placeholder set to missing", int(placeholder.sum()))]
-        return parsed.astype(float)
+        values, found = coerce_column(frame, col, coerce, self.unit, self.time)
+        self._conversions += found
+        return values
 
     def _quality_warnings(self, min_cohort_size: int, max_missing: float) -> None:
         data, unit, time = self._data, self.unit, self.time
@@ -318,6 +316,12 @@ class Panel:
         return tuple(self._warnings)
 
     @property
+    def money_unit(self) -> float | None:
+        """KRW per unit of the money columns (1e6: KRW million, 백만원); None when unknown (no unit
+        row and no ``money_unit`` given)."""
+        return self._money_unit
+
+    @property
     def is_balanced(self) -> bool:
         return len(self._data) == self.n_units * len(self.times)
 
@@ -342,10 +346,14 @@ class Panel:
         with warnings.catch_warnings():
             if _quiet:
                 warnings.simplefilter("ignore", DataWarning)
-            new = Panel(data, **kwargs)
+            new = Panel(data, **kwargs, _derived=True)
+        if new._money_unit is None:
+            new._money_unit = self._money_unit  # the same amounts: the same unit
         if _provenance is not None:
             new.load_info = _provenance.load_info
             new._dropped = list(_provenance._dropped) + new._dropped
+            new._recoded = list(_provenance._recoded) + new._recoded
+            new._conversions = list(_provenance._conversions) + new._conversions
         return new
 
     def subset(self, units) -> "Panel":
@@ -363,11 +371,17 @@ class Panel:
             "value": [rows_in, len(data), self.n_units, self.n_treated, self.n_never_treated,
                       f"{self.times[0]}-{self.times[-1]} ({len(self.times)})", str(self.is_balanced)],
         })
+        money = "unknown (no unit row; set `money_unit`)" if self._money_unit is None else \
+            f"{money_label(self._money_unit)} (KRW {self._money_unit:,.0f} per unit)"
+        summary = pd.concat([summary, pd.DataFrame({"item": ["money unit"], "value": [money]})],
+                            ignore_index=True)
         if self.load_info is not None:
+            info = self.load_info
+            delimiter = {",": "comma", ";": "semicolon", "\t": "tab"}.get(info.delimiter, info.delimiter)
             summary = pd.concat([summary, pd.DataFrame({
-                "item": ["source", "format", "encoding"],
-                "value": [self.load_info.path, self.load_info.format, str(self.load_info.encoding)]})],
-                ignore_index=True)
+                "item": ["source", "format", "encoding", "delimiter", "header row"],
+                "value": [info.path, info.format, str(info.encoding), str(delimiter),
+                          str(info.header_row)]})], ignore_index=True)
         sizes = self.cohort_sizes
         cohorts = pd.DataFrame({"cohort": sizes.index.astype(int), "n_units": sizes.values,
                                 "pre_periods": [int((self.times < c).sum()) for c in sizes.index],
@@ -377,12 +391,15 @@ class Panel:
             dropped.insert(0, ("fully blank rows in the file", self.load_info.blank_rows_dropped))
         if self.load_info is not None and self.load_info.units:
             units = ", ".join(sorted(set(map(str, self.load_info.units.values()))))
-            dropped.insert(0, (f"unit row under the header ({units}; values not rescaled)", 1))
+            dropped.insert(0, (f"unit row under the header ({units})", 1))
+        if self.load_info is not None and self.load_info.header_row:
+            dropped.insert(0, ("rows above the header (title or group rows)", self.load_info.header_row))
         dropped_df = pd.DataFrame(dropped, columns=["reason", "rows"])
         missing = pd.DataFrame({"column": self.outcomes,
                                 "missing": [int(data[c].isna().sum()) for c in self.outcomes],
                                 "share": [float(data[c].isna().mean()) for c in self.outcomes]})
-        return DataQualityResult(summary, cohorts, dropped_df, missing, self.warnings)
+        conversions = pd.DataFrame(self._conversions + self._recoded, columns=["column", "conversion", "cells"])
+        return DataQualityResult(summary, cohorts, dropped_df, missing, self.warnings, conversions)
 
     def __repr__(self) -> str:
         return (f"Panel({self.n_units} units x {len(self.times)} years {self.times[0]}-{self.times[-1]}, "

@@ -26,6 +26,9 @@ class DataQualityResult:
     dropped: pd.DataFrame
     missing: pd.DataFrame
     warnings: tuple[str, ...]
+    #: Values read or converted: number formats, yes/no codes, money units (column, conversion, cells).
+    conversions: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["column", "conversion", "cells"]))
 
     def tidy(self) -> pd.DataFrame:
         """The summary table (``item``, ``value``), a copy."""
@@ -36,6 +39,8 @@ class DataQualityResult:
                  "Cohorts", self.cohorts.to_string(index=False), "",
                  "Rows dropped", self.dropped.to_string(index=False) if len(self.dropped) else "none",
                  "", "Missing values by column", self.missing.to_string(index=False)]
+        if len(self.conversions):
+            parts += ["", "Values converted", self.conversions.to_string(index=False)]
         if self.warnings:
             parts += ["", "Warnings"] + [f"- {w}" for w in self.warnings]
         return "\n".join(parts)
@@ -49,6 +54,8 @@ class DataQualityResult:
         return result_html(title="Data-quality report", css_class="hubeval-report", blocks=[
             block(table=self.summary, float_format=fmt), block("Cohorts", table=self.cohorts, float_format=fmt),
             dropped, block("Missing values", table=self.missing, float_format=fmt),
+            block("Values converted", table=self.conversions, float_format=fmt) if len(self.conversions)
+            else block("Values converted", empty="none"),
             block("Warnings", items=self.warnings)])
 
     #: The shared serialisation, driven by field metadata (every field here is written in full).

@@ -22,7 +22,8 @@ def load_panel(data_path: str | Path, *, unit: str = "firm_id", time: str = "yea
                columns: Mapping[str, str] | None = None, encoding: str | None = None,
                price_index: str | Path | Mapping | None = None, price_column: str | None = None,
                base_year: int | None = None, coerce_numeric: bool = False,
-               drop_always_treated: bool = False) -> Panel:
+               drop_always_treated: bool = False, money_unit=None, delimiter: str | None = None,
+               header_row: int | None = None, sheet_name=0) -> Panel:
     """Load a firm panel from a file and derive every outcome: the first step of each notebook.
 
     Parameters
@@ -31,6 +32,9 @@ def load_panel(data_path: str | Path, *, unit: str = "firm_id", time: str = "yea
         CSV (UTF-8 or CP949), Excel or Parquet firm-year table.
     unit, time, cohort, treatment, columns, encoding, coerce_numeric, drop_always_treated
         As :class:`hubeval.Panel`.
+    money_unit, delimiter, header_row, sheet_name
+        As :class:`hubeval.Panel`: the unit money columns are converted to (원, 천원, 백만원, 억원),
+        the CSV delimiter, the header's row and the Excel sheet (all detected when None).
     price_index : path or mapping, optional
         Deflator by year: a mapping, or a CSV with a ``year`` column and one index column (named by
         ``price_column`` when it has several).
@@ -46,7 +50,8 @@ def load_panel(data_path: str | Path, *, unit: str = "firm_id", time: str = "yea
         warnings.simplefilter("always", DataWarning)
         panel = Panel(data_path, unit=unit, time=time, cohort=cohort, treatment=treatment,
                       columns=columns, encoding=encoding, coerce_numeric=coerce_numeric,
-                      drop_always_treated=drop_always_treated)
+                      drop_always_treated=drop_always_treated, money_unit=money_unit,
+                      delimiter=delimiter, header_row=header_row, sheet_name=sheet_name)
     index = _read_price_index(price_index, price_column)
     derived = derive_outcomes(panel, price_index=index, base_year=base_year)
     for w in caught:  # re-issue once, for the notebook to show

@@ -105,6 +105,6 @@ def test_blank_rows_are_counted(tmp_path, reference):
 def test_unit_row_is_reported_as_dropped():
     panel = load(EXAMPLE / "firms_cp949.csv", columns={v: k for k, v in KOREAN_COLUMNS.items()})
     dropped = panel.report().dropped.to_dict(orient="records")
-    assert dropped == [{"reason": "unit row under the header (명, 백만원; values not rescaled)", "rows": 1}]
+    assert dropped == [{"reason": "unit row under the header (명, 백만원)", "rows": 1}]
     summary = dict(zip(panel.report().summary["item"], panel.report().summary["value"]))
     assert summary["rows read"] == summary["rows kept"] + 1

@@ -33,10 +33,10 @@ def test_read_failure_after_the_check(tmp_path, monkeypatch):
     path = tmp_path / "firms.csv"
     path.write_text("firm_id,year\nA,2010\n")
 
-    def refuse(self):
+    def refuse(path, size=0):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr("hubeval.data.sniff.sample_bytes", refuse)
     with pytest.raises(hb.PanelError) as info:
         read_table(path)
     assert str(info.value) == (f"Data file `{path}` cannot be read (Permission denied). Check "

@@ -180,10 +180,12 @@ def test_non_numeric_outcome_says_how_many_and_which(tiny):
     t.loc[0, "sales"] = "1,234"
     t.loc[1, "sales"] = "-"
     assert error_of(t, outcomes=["sales"]) == (
-        "Outcome column `sales` is not numeric: 1 value(s) use thousands separators (e.g. '1,234'), 1 "
-        "are placeholders such as '-', and 0 cannot be read as numbers. First offending rows "
-        "(unit/time: value): A/2010: '1,234'; A/2011: '-'. To fix, pass `coerce_numeric=True` to read "
-        "thousands separators as numbers and placeholders as missing (counted in the report).")
+        "Outcome column `sales` is not numeric: 1 value(s) use thousands separators (e.g. '1,234'), 0 "
+        "mark negatives with △ or parentheses, 1 are placeholders such as '-', and 0 cannot be read "
+        "as numbers. First offending rows (unit/time: value): A/2010: '1,234'; A/2011: '-'. To fix, "
+        "set `coerce_numeric: true` in the params file (`--coerce-numeric` for `hubeval check`, "
+        "`coerce_numeric=True` in Python) to read thousands separators, △ and parentheses as numbers "
+        "and placeholders as missing (counted in the report).")
     panel = build(t, outcomes=["sales"], coerce_numeric=True)
     assert panel.data["sales"].iloc[:2].tolist()[0] == 1234.0
     assert np.isnan(panel.data["sales"].iloc[1])

@@ -95,12 +95,32 @@ def _firm_rows(data: Panel | pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                     f"got {type(data).__name__}.")
 
 
+def _money_unit(data, money_unit) -> float:
+    """KRW per unit of the firm data's money columns: given, or the panel's own."""
+    from hubeval.data.units import money_scale
+
+    own = data.money_unit if isinstance(data, Panel) else None
+    if money_unit is None:
+        if own is None:
+            warnings.warn("The money unit of the firm data is unknown (no unit row, no `money_unit`); "
+                          "value added is taken as KRW million (백만원). Set `money_unit` to be sure.",
+                          DataWarning, stacklevel=3)
+            return 1e6
+        return own
+    given = money_scale(money_unit)
+    if own is not None and given != own:
+        raise SpecError(f"`money_unit` is {money_unit!r} (KRW {given:,.0f} per unit), but the panel's "
+                        f"money columns are in KRW {own:,.0f} per unit. Leave `money_unit` empty to use "
+                        "the panel's unit, or load the panel with `money_unit` set to the same unit.")
+    return given
+
+
 def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
-                      costs: str | Path | pd.DataFrame,
+                      costs: str | Path | pd.DataFrame | None,
                       price_index: str | Path | pd.DataFrame | Mapping | None = None,
                       base_year: int | None = None, outcome: str = "log_va_per_worker",
                       employment_outcome: str | None = "log_employment",
-                      money_unit: float = 1e6, n_sim: int = 2000,
+                      money_unit: float | str | None = None, n_sim: int = 2000,
                       seed: int | np.random.Generator | None = None,
                       **settings: Any) -> MemoCostBenefitResult:
     """Cost-benefit analysis of the programme from a batch's recorded event studies.
@@ -111,8 +131,9 @@ def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
         From :func:`hubeval.load_batch_results`.
     data : Panel or DataFrame
         The firm panel the batch analysed (for participants' baseline value added).
-    costs : path or DataFrame
+    costs : path or DataFrame or None
         Cost ledger (``data/example/program_costs.csv`` layout, see :func:`hubeval.real_costs`).
+        None: no cost-benefit analysis (``result`` None, the note says why).
     price_index : path, DataFrame or mapping, optional
         Deflator by year (CSV with ``year`` and one index column); deflates both the ledger and
         baseline value added to ``base_year`` prices.
@@ -122,8 +143,11 @@ def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
         Outcome whose event-study path values the benefits (log value added per worker).
     employment_outcome : str or None, default "log_employment"
         Outcome for the cost per net additional job; skipped when the batch has none.
-    money_unit : float, default 1e6
-        KRW per unit of the data's ``value_added`` (1e6: data in KRW million).
+    money_unit : float or str, optional
+        KRW per unit of the data's ``value_added`` (1e6 or '백만원': KRW million). By default the
+        panel's own unit (``data.money_unit``, from the file's unit row or the ``money_unit`` it was
+        loaded with), so the KRW amounts do not depend on the unit the file was saved in; for a
+        DataFrame or a panel of unknown unit, KRW million with a :class:`~hubeval.DataWarning`.
     n_sim, seed
         Simulation draws and seed of :func:`hubeval.cost_benefit`.
     **settings
@@ -141,6 +165,12 @@ def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
             "seed": seed if not isinstance(seed, np.random.Generator) else "Generator",
             "costs": str(costs) if not isinstance(costs, pd.DataFrame) else "DataFrame",
             "base_year": base_year, **settings}
+    if costs is None:
+        why = "no cost ledger was given (`costs_path`)"
+        warnings.warn(f"No cost-benefit analysis: {why}.", DataWarning, stacklevel=2)
+        return MemoCostBenefitResult(None, None, spec, note=why)
+    money_unit = _money_unit(data, money_unit)
+    spec["money_unit"] = money_unit
     path = effect_path(results, outcome)
     if path is None:
         why = (f"the batch has no event study of `{outcome}` (run notebooks/10_outcomes with "
