@@ -36,21 +36,10 @@ from hubeval.data._checks import (
 )
 from hubeval.data._conversions import check_finite, coerce_column, money_units, recode_binary
 from hubeval.data.quality import DataQualityResult
+from hubeval.data.registry import remember_unit_column, unit_columns_seen
 from hubeval.data.units import money_label
 
 __all__ = ["Panel", "unit_columns_seen"]
-
-#: Unit (firm identifier) columns of every Panel built in this process, for the disclosure gate.
-_UNIT_COLUMNS_SEEN: set[str] = set()
-
-
-def unit_columns_seen() -> frozenset[str]:
-    """Names of the unit columns of every :class:`Panel` built in this process.
-
-    The disclosure gate (:mod:`hubeval.report.firm_level`) treats a table carrying one of them
-    as firm-level data, whatever the column is called (e.g. ``사업체번호``).
-    """
-    return frozenset(_UNIT_COLUMNS_SEEN)
 
 # pandas >= 3 always copies on write, so a shallow copy already protects the panel's data.
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
@@ -144,7 +133,7 @@ class Panel:
         self.cohort = cohort if cohort is not None else "cohort"
         self.source_treatment = treatment
         _check_roles(frame, unit, time, cohort, treatment)
-        _UNIT_COLUMNS_SEEN.add(str(unit))
+        remember_unit_column(unit)
         # a derived panel (with_data) holds columns made by code: their coding is deliberate
         frame, self._recoded = ((frame, []) if _derived else recode_binary(frame, {unit, time, cohort}))
         _check_units(frame, unit)

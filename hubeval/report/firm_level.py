@@ -3,7 +3,7 @@
 A table is firm-level when a column (or its index) identifies firms:
 
 * **by name** -- one of :data:`~hubeval.report.disclosure.UNIT_COLUMNS`, or the unit column of
-  any :class:`~hubeval.Panel` built in this process (:func:`hubeval.data.panel.unit_columns_seen`),
+  any :class:`~hubeval.Panel` built in this process (:func:`hubeval.data.registry.unit_columns_seen`),
   whatever it is called, e.g. ``사업체번호``;
 * **by content** -- a column that is not a key (:data:`~hubeval.report.seal.KEY_COLUMNS`) nor a
   count, with a distinct value on every row (two rows or more, none missing), where the values
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from hubeval.core.errors import DisclosureError, format_examples
-from hubeval.data.panel import unit_columns_seen
+from hubeval.data.registry import unit_columns_seen
 from hubeval.report.disclosure import COUNT_COLUMNS, UNIT_COLUMNS
 from hubeval.report.seal import is_key_column
 
