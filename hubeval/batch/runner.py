@@ -70,6 +70,7 @@ from hubeval.batch.plan import (
 )
 from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
+from hubeval.core.paths import ROOT_ENV
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 from hubeval.store.results import BatchResult, read_batch
 
@@ -166,7 +167,8 @@ class _Batch:
         write_json(folder / CONTEXT_FILE, context)
         threads = str(self.options["threads_per_kernel"])
         env = {**{name: threads for name in THREAD_ENV}, CONTEXT_ENV: str(folder / CONTEXT_FILE),
-               OUTPUT_ENV: str(folder), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+               OUTPUT_ENV: str(folder), ROOT_ENV: str(self.plan.root),
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         return {"run_id": run.id, "folder": str(folder), "input": str(run.notebook),
                 "output": str(folder / run.notebook.name), "parameters": self.inject(run),
                 "cwd": str(self.plan.root), "timeout": run.timeout, "env": env,

@@ -32,6 +32,7 @@ import matplotlib as mpl
 from matplotlib import font_manager
 
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
+from hubeval.core.paths import project_path
 from hubeval.report.catalogue import LANGS, section
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.publication import _as_list, assert_publishable, output_paths
@@ -244,7 +245,7 @@ def save_figure(fig: Any, name: str, *, shows: Any, out_dir: str | Path = "repor
             "aggregate data.")
     for item in items:
         assert_publishable(item, min_units=min_units)
-    paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(FigureFormat))
+    paths = output_paths(project_path(out_dir), name, formats, exists=exists, allowed=get_args(FigureFormat))
     _render_checked(fig)
     with mpl.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
         for fmt, path in paths.items():

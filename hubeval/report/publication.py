@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import DisclosureError, SpecError, format_examples
+from hubeval.core.paths import project_path
 from hubeval.report.disclosure import (
     _ESTIMATE_VALUE_COLUMNS,
     _SUPPRESSED_COLUMNS,
@@ -304,7 +305,7 @@ def report_folder(results_dir: str | Path, reports_dir: str | Path = "reports") 
     ``runs/main/20261126-101500-ab12cd`` gives ``reports/main/20261126-101500-ab12cd``: one
     folder per batch, so a memo never overwrites an earlier one. Created if missing.
     """
-    batch = Path(results_dir).resolve()
-    folder = Path(reports_dir) / batch.parent.name / batch.name
+    batch = project_path(results_dir).resolve()
+    folder = project_path(reports_dir) / batch.parent.name / batch.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
