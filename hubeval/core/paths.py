@@ -17,7 +17,8 @@ from pathlib import Path
 
 from hubeval.core.errors import ParameterError
 
-__all__ = ["project_root", "project_path", "find_project_root", "ROOT_ENV", "ROOT_MARKERS"]
+__all__ = ["project_root", "project_path", "find_project_root", "where_looked", "ROOT_ENV",
+           "ROOT_MARKERS"]
 
 #: Environment variable naming the project root explicitly (set by the batch runner).
 ROOT_ENV = "HUBEVAL_PROJECT_ROOT"
@@ -97,3 +98,11 @@ def project_path(path: str | Path | None) -> Path | None:
         return None
     path = Path(path).expanduser()
     return path if path.is_absolute() else project_root() / path
+
+
+def where_looked(given: str | Path) -> str:
+    """For an error about a missing file: where a relative path was looked for ("" if absolute)."""
+    if Path(given).expanduser().is_absolute():
+        return ""
+    return (f" (looked for `{project_path(given)}`: relative paths are relative to the project "
+            "root, wherever Python or the notebook runs)")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from hubeval.core.errors import DataWarning, PanelError
-from hubeval.core.paths import project_path
+from hubeval.core.paths import project_path, where_looked
 from hubeval.data.outcomes import derive_outcomes
 from hubeval.data.panel import Panel
 from hubeval.data.restrict import restrict_sample
@@ -64,9 +64,15 @@ def load_panel(data_path: str | Path, *, unit: str = "firm_id", time: str = "yea
     return restrict_sample(derived, drop_cohorts=drop_cohorts, drop_years=drop_years, years=years)
 
 
-def _resolve(data_path):
+def _resolve(data_path, name: str = "data_path"):
     """A path relative to the project root (wherever the kernel started); tables pass through."""
-    return project_path(data_path) if isinstance(data_path, (str, Path)) else data_path
+    if not isinstance(data_path, (str, Path)):
+        return data_path
+    path = project_path(data_path)
+    if not path.exists():
+        raise PanelError(f"`{name}` file `{data_path}` does not exist{where_looked(data_path)}. "
+                         "Check the path.")
+    return path
 
 
 def _read_price_index(price_index, price_column):
@@ -74,8 +80,9 @@ def _read_price_index(price_index, price_column):
         return price_index
     path = project_path(price_index)
     if not path.exists():
-        raise PanelError(f"Price index file `{path}` does not exist. Point `price_index` to a CSV with "
-                         "a `year` column and an index column, or leave it empty for nominal values.")
+        raise PanelError(f"Price index file `{price_index}` does not exist{where_looked(price_index)}. "
+                         "Point `price_index` to a CSV with a `year` column and an index column, or "
+                         "leave it empty for nominal values.")
     table = pd.read_csv(path)
     value_columns = [c for c in table.columns if c != "year"]
     if "year" not in table.columns or not value_columns:
@@ -94,7 +101,7 @@ def _read_price_index(price_index, price_column):
 def load_cities(data_path: str | Path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the city-level panel (for :func:`hubeval.synth`) with the same encoding detection."""
     from hubeval.data.io import read_table
-    frame, _ = read_table(_resolve(data_path), encoding=encoding)
+    frame, _ = read_table(_resolve(data_path, "cities_path"), encoding=encoding)
     return frame
 
 

@@ -23,7 +23,7 @@ from hubeval.cba.inputs import participant_baseline
 from hubeval.cba.model import CostBenefitResult, cost_benefit
 from hubeval.cba.sensitivity import CostBenefitSensitivityResult, cba_sensitivity
 from hubeval.core.errors import DataWarning, ParameterError, SpecError
-from hubeval.core.paths import project_path
+from hubeval.core.paths import project_path, where_looked
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.data.io import read_table
 from hubeval.data.panel import Panel
@@ -78,8 +78,8 @@ def _read_frame(source: Any, name: str) -> pd.DataFrame:
         return source
     path = project_path(source)
     if not path.is_file():
-        raise ParameterError(f"`{name}` file `{path}` does not exist. Point it to the CSV file "
-                             "(see data/example/ for the expected columns).")
+        raise ParameterError(f"`{name}` file `{source}` does not exist{where_looked(source)}. Point "
+                             "it to the CSV file (see data/example/ for the expected columns).")
     frame, _ = read_table(path)
     return frame
 
