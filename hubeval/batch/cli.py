@@ -20,6 +20,7 @@ Exit status: 0 success; 1 one or more runs failed; 2 bad arguments or parameters
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import yaml
@@ -212,11 +213,13 @@ def cmd_check(args) -> int:
     if args.params_file:
         with open(args.params_file, encoding="utf-8") as handle:
             loaded = yaml.safe_load(handle) or {}
-        keys = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort")
+        keys = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort",
+                "drop_cohorts", "drop_years", "years")
         settings.update({k: loaded[k] for k in keys if k in loaded})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report lists every warning
-        panel = load_panel(args.path, **settings)
+        # a path typed on the command line is relative to the current folder, not the project root
+        panel = load_panel(os.path.abspath(args.path), **settings)
     print(panel)
     print()
     print(panel.report())
