@@ -55,7 +55,7 @@ def test_hubeval_lab_registers_the_kernel_sets_up_the_filter_and_starts_lab(monk
     assert "--ServerApp.open_browser=False" in calls["lab"]
     out = capsys.readouterr().out
     assert f"filter set up in {ROOT}" in out
-    assert f"JupyterLab at http://127.0.0.1:8765/lab?token=" in out and f"(project root {ROOT})" in out
+    assert "JupyterLab at http://127.0.0.1:8765/lab?token=" in out and f"(project root {ROOT})" in out
 
 
 @pytest.fixture
