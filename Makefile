@@ -6,12 +6,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BATCH  ?= params/batches/main.yaml
 
-.PHONY: evaluate test test-slow lab data check bench clean-venv help
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: evaluate test test-slow test-browser lab data check bench clean-venv help
 
 help:
 	@echo "make evaluate   run the full example evaluation (creates .venv, data, runs/, reports/)"
 	@echo "make test       run the test suite (Monte Carlo studies excluded; see make test-slow)"
-	@echo "make lab        open JupyterLab with the hubeval kernel registered"
+	@echo "make lab        open JupyterLab at the project root with the hubeval kernel (outputs stripped on git add)"
+	@echo "make test-browser  install chromium and playwright, then run the real-browser JupyterLab test"
 	@echo "make data       regenerate data/example/ from the documented simulation"
 	@echo "make bench      run the benchmark scripts in benchmarks/"
 
@@ -35,12 +38,18 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m slow
 
+# JupyterLab in headless Chromium (Debian's chromium; playwright's own browser download is not used)
+test-browser: $(STAMP) data/example/firms.csv
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; }
+	$(BIN)/python -m pip install --quiet -e ".[test,browser]"
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -rs -m browser
+
 check: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval check data/example/firms.csv
 
+# registers the hubeval kernel, sets up the output-stripping git filter, opens Lab at the project root
 lab: $(STAMP) data/example/firms.csv
-	$(BIN)/hubeval kernel --sys-prefix
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/hubeval lab
 
 data: $(STAMP)
 	$(BIN)/hubeval example-data --out data/example

@@ -52,6 +52,8 @@ from hubeval.core import (
     ParameterError,
     SpecError,
     percent_effect,
+    project_path,
+    project_root,
 )
 from hubeval.core.version import __version__ as __version__
 
@@ -70,6 +72,7 @@ from hubeval.data import (
     outcome_family,
     ramp_effect,
     read_table,
+    restrict_sample,
     simulate_panel,
     simulate_program,
     write_example_data,
@@ -249,5 +252,5 @@ __all__ = [
     "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
     "record_outcome_results", "event_study_covariances",
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
-    "plan_batch", "latest_batch",
+    "plan_batch", "latest_batch", "project_root", "project_path", "restrict_sample",
 ]

@@ -22,10 +22,13 @@ manifest ``cancelled``, ``results.csv`` of the runs that finished.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import yaml
+
+from hubeval.batch.lab import KERNEL_DISPLAY_NAME, KERNEL_NAME
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
 
@@ -123,8 +126,8 @@ def cmd_params(args) -> int:
 def add_kernel(sub) -> None:
     """``hubeval kernel``: register this interpreter as a Jupyter kernel for JupyterLab."""
     p = sub.add_parser("kernel", help="register this Python as the Jupyter kernel `hubeval`")
-    p.add_argument("--name", default="hubeval")
-    p.add_argument("--display-name", default="Python (hubeval)")
+    p.add_argument("--name", default=KERNEL_NAME, help="kernel name (the notebooks ask for `hubeval`)")
+    p.add_argument("--display-name", default=KERNEL_DISPLAY_NAME)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="install for the user (default)")
     where.add_argument("--sys-prefix", action="store_true",
@@ -142,6 +145,34 @@ def cmd_kernel(args) -> int:
                    display_name=args.display_name, prefix=prefix)
     print(f"Installed kernel `{args.name}` ({sys.executable}) in {path}")
     return 0
+
+
+# --- lab ------------------------------------------------------------------------------------------
+
+def add_lab(sub) -> None:
+    """``hubeval lab``: the kernel, the output filter, then JupyterLab at the project root."""
+    p = sub.add_parser("lab", help="open JupyterLab at the project root with the hubeval kernel "
+                                   "(what `make lab` runs)")
+    p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the address, open no browser")
+    p.set_defaults(handler=cmd_lab)
+
+
+def cmd_lab(args) -> int:
+    import subprocess
+
+    from hubeval.batch import lab
+    from hubeval.core.paths import project_root
+
+    root = project_root()
+    cmd_kernel(argparse.Namespace(name=lab.KERNEL_NAME, display_name=lab.KERNEL_DISPLAY_NAME,
+                                  sys_prefix=True, prefix=None))
+    print(lab.install_output_filter(root))
+    port, token = args.port or lab.free_port(), lab.new_token()
+    print(f"JupyterLab at {lab.lab_url(port, token)} (project root {root}); stop it with Ctrl+C.",
+          flush=True)
+    return subprocess.call(lab.lab_command(root, port=port, token=token,
+                                           open_browser=not args.no_browser))
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -221,7 +252,8 @@ def add_check(sub) -> None:
 
 #: Settings `hubeval check` takes from a params file (the data-loading parameters of the notebooks).
 CHECK_KEYS = ("columns", "encoding", "price_index", "base_year", "unit", "time", "cohort",
-              "money_unit", "coerce_numeric", "delimiter", "header_row")
+              "money_unit", "coerce_numeric", "delimiter", "header_row", "drop_cohorts", "drop_years",
+              "years")
 
 
 def cmd_check(args) -> int:
@@ -233,7 +265,9 @@ def cmd_check(args) -> int:
     from hubeval.pipeline.loaders import load_panel
 
     settings = {"unit": "firm_id", "time": "year", "cohort": "cohort"}
-    data_path, params_file = args.path, args.params_file
+    # a path typed on the command line is relative to the current folder; one in a params file is
+    # relative to the project root, like every path a notebook reads
+    data_path, params_file = os.path.abspath(args.path), args.params_file
     if Path(args.path).suffix.lower() in (".yaml", ".yml"):
         params_file = args.path
     if params_file:
@@ -258,7 +292,7 @@ def cmd_check(args) -> int:
 
 
 #: Subcommand registrars, in the order `hubeval --help` lists them.
-SUBCOMMANDS = [add_run, add_params, add_kernel, add_example_data, add_init, add_check]
+SUBCOMMANDS = [add_run, add_params, add_kernel, add_lab, add_example_data, add_init, add_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from hubeval.core.errors import ParameterError
+from hubeval.core.paths import find_project_root
 
 __all__ = ["display_path", "find_root", "read_yaml", "read_mapping", "safe_name",
            "UniqueKeyLoader"]
@@ -51,11 +52,7 @@ def find_root(path: str | Path) -> Path:
     """
     start = Path(path).resolve()
     start = start if start.is_dir() else start.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in ("pyproject.toml", ".git", "params")):
-            if folder.name != "params":  # params/ holds batches/, it is not the root
-                return folder
-    return start
+    return find_project_root(start) or start
 
 
 class UniqueKeyLoader(yaml.SafeLoader):

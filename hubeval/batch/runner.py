@@ -87,6 +87,7 @@ from hubeval.batch.plan import (
 )
 from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
+from hubeval.core.paths import ROOT_ENV
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 from hubeval.store.results import BatchResult, read_batch
 
@@ -185,7 +186,7 @@ class _Batch:
                    "batch_folder": str(self.folder), "params": params}
         threads = str(self.options["threads_per_kernel"])
         env = {**{name: threads for name in THREAD_ENV}, **DETERMINISTIC_ENV,
-               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+               ROOT_ENV: str(self.plan.root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         return {"run_id": run.id, "folder": str(self.folder / run.id),
                 "batch_folder": str(self.folder), "input": str(run.notebook),
                 "parameters": self.inject(run), "cwd": str(self.plan.root),

@@ -15,6 +15,7 @@ from hubeval.core.errors import (
     ParameterError,
     SpecError,
 )
+from hubeval.core.paths import find_project_root, project_path, project_root
 from hubeval.core.random import as_generator
 from hubeval.core.results import (
     TIDY_COLUMNS,
@@ -29,5 +30,5 @@ __all__ = [
     "HubevalError", "PanelError", "SpecError", "EstimationError", "ParameterError",
     "DisclosureError", "HubevalWarning", "DataWarning", "EstimationWarning", "TIDY_COLUMNS",
     "ResultMixin", "add_inference", "percent_effect", "recorded_warnings", "to_jsonable",
-    "as_generator",
+    "as_generator", "project_root", "project_path", "find_project_root",
 ]

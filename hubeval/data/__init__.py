@@ -19,10 +19,11 @@ from hubeval.data.outcomes import (
 )
 from hubeval.data.panel import Panel
 from hubeval.data.quality import DataQualityResult
+from hubeval.data.restrict import restrict_sample
 from hubeval.data.simulate import SimulatedPanel, ramp_effect, simulate_panel
 
 __all__ = [
     "read_table", "Panel", "DataQualityResult", "NEVER_TREATED", "derive_outcomes", "codebook",
     "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel", "SimulatedPanel", "ramp_effect",
-    "simulate_program", "write_example_data", "load_example", "ExampleData",
+    "simulate_program", "write_example_data", "load_example", "ExampleData", "restrict_sample",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -112,6 +113,9 @@ class Panel:
     >>> panel.n_units
     50
     """
+
+    #: Sample restrictions applied by :func:`hubeval.restrict_sample` (recorded in results).
+    restrictions: Mapping = MappingProxyType({})
 
     def __init__(self, data, *, unit: str, time: str, cohort: str | None = None,
                  treatment: str | None = None, outcomes: Sequence[str] | None = None,
@@ -343,6 +347,7 @@ class Panel:
             new._dropped = list(_provenance._dropped) + new._dropped
             new._recoded = list(_provenance._recoded) + new._recoded
             new._conversions = list(_provenance._conversions) + new._conversions
+            new.restrictions = _provenance.restrictions
         return new
 
     def subset(self, units) -> "Panel":

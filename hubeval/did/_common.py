@@ -13,6 +13,7 @@ from hubeval.core.errors import SpecError, format_examples
 from hubeval.core.results import ResultMixin, percent_effect
 from hubeval.data.outcomes import is_log_outcome
 from hubeval.data.panel import Panel
+from hubeval.data.restrict import untreated_year_gaps
 
 
 class EffectResultMixin(ResultMixin):
@@ -137,16 +138,15 @@ def check_anticipation(anticipation, rows: pd.DataFrame, *, cohort: str, event_t
     anticipation = int(anticipation)
     if anticipation == 0:
         return 0
-    participants = rows[rows[cohort].map(np.isfinite)]
-    earliest = participants.groupby(cohort)[event_time].min()
-    earliest = earliest[earliest < 0]
-    lost = earliest[earliest >= -anticipation]
-    if len(lost):
-        shown = ", ".join(f"{int(g)} (earliest event time {int(e)})" for g, e in lost.items())
-        most = int(-earliest.max() - 1)
+    lost = untreated_year_gaps(rows, cohort=cohort, event_time=event_time, anticipation=anticipation)
+    if lost:
+        shown = ", ".join(f"{g} (earliest event time {e})" for g, e in lost.items())
         raise SpecError(
             f"`anticipation={anticipation}` leaves cohort(s) {shown} without an untreated year: "
             f"event times from {-anticipation} on count as possibly affected, and no earlier year "
-            f"has '{outcome}' observed. Use anticipation={most}{' or less' if most else ''}, or drop "
-            "those cohorts.")
+            f"has '{outcome}' observed. Leave those cohorts out, "
+            f"hb.restrict_sample(panel, drop_cohorts={list(lost)}) (or `drop_cohorts` in the "
+            "notebook parameters; hb.evaluate_outcomes does this itself and says so), or add earlier "
+            "years of data. Do not lower `anticipation` to keep them: if firms react before entry "
+            "(e.g. a pre-entry dip), that biases every estimate.")
     return anticipation

@@ -120,9 +120,11 @@ def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: li
                      f"{int(np.isin(cohort, no_pre).sum())} firm(s).")
         cohorts = np.asarray([g for g in cohorts if g not in no_pre])
     if len(cohorts) == 0 or len(times) < 2:
-        raise SpecError("No cohort can be estimated: every cohort lacks a year before entry or a "
-                        "comparison group. Add earlier years or never-participating firms, or lower "
-                        "`anticipation`.")
+        raise SpecError(f"No cohort can be estimated: every cohort lacks a year before entry "
+                        f"(anticipation={anticipation}) or a comparison group. Add earlier years or "
+                        "never-participating firms. Lowering `anticipation` would count possibly "
+                        "affected years as untreated, which biases the estimates if firms react "
+                        "before entry.")
     keep_u = ~np.isin(cohort, no_pre)
     out = _Arrays(arrays.units[keep_u], times, cohort[keep_u], arrays.y[keep_u][:, keep_t],
                   [x[keep_u][:, keep_t] for x in arrays.x], arrays.weights[keep_u],

@@ -24,6 +24,7 @@ import pandas as pd
 
 from hubeval.core.errors import HubevalError
 from hubeval.core.results import ResultMixin, recorded_warnings, result_field
+from hubeval.data.restrict import anticipation_sample
 from hubeval.design.matching import match
 from hubeval.design.power import mde_from_panel
 from hubeval.did.aggregation import aggregate
@@ -106,10 +107,13 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
     -------
     CredibilityResult
         ``estimates`` summarises: the matched-sample ATT, the Rambachan-Roth breakdown value and
-        the minimum detectable effects.
+        the minimum detectable effects. Cohorts that ``anticipation`` leaves without an
+        untreated year are left out with a warning, as in :func:`hubeval.evaluate_outcome`
+        (``spec["sample"]``).
     """
     covariates = list(covariates or [])
     with recorded_warnings() as caught:
+        panel = anticipation_sample(panel, outcome, anticipation)  # as hb.evaluate_outcome does
         inference = _try(caught, "inference panel", lambda: inference_panel(
             panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
             anticipation=anticipation, n_boot=n_boot, n_permutations=n_permutations, alpha=alpha,
@@ -122,7 +126,7 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
     table = _summary(matched, sensitivity, power)
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
                 anticipation=anticipation, alpha=alpha, n_boot=n_boot, n_permutations=n_permutations,
-                seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
+                sample=dict(panel.restrictions), seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
     return CredibilityResult(table, inference, matching, matched, sensitivity, power, spec,
                              tuple(caught))
 

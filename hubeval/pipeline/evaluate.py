@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hubeval.core.errors import EstimationWarning, HubevalError, SpecError
+from hubeval.core.errors import DataWarning, EstimationWarning, HubevalError, SpecError
 from hubeval.core.results import (
     ResultMixin,
     add_inference,
@@ -37,6 +37,7 @@ from hubeval.core.results import (
 )
 from hubeval.data.outcomes import outcome_family
 from hubeval.data.panel import Panel
+from hubeval.data.restrict import anticipation_sample
 from hubeval.did.aggregation import aggregate
 from hubeval.did.did_imputation import imputation
 from hubeval.did.fixed_effects import covariate_year_effects, twfe, twfe_treatments
@@ -242,7 +243,7 @@ def evaluate_outcomes(panel: Panel, *, family: str | None = None,
     items = tuple(evaluate_outcome(panel, outcome=o, **settings) for o in outcomes)
     table = pd.concat([e.estimates for e in items], ignore_index=True)
     spec = dict(settings, family=family, outcomes=outcomes,
-                covariates=list(covariates or []),
+                covariates=list(covariates or []), sample=dict(panel.restrictions),
                 seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
     return EvaluationResult(table, items, spec)
 
@@ -270,9 +271,18 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
     Returns
     -------
     OutcomeEvaluationResult
+        ``spec["sample"]`` records the sample restrictions of ``panel`` and any cohort left out
+        here: a cohort that ``anticipation`` leaves without an untreated year for ``outcome`` is
+        left out of every estimator (with a warning in ``warnings``), so the other cohorts'
+        estimates equal those on data without it.
     """
     covariates = list(covariates or [])
+    with recorded_warnings() as left_out:  # cohorts anticipation leaves without an untreated year
+        panel = anticipation_sample(panel, outcome, anticipation)
+    for message in left_out:  # shown as well as recorded: data are left out
+        warnings.warn(message, DataWarning, stacklevel=2)
     with recorded_warnings() as caught:
+        caught.extend(left_out)
         naive = before_after(panel, outcome=_naive_outcome(panel, outcome), post=naive_post,
                              scale="percent" if comparison_scale(outcome) == "percent" else "level",
                              alpha=alpha)
@@ -290,7 +300,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
                 anticipation=anticipation, naive_post=naive_post, horizon=horizon, alpha=alpha,
                 n_boot=n_boot, seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
-                baseline_mean=base)
+                baseline_mean=base, sample=dict(panel.restrictions))
     reading = _reading(outcome, table, pre, gt, lang)
     return OutcomeEvaluationResult(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
                              aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(caught))

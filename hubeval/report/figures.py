@@ -34,6 +34,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from hubeval.core.errors import DisclosureError, HubevalError, SpecError
+from hubeval.core.paths import project_path
 from hubeval.report.catalogue import LANGS, section
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.audit import check_entry, write_disclosure_record
@@ -329,7 +330,7 @@ def save_figure(fig: Any, name: str, *, shows: Any = None, out_dir: str | Path =
     drawn = drawn_results(fig)
     exemption = _exemption(shows, drawn)
     entries = _check_drawn(drawn, exemption, min_units)
-    paths = output_paths(out_dir, name, formats, exists=exists, allowed=get_args(FigureFormat))
+    paths = output_paths(project_path(out_dir), name, formats, exists=exists, allowed=get_args(FigureFormat))
     _render_checked(fig)
     with mpl.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
         for fmt, path in paths.items():

@@ -24,6 +24,7 @@ import pandas as pd
 
 from hubeval.core.errors import DisclosureError, SpecError, format_examples
 from hubeval.report.audit import check_entry, write_disclosure_record
+from hubeval.core.paths import project_path
 from hubeval.report.disclosure import (
     DEFAULT_MIN_UNITS,
     DisclosureResult,
@@ -259,3 +260,7 @@ def _claimed_by(folder: Path) -> str | None:
         return json.loads((folder / _PUBLISHER_FILE).read_text(encoding="utf-8")).get("publisher")
     except (OSError, ValueError):
         return None
+    batch = project_path(results_dir).resolve()
+    folder = project_path(reports_dir) / batch.parent.name / batch.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from hubeval.core.errors import ParameterError
+from hubeval.core.paths import project_path
 from hubeval.core.results import to_jsonable
 
 __all__ = ["read_provenance", "sha256_file"]
@@ -93,8 +95,14 @@ def read_provenance(results_dir: str | Path, *,
                    for k, v in (run.get("params") or {}).items()
                    if k not in ("output_dir", "results_dir")]
     for name, file in (inputs or {}).items():
-        if file is not None and not isinstance(file, (pd.DataFrame, Mapping)) and Path(file).is_file():
-            entry = data.setdefault(_relative(str(file), root), {"sha256": sha256_file(Path(file)), "used_by": []})
+        if file is None or isinstance(file, (pd.DataFrame, Mapping)):
+            continue
+        try:
+            found = project_path(file)
+        except ParameterError:  # no project root: a file of the current folder, if any
+            found = Path(file)
+        if found.is_file():
+            entry = data.setdefault(_relative(str(file), root), {"sha256": sha256_file(found), "used_by": []})
             entry["used_by"].append(f"memo ({name})")
     return {
         "batch": pd.DataFrame([(k, v) for k, v in batch if v is not None], columns=["item", "value"]),

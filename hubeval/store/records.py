@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from hubeval.core.errors import ParameterError
+from hubeval.core.paths import project_path
 from hubeval.core.results import to_jsonable
 
 __all__ = ["record", "collect_records", "CONTEXT_ENV", "OUTPUT_ENV", "KEY_COLUMNS"]
@@ -145,7 +146,7 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
     if out_dir is None:
         raise ParameterError("`out_dir` is not set and no batch runner provided one: pass the "
                              "notebook's output folder, hb.record(name, obj, out_dir=output_dir).")
-    out_dir = Path(out_dir)
+    out_dir = project_path(out_dir)  # relative to the project root, wherever the kernel started
     figure = _figure(obj)
     if figure is not None:
         (out_dir / "figures").mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from hubeval.core.errors import ParameterError
+from hubeval.core.paths import project_path
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.store.records import KEY_COLUMNS, collect_records
 
@@ -151,8 +152,8 @@ def load_batch_results(results_dir: str | Path) -> BatchResult:
     ParameterError
         The folder or its results are missing, or no outcome notebook recorded a comparison.
     """
-    folder = Path(results_dir)
-    if not folder.is_dir():
+    folder = project_path(results_dir) if results_dir is not None else None
+    if folder is None or not folder.is_dir():
         raise ParameterError(f"`results_dir` `{folder}` is not a folder. Pass the batch folder printed "
                              "by `hubeval run` (runs/<batch>/<timestamp>-<id>).")
     result = read_batch(folder)

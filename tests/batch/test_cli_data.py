@@ -31,3 +31,10 @@ def test_check_reports_bad_input_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("hubeval check: error: Columns `firm_id` x `year` must identify rows uniquely")
     assert "Traceback" not in err
+
+
+def test_check_reads_a_path_relative_to_the_current_folder(monkeypatch, capsys):
+    """A path typed on the command line is the shell's: relative to the current folder."""
+    monkeypatch.chdir(ROOT / "data" / "example")
+    assert main(["check", "firms.csv"]) == 0
+    assert "69 participants in 6 cohorts" in capsys.readouterr().out

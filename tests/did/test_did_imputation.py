@@ -356,5 +356,8 @@ def test_anticipation_errors(panel):
     with pytest.raises(SpecError, match=re.escape(
             "`anticipation=2` leaves cohort(s) 2009 (earliest event time -2) without an untreated "
             "year: event times from -2 on count as possibly affected, and no earlier year has 'y' "
-            "observed. Use anticipation=1 or less, or drop those cohorts.")):
+            "observed. Leave those cohorts out, hb.restrict_sample(panel, drop_cohorts=[2009]) (or "
+            "`drop_cohorts` in the notebook parameters; hb.evaluate_outcomes does this itself and "
+            "says so), or add earlier years of data. Do not lower `anticipation` to keep them: if "
+            "firms react before entry (e.g. a pre-entry dip), that biases every estimate.")):
         hb.imputation(make_panel(sim.data), outcome="y", anticipation=2)

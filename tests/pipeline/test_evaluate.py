@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -166,3 +167,43 @@ def test_recorded_warnings_collects_each_message_once():
         w.warn("twice", hb.DataWarning)
         w.warn("ignored: not a UserWarning", DeprecationWarning)
     assert caught == ["a note", "twice"]
+
+
+def test_a_cohort_anticipation_leaves_without_an_untreated_year_is_left_out_and_said(example_panel):
+    """Data from 2010: with anticipation=1 cohort 2011 has no untreated year. The run goes on
+    without it, says so, and the other cohorts' estimates equal a run on data without it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = hb.restrict_sample(example_panel, years=[2010, 2018])
+        without = hb.restrict_sample(short, drop_cohorts=[2011])
+    settings = dict(outcome="log_va_per_worker", covariates=["posco_supplier", "metal"],
+                    anticipation=1, n_boot=0)
+    rows = int((short.data["cohort"] == 2011).sum())
+    message = (f"Sample restricted (`drop_cohorts=[2011]`): {rows} of {len(short)} rows left out (14 firm(s) "
+               "affected, 14 left out entirely), because `anticipation=1` leaves cohort(s) 2011 "
+               "(earliest year with `log_va_per_worker` observed: event time -1) without an "
+               "untreated year (event times from -1 on may already be affected); the other "
+               "cohorts' estimates are unchanged. Add earlier years of data to keep them; lowering "
+               "`anticipation` would bias every estimate if firms react before entry.")
+    with pytest.warns(hb.DataWarning, match=re.escape(message)):
+        result = hb.evaluate_outcome(short, **settings)
+    assert message in result.warnings
+    assert result.spec["sample"] == {"years": [2010, 2018], "drop_cohorts": [2011]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = hb.evaluate_outcome(without, **settings)
+    pd.testing.assert_frame_equal(result.estimates, reference.estimates)
+    pd.testing.assert_frame_equal(result.event_study.estimates, reference.event_study.estimates)
+    assert 2011 not in result.by_cohort.estimates["cohort"].tolist()
+
+
+def test_direct_estimators_refuse_and_never_advise_lower_anticipation(example_panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = hb.restrict_sample(example_panel, years=[2010, 2018])
+    with pytest.raises(hb.SpecError) as caught:
+        hb.imputation(short, outcome="log_va_per_worker", anticipation=1)
+    text = str(caught.value)
+    assert "drop_cohorts=[2011]" in text and "Use anticipation=0" not in text
+    assert text.endswith("Do not lower `anticipation` to keep them: if firms react before entry "
+                         "(e.g. a pre-entry dip), that biases every estimate.")

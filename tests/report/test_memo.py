@@ -320,7 +320,10 @@ def test_missing_effect_path_gives_no_cost_benefit_with_a_warning(results):
 
 
 def test_memo_cost_benefit_errors(results):
-    with pytest.raises(ParameterError, match=r"^`costs` file `nowhere.csv` does not exist\."):
+    with pytest.raises(ParameterError, match=re.escape(
+            f"`costs` file `nowhere.csv` does not exist (looked for `{ROOT / 'nowhere.csv'}`: "
+            "relative paths are relative to the project root, wherever Python or the notebook "
+            "runs). Point it to the CSV file (see data/example/ for the expected columns).")):
         hb.memo_cost_benefit(results, firm_data(), costs="nowhere.csv")
     with pytest.raises(SpecError, match=r"^`data` must be a hubeval Panel"):
         hb.memo_cost_benefit(results, "firms.csv", costs=ledger())

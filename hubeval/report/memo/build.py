@@ -41,6 +41,7 @@ from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.cba_text import cba_table
 from hubeval.report.disclosure import COUNT_COLUMNS, DEFAULT_MIN_UNITS, public
+from hubeval.report.memo.completeness import incomplete_sentences
 from hubeval.report.memo.costbenefit import (
     MemoCostBenefitResult,
     effect_path,
@@ -108,6 +109,9 @@ class MemoResult(ResultMixin):
         The batch's results after disclosure control (what the figures draw).
     checks : dict of str to DisclosureResult
         The disclosure check behind each published table and figure.
+    incomplete : tuple of str
+        When runs of the batch failed before the memo: the notice printed at the top of the memo
+        (an introduction, then one line per missing part); empty for a complete batch.
     spec : dict
     """
 
@@ -128,11 +132,14 @@ class MemoResult(ResultMixin):
     results: BatchResult = result_field(serialize="omit")
     checks: dict = result_field(serialize="omit")
     spec: dict = result_field()
+    incomplete: tuple = result_field(default=())
     title = "Policy memo"
 
     def summary(self) -> str:
         """The memo's text sections as plain text."""
-        parts = [text("title", self.lang), "", *[f"- {s}" for s in self.findings], "",
+        notice = [*self.incomplete[:1], *[f"- {s}" for s in self.incomplete[1:]], ""] \
+            if self.incomplete else []
+        parts = [text("title", self.lang), "", *notice, *[f"- {s}" for s in self.findings], "",
                  *self.robustness, "", *self.regional, "", *self.cba_text, "", *[f"- {s}" for s in self.limitations]]
         return "\n".join(parts)
 
@@ -202,6 +209,7 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
     parts = {"cba_text": cba_text, "cba_ok": cba_ok, "regional": regional,
              "regional_ok": not effects.empty,
              "robustness": robustness_finding(inference, results.records, lang)}
+    intro, missing = incomplete_sentences(results, lang)
     folder = results.spec.get("results_dir", "")
     provenance = read_provenance(folder, inputs=inputs) if folder else read_provenance(".")
     return MemoResult(
@@ -217,6 +225,7 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
         disclosure=tuple(disclosure_sentences(checks, lang, min_units, not effects.empty,
                                                left_out)),
         provenance=provenance, results=protected, checks=checks,
+        incomplete=(intro, *missing) if intro else (),
         spec={"lang": lang, "min_units": min_units, "results_dir": str(folder),
               "batch": _batch_name(provenance, folder), "date": _memo_date(provenance)})
 

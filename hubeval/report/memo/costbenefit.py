@@ -23,6 +23,7 @@ from hubeval.cba.inputs import participant_baseline
 from hubeval.cba.model import CostBenefitResult, cost_benefit
 from hubeval.cba.sensitivity import CostBenefitSensitivityResult, cba_sensitivity
 from hubeval.core.errors import DataWarning, ParameterError, SpecError
+from hubeval.core.paths import project_path, where_looked
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.data.io import read_table
 from hubeval.data.panel import Panel
@@ -75,10 +76,10 @@ def effect_path(results: BatchResult, outcome: str) -> pd.DataFrame | None:
 def _read_frame(source: Any, name: str) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source
-    path = Path(source)
+    path = project_path(source)
     if not path.is_file():
-        raise ParameterError(f"`{name}` file `{path}` does not exist. Point it to the CSV file "
-                             "(see data/example/ for the expected columns).")
+        raise ParameterError(f"`{name}` file `{source}` does not exist{where_looked(source)}. Point "
+                             "it to the CSV file (see data/example/ for the expected columns).")
     frame, _ = read_table(path)
     return frame
 

@@ -31,7 +31,8 @@ FIGURE_SECTIONS = {"headline_effects": "effects", "headline_levels": "effects",
 
 @dataclasses.dataclass(frozen=True)
 class Paragraph:
-    """A paragraph; ``style`` is "body", "note" (an explanatory note) or "small" (small print)."""
+    """A paragraph; ``style`` is "body", "note" (an explanatory note), "small" (small print) or
+    "warning" (a notice the reader must not miss)."""
 
     text: str
     style: str = "body"
@@ -117,7 +118,10 @@ def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
 
     paragraphs = lambda items: [Paragraph(s) for s in items]  # noqa: E731
     rest = memo.disclosure[1:]
+    notice = (section("incomplete", "h_incomplete", Paragraph(memo.incomplete[0], "warning"),
+                      BulletList(tuple(memo.incomplete[1:]))),) if memo.incomplete else ()
     sections = (
+        *notice,  # first: a memo on an incomplete batch says so before anything else
         section("findings", "h_findings", BulletList(tuple(memo.findings))),
         section("effects", "h_effects", *figs("effects"), Paragraph(text("evidence_note", lang), "note"),
                 Paragraph(text("interval_note", lang), "note"), Table("effects", memo.effects)),

@@ -29,7 +29,7 @@ _TABLES = {"effects": ((22, 44, 12, 13, 25, 10), 7.5),
            "runs": ((22, 38, 8, 10, 22), 6.5), "parameters": ((22, 22, 56), 6.5),
            "versions": ((50, 50), 6.5)}
 #: Font size of paragraphs by style.
-_SIZES = {"body": 9.5, "note": 8.5, "small": 8.0}
+_SIZES = {"body": 9.5, "note": 8.5, "small": 8.0, "warning": 10.0}
 
 
 def _plain(value: Any) -> str:
@@ -129,6 +129,8 @@ def _section(writer: _Pdf, section: Section) -> None:
     first = section.blocks[0] if section.blocks else None
     # a heading stays on the page of the section's first figure
     keep = writer.image_size(first.path)[1] if getattr(first, "kind", "") == "figure" else 0.0
+    if section.id == "incomplete":  # the notice of an incomplete batch stands out in red
+        writer.pdf.set_text_color(179, 38, 30)
     writer.heading(section.heading, keep_with=keep)
     for block in section.blocks:
         if block.kind == "paragraph":
@@ -143,3 +145,4 @@ def _section(writer: _Pdf, section: Section) -> None:
             writer.table(block.frame, widths=widths, size=size)
         elif block.kind == "figure":
             writer.image(block.path, block.caption)
+    writer.pdf.set_text_color(0, 0, 0)

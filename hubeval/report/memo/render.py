@@ -19,6 +19,7 @@ import matplotlib
 import pandas as pd
 
 from hubeval.core.errors import DataWarning
+from hubeval.core.paths import project_path
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.figures import SVG_HASHSALT, save_figure
@@ -179,7 +180,7 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
         assert_publishable(check, min_units=min_units)
     if memo.cba is not None and memo.cba.result is not None:
         assert_publishable(memo.cba.result, min_units=min_units)
-    out = Path(out_dir)
+    out = project_path(out_dir)
     targets = output_paths(out, f"memo_{memo.lang}", ["html", "pdf"] if pdf else ["html"],
                            exists=exists, allowed=("html", "pdf"))
     formats = list(dict.fromkeys(["png", *formats]))
