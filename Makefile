@@ -6,11 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BATCH  ?= params/batches/main.yaml
 
-.PHONY: evaluate test test-slow lab data check bench clean-venv help
+.PHONY: evaluate test test-slow test-system test-baselines lab data check bench clean-venv help
 
 help:
 	@echo "make evaluate   run the full example evaluation (creates .venv, data, runs/, reports/)"
 	@echo "make test       run the test suite (Monte Carlo studies excluded; see make test-slow)"
+	@echo "make test-system  tests that need system packages (LibreOffice for the Word memo)"
+	@echo "make test-baselines  redraw the baseline images of the key memo figures"
 	@echo "make lab        open JupyterLab with the hubeval kernel registered"
 	@echo "make data       regenerate data/example/ from the documented simulation"
 	@echo "make bench      run the benchmark scripts in benchmarks/"
@@ -34,6 +36,15 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m slow
+
+# tests that need system packages (LibreOffice converts the Word memo to PDF); they skip,
+# saying why, where the package is missing: apt-get install -y libreoffice-writer
+test-system: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -rs -m system
+
+# redraw the committed baseline images of the key memo figures after an intended change
+test-baselines: $(STAMP)
+	HUBEVAL_UPDATE_BASELINES=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests/report/test_figure_layout.py -k baselines
 
 check: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval check data/example/firms.csv

@@ -119,7 +119,6 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     studies = results.event_studies
     if not studies.empty and studies["estimate"].notna().any():
         axes = plot_event_grid(results, lang=lang)
-        axes.flat[0].figure.tight_layout()
         out.append(MemoFigure("event_studies", axes.flat[0].figure, checks["event_studies"],
                               "cap_event", "event"))
     if "balance" in checks:
