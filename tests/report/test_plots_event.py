@@ -217,7 +217,7 @@ def test_plot_text_comes_from_figure_labels_in_both_languages(panel, imputed):
         group = hb.plot_group_time(group_time_result())
     names = [t.get_text() for t in ax.get_yticklabels()][::-1]
     assert names == [f"{LABELS['naive']['ko']}\n({LABELS['descriptive_not_causal']['ko']})",
-                     "이원고정효과 (참고용)", "대체 추정 (BJS 2024)"]
+                     "이원고정효과 (참고용)", "귀속 추정량 (BJS 2024)"]
     assert [t.get_text() for t in group.get_legend().get_texts()] == ["2012년 참여", "2014년 참여"]
     band = SimpleNamespace(estimates=imputed.estimates.assign(band_low=-1.0, band_high=1.0), spec={})
     legend = hb.plot_event_study(band).get_legend_handles_labels()[1]
