@@ -19,9 +19,11 @@ help:
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 2; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@test -x $(BIN)/python || { echo "creating the virtual environment $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing hubeval and its dependencies into $(VENV) (first time: about a minute)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "installed: $$($(BIN)/python -c 'import hubeval; print("hubeval", hubeval.__version__)') in $(VENV)"
 	@touch $(STAMP)
 
 data/example/firms.csv: | $(STAMP)
@@ -29,7 +31,11 @@ data/example/firms.csv: | $(STAMP)
 
 evaluate: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval run $(BATCH)
-	@echo "memo figures: $$(ls -dt reports/*/*/ 2>/dev/null | head -1)"
+	@report=$$(ls -dt reports/*/*/ 2>/dev/null | head -1); \
+	 echo "policy memo in $$report:"; \
+	 for f in memo_en.html memo_ko.html memo_en.docx memo_ko.docx memo_en.pdf memo_ko.pdf; do \
+	   test -f "$$report$$f" && echo "  $$report$$f"; done; \
+	 echo "  figures: $$report*.png (and .svg)"
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q

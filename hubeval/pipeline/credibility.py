@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import HubevalError
+from hubeval.core.progress import progress_bar
 from hubeval.core.results import ResultMixin, recorded_warnings, result_field
 from hubeval.design.matching import match
 from hubeval.design.power import mde_from_panel
@@ -162,15 +163,21 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
     """
     covariates = list(covariates or [])
     with recorded_warnings() as caught:
+        steps = progress_bar(range(4), desc="credibility checks")
+        next(steps)
         inference = _try(caught, "inference panel", lambda: inference_panel(
             panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
             anticipation=anticipation, n_boot=n_boot, n_permutations=n_permutations, alpha=alpha,
             seed=seed))
+        next(steps)
         matching, matched = _matched(panel, outcome, control, method, anticipation,
                                      match_covariates or covariates, alpha, caught)
+        next(steps)
         sensitivity = _try(caught, "sensitivity", lambda: _sensitivity(
             panel, outcome, control, method, covariates, anticipation, alpha))
+        next(steps)
         power = _try(caught, "power", lambda: mde_from_panel(panel, outcome=outcome, alpha=alpha))
+        next(steps, None)  # closes the bar
     table = _summary(matched, sensitivity, power)
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
                 anticipation=anticipation, alpha=alpha, n_boot=n_boot, n_permutations=n_permutations,

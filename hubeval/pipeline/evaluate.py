@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import EstimationWarning, HubevalError, SpecError
+from hubeval.core.progress import progress_bar
 from hubeval.core.results import (
     ResultMixin,
     add_inference,
@@ -157,7 +158,11 @@ class EvaluationResult(ResultMixin):
 
 
 class Readings(str):
-    """Generated readings: plain text for ``print``, rendered as Markdown in Jupyter."""
+    """Generated readings: a string, rendered as Markdown in Jupyter (plain, unquoted text
+    elsewhere)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def _repr_markdown_(self) -> str:
         return str(self)
@@ -246,7 +251,8 @@ def evaluate_outcomes(panel: Panel, *, family: str | None = None,
     settings = dict(control=control, method=method, covariates=covariates,
                     anticipation=anticipation, naive_post=naive_post, horizon=horizon,
                     alpha=alpha, n_boot=n_boot, seed=seed, lang=lang)
-    items = tuple(evaluate_outcome(panel, outcome=o, **settings) for o in outcomes)
+    items = tuple(evaluate_outcome(panel, outcome=o, **settings)
+                  for o in progress_bar(outcomes, desc="outcomes"))
     table = pd.concat([e.estimates for e in items], ignore_index=True)
     spec = dict(settings, family=family, outcomes=outcomes,
                 covariates=list(covariates or []),

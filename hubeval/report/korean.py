@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import yaml
 
@@ -97,8 +98,6 @@ def attach_particles(text: str) -> str:
 def terms() -> dict[str, dict]:
     """The term list ``locales/terms.yaml``: per concept its English and Korean term and the
     Korean variants to avoid."""
-    from hubeval.report.catalogue import LOCALE_DIR
-
-    with open(LOCALE_DIR / "terms.yaml", encoding="utf-8") as handle:
+    with open(Path(__file__).parent / "locales" / "terms.yaml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

@@ -172,6 +172,11 @@ def _is_memo_run(run: str) -> bool:
     return str(run).startswith("90_policy_memo")
 
 
+def _without_memo_runs(used_by: str) -> str:
+    """The runs that read a file, less the memo's own (it is this document)."""
+    return ", ".join(r for r in str(used_by).split(", ") if not _is_memo_run(r))
+
+
 def _compact_parameters(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per estimation parameter: its value, or each run's where runs differ."""
     rows = []
@@ -197,13 +202,15 @@ def _provenance(memo: MemoResult) -> list:
               Heading(text("h_batch", lang)), Table("batch", _headed(batch, batch.columns, lang))]
     if not prov["data"].empty:
         data = prov["data"].assign(file=prov["data"]["file"].map(_short),
-                                   sha256=prov["data"]["sha256"].str[:16])
+                                   sha256=prov["data"]["sha256"].str[:16],
+                                   used_by=prov["data"]["used_by"].map(_without_memo_runs))
         blocks += [Heading(text("h_data", lang)),
                    Table("data", _headed(data, ("file", "sha256", "used_by"), lang),
                          (text("col_sha256", lang),))]
     runs = prov["runs"][~prov["runs"]["run"].map(_is_memo_run)]
     if not runs.empty:
         runs = runs[["run", "status", "seconds"]].reset_index(drop=True)
+        runs["seconds"] = runs["seconds"].map(lambda v: f"{v:.1f}" if pd.notna(v) else "")
         blocks += [Heading(text("h_runs", lang)), Table("runs", _headed(runs, runs.columns, lang))]
     if not prov["parameters"].empty:
         blocks += [Heading(text("h_parameters", lang)),
