@@ -22,6 +22,7 @@ whatever kernel specs are installed, so a fresh virtualenv works without registe
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -43,6 +44,19 @@ from jupyter_client import AsyncKernelManager  # noqa: E402
 from jupyter_client.kernelspec import KernelSpec  # noqa: E402
 
 CURRENT_INTERPRETER = "__current__"
+
+
+class _KnownParameters(logging.Filter):
+    """Drop papermill's "Passed unknown parameter" warnings: its parser of the parameters cell
+    does not read annotations such as ``str | None`` or ``Literal[...]`` and calls those
+    parameters unknown, while hubeval has already checked every parameter against the cell
+    (:mod:`hubeval.batch.params`: unknown names are errors before any kernel starts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Passed unknown parameter")
+
+
+logging.getLogger("papermill").addFilter(_KnownParameters())
 
 
 class RunInterrupted(BaseException):

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
+from hubeval.core.progress import progress_bar
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.inference._ri_assignments import (
@@ -301,7 +302,7 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     draws, slopes = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for new in assignments:
+        for new in progress_bar(assignments, total=min(n_assign, n_permutations), desc="permutations"):
             draws.append(float(evaluate(new)))
             if fast:
                 slopes.append(statistic.value(new, effect_of=cohorts))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import HubevalError
+from hubeval.core.progress import progress_bar
 from hubeval.core.results import ResultMixin, recorded_warnings, result_field
 from hubeval.data.restrict import anticipation_sample
 from hubeval.design.matching import match
@@ -31,6 +32,7 @@ from hubeval.did.aggregation import aggregate
 from hubeval.did.staggered import att_gt
 from hubeval.inference.honest import relative_magnitudes
 from hubeval.inference.method_panel import inference_panel
+from hubeval.report.catalogue import text
 
 __all__ = ["assess_credibility", "CredibilityResult", "sensitivity_inputs"]
 
@@ -55,13 +57,63 @@ class CredibilityResult(ResultMixin):
 
     @property
     def power_statement(self) -> str:
-        """What the design can detect (or why that could not be computed)."""
-        return self.power.statement if self.power is not None else self._missing("power")
+        """What the design can detect (or why that could not be computed), in ``spec["lang"]``."""
+        lang = self.spec.get("lang", "en")
+        if self.power is None:
+            why = self._missing("power")
+            return why if lang == "en" else text("statement.power_missing", lang, why=why)
+        return self.power.statement if lang == "en" else power_sentence(self.power, lang)
 
     @property
     def sensitivity_statement(self) -> str:
-        """How robust the effect is to violations of parallel trends (or why it is missing)."""
-        return self.sensitivity.statement if self.sensitivity is not None else self._missing("sensitivity")
+        """How robust the effect is to violations of parallel trends (or why it is missing),
+        in ``spec["lang"]``."""
+        lang = self.spec.get("lang", "en")
+        if self.sensitivity is None:
+            why = self._missing("sensitivity")
+            return why if lang == "en" else text("statement.sensitivity_missing", lang, why=why)
+        return self.sensitivity.statement if lang == "en" \
+            else sensitivity_sentence(self.sensitivity, lang)
+
+
+def _size(row: pd.Series, scale) -> str:
+    return f"{row['mde_percent']:+.1f}%" if scale == "log" else f"{row['mde']:.3g}"
+
+
+def power_sentence(power, lang: str) -> str:
+    """The power statement of a :class:`~hubeval.PowerResult` from ``mde_from_panel`` in
+    ``lang``, from its numbers (catalogue ``statement.power``)."""
+    from hubeval.report.figures import label_or_key
+
+    spec, table = power.spec, power.mde
+    scale = spec.get("percent_scale")
+    pooled = table[table["term"].str.startswith("all cohorts")]
+    single = table[table["term"].str.startswith("one cohort")]
+    best, one = pooled.loc[pooled["mde"].idxmin()], single.loc[single["mde"].idxmin()]
+    cs = pooled[pooled["term"].str.endswith("cs")]
+    benchmark = f"{spec['benchmark']:+g}" + ("%" if scale == "log" else "")
+    sentence = text("statement.power", lang, outcome=label_or_key(spec["outcome"], lang),
+                    n_treated=spec["n_treated"], n_control=spec["n_control"],
+                    pre=spec["pre_years"], post=spec["post_years"], power=spec["power"],
+                    alpha=spec["alpha"], pooled=_size(best, scale),
+                    pooled_cs=_size(cs.iloc[0], scale) if len(cs) else _size(best, scale),
+                    single=_size(one, scale), cohort=spec.get("cohort_size", one["n_treated"]),
+                    benchmark=benchmark, at_benchmark=best["power_at_benchmark"])
+    return sentence if bool(best["detects_benchmark"]) else \
+        f"{sentence} {text('statement.power_low', lang)}"
+
+
+def sensitivity_sentence(sensitivity, lang: str) -> str:
+    """The Rambachan-Roth statement of a :class:`~hubeval.SensitivityResult` in ``lang``."""
+    breakdown = float(sensitivity.breakdown_mbar)
+    if breakdown == 0:
+        return text("statement.sensitivity_none", lang)
+    if np.isinf(breakdown):
+        max_mbar = float(sensitivity.estimates["mbar"].max())
+        return text("statement.sensitivity_all", lang, max_mbar=f"{max_mbar:g}")
+    verdict = text("statement.sensitivity_robust" if breakdown >= 1
+                   else "statement.sensitivity_fragile", lang)
+    return text("statement.sensitivity_breakdown", lang, mbar=f"{breakdown:.2f}", verdict=verdict)
 
 
 def sensitivity_inputs(study, *, anticipation: int = 0, max_lead: int = 5):
@@ -86,7 +138,8 @@ def sensitivity_inputs(study, *, anticipation: int = 0, max_lead: int = 5):
 def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated", method: str = "dr",
                        covariates: Sequence[str] | None = None, anticipation: int = 0,
                        match_covariates: Sequence[str] | None = None, alpha: float = 0.05,
-                       n_boot: int = 999, n_permutations: int = 99, seed=None) -> CredibilityResult:
+                       n_boot: int = 999, n_permutations: int = 99, seed=None,
+                       lang: str = "en") -> CredibilityResult:
     """Inference panel, matched sample, sensitivity and power for ``outcome`` in one call.
 
     Parameters
@@ -114,19 +167,26 @@ def assess_credibility(panel, *, outcome: str, control: str = "not_yet_treated",
     covariates = list(covariates or [])
     with recorded_warnings() as caught:
         panel = anticipation_sample(panel, outcome, anticipation)  # as hb.evaluate_outcome does
+        steps = progress_bar(range(4), desc="credibility checks")
+        next(steps)
         inference = _try(caught, "inference panel", lambda: inference_panel(
             panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
             anticipation=anticipation, n_boot=n_boot, n_permutations=n_permutations, alpha=alpha,
             seed=seed))
+        next(steps)
         matching, matched = _matched(panel, outcome, control, method, anticipation,
                                      match_covariates or covariates, alpha, caught)
+        next(steps)
         sensitivity = _try(caught, "sensitivity", lambda: _sensitivity(
             panel, outcome, control, method, covariates, anticipation, alpha))
+        next(steps)
         power = _try(caught, "power", lambda: mde_from_panel(panel, outcome=outcome, alpha=alpha))
+        next(steps, None)  # closes the bar
     table = _summary(matched, sensitivity, power)
     spec = dict(outcome=outcome, control=control, method=method, covariates=covariates,
                 anticipation=anticipation, alpha=alpha, n_boot=n_boot, n_permutations=n_permutations,
-                sample=dict(panel.restrictions), seed=seed if not isinstance(seed, np.random.Generator) else "Generator")
+                sample=dict(panel.restrictions), seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
+                lang=lang)
     return CredibilityResult(table, inference, matching, matched, sensitivity, power, spec,
                              tuple(caught))
 

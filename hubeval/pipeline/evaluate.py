@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import DataWarning, EstimationWarning, HubevalError, SpecError
+from hubeval.core.progress import progress_bar
 from hubeval.core.results import (
     ResultMixin,
     add_inference,
@@ -151,8 +152,22 @@ class EvaluationResult(ResultMixin):
         frames = [e.event_study.tidy().assign(outcome=e.outcome) for e in self.evaluations]
         return pd.concat(frames, ignore_index=True)
 
-    def readings(self) -> str:
-        return "\n\n".join(e.reading for e in self.evaluations)
+    def readings(self) -> Readings:
+        """Each outcome's reading, then why the three averages after entry differ (Markdown)."""
+        lang = self.spec.get("lang", "en") if isinstance(self.spec, dict) else "en"
+        parts = [e.reading for e in self.evaluations] + [text("reading.overall", lang)]
+        return Readings("\n\n".join(parts))
+
+
+class Readings(str):
+    """Generated readings: a string, rendered as Markdown in Jupyter (plain, unquoted text
+    elsewhere)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
 
 
 #: The outcomes a family's evaluation covers by default, headline first: those of
@@ -240,7 +255,8 @@ def evaluate_outcomes(panel: Panel, *, family: str | None = None,
     settings = dict(control=control, method=method, covariates=covariates,
                     anticipation=anticipation, naive_post=naive_post, horizon=horizon,
                     alpha=alpha, n_boot=n_boot, seed=seed, lang=lang)
-    items = tuple(evaluate_outcome(panel, outcome=o, **settings) for o in outcomes)
+    items = tuple(evaluate_outcome(panel, outcome=o, **settings)
+                  for o in progress_bar(outcomes, desc="outcomes"))
     table = pd.concat([e.estimates for e in items], ignore_index=True)
     spec = dict(settings, family=family, outcomes=outcomes,
                 covariates=list(covariates or []), sample=dict(panel.restrictions),
@@ -370,9 +386,18 @@ def _fmt(value: float, scale: str) -> str:
     return f"{value:+.1f}%" if scale == "percent" else f"{value:+.3g}"
 
 
+def _fmt_difference(value: float, scale: str, lang: str) -> str:
+    """A difference of two percentages is in percentage points (%p), not percent."""
+    if scale != "percent":
+        return f"{value:.3g}"
+    return text("reading.points", lang, value=f"{value:.1f}")
+
+
 def _reading(outcome, table, pre, gt, lang) -> str:
     """A short reading generated from the numbers (no hard-coded conclusions); words from the
-    text catalogue (``reading.*`` in hubeval/report/locales)."""
+    text catalogue (``reading.*`` in hubeval/report/locales), the outcome by its codebook label."""
+    from hubeval.report.figures import label_or_key
+
     naive = table[table.estimator == "before_after"].iloc[0]
     cs = table[(table.estimator == "callaway_santanna") & (table.term == "ATT simple")].iloc[0]
     scale = cs["scale"]
@@ -384,9 +409,10 @@ def _reading(outcome, table, pre, gt, lang) -> str:
         verdict = text("reading.pretrend_rejects" if pre.p_value < 0.05 else "reading.pretrend_not_rejects", lang)
         pretrend = text("reading.pretrend", lang, verdict=verdict, p=pre.p_value)
     times = text("reading.times", lang, ratio=ratio) if np.isfinite(ratio) and ratio > 1 else ""
-    return text("reading.text", lang, outcome=outcome, effect=_fmt(cs["estimate"], scale),
+    return text("reading.text", lang, outcome=label_or_key(outcome, lang),
+                effect=_fmt(cs["estimate"], scale),
                 low=_fmt(cs["conf_low"], scale), high=_fmt(cs["conf_high"], scale),
                 sig=text("reading.excludes_zero" if excludes else "reading.includes_zero", lang),
                 naive=_fmt(naive["estimate"], scale), times=times,
-                gap=_fmt(naive["estimate"] - cs["estimate"], scale), pretrend=pretrend,
-                n_treated=n_treated)
+                gap=_fmt_difference(abs(naive["estimate"] - cs["estimate"]), scale, lang),
+                pretrend=pretrend, n_treated=n_treated)

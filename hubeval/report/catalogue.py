@@ -6,7 +6,9 @@
 A key is written ``section.name``, e.g. ``text("memo.title", "ko")``. ``{field}`` placeholders are
 filled with :meth:`str.format`, so format specifications such as ``{rate:.1%}`` work; a test
 checks that both files have the same keys and the same placeholders per key, so a translator
-can review everything in one place.
+can review everything in one place. Korean templates may write a particle pair after a
+placeholder ("{outcome}은(는)"); :func:`text` replaces it with the particle the filled-in word
+takes (:func:`hubeval.report.korean.attach_particles`), so no pair reaches the reader.
 """
 from __future__ import annotations
 
@@ -73,7 +75,11 @@ def text(key: str, lang: str, **fields) -> str:
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise SpecError(f"No text for key {key!r}.{hint} Add it to hubeval/report/locales/en.yaml "
                         "and ko.yaml.")
-    return texts[key].format(**fields)
+    filled = texts[key].format(**fields)
+    if lang == "ko":  # "{outcome}은(는)" -> the particle the filled-in word takes
+        from hubeval.report.korean import attach_particles
+        filled = attach_particles(filled)
+    return filled
 
 
 def placeholders(value: str) -> set[str]:

@@ -143,7 +143,7 @@ def test_sensitivity_plot(medicaid):
 
     from hubeval.report.plots.sensitivity import plot_sensitivity
     ax = plot_sensitivity(medicaid[0])
-    assert ax.get_xticklabels()[0].get_text() == "original"
+    assert ax.get_xticklabels()[0].get_text() == "Original"
     plt.close("all")
 
 
@@ -369,10 +369,10 @@ def test_sd_plot_and_serialise(medicaid_sd):
     import matplotlib.pyplot as plt
     res = medicaid_sd[0]
     ax = hb.plot_sensitivity(res)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["original", "0", "0.01", "0.02", "0.03", "0.04", "0.05"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Original", "0", "0.01", "0.02", "0.03", "0.04", "0.05"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert sorted(legend) == sorted(["original (parallel trends)", "robust (smoothness, fixed-length interval)",
-                                     f"breakdown M = {res.breakdown_mbar:.3g}"])
+    assert sorted(legend) == sorted(["Original (parallel trends)", "Robust (smoothness, fixed-length interval)",
+                                     f"Breakdown M = {res.breakdown_mbar:.3g}"])
     assert ax.get_xlabel().startswith("M (largest change in the slope")
     plt.close("all")
     out = json.loads(json.dumps(res.to_dict()))

@@ -522,8 +522,8 @@ def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
     assert list(dict.fromkeys(gap_rows["outcome"])) == ["mfg_employment", "industrial_investment"]
     ko = hb.build_memo(results, lang="ko")
     assert ko.regional[1] == ("산업 투자: 사업 시작 이후 광양시는 합성 광양시 대비 +6,996(+6.4%)입니다. "
-                              "위약 검정 p값 0.025(가능한 최솟값 0.025). 처치 도시가 하나인 합성통제법: "
-                              "근거 수준 3/5, 추론은 위약 도시 비교에 근거합니다.")
+                              "플라시보 검정 p값 0.025(가능한 최솟값 0.025). 처치 도시가 하나인 합성통제법: "
+                              "근거 수준 3/5, 추론은 플라시보 도시 비교에 근거합니다.")
     assert ko.disclosure[-1] == "지역 분석은 기밀 기업 자료가 아닌 공개된 도시 통계를 사용합니다."
 
 
@@ -533,8 +533,8 @@ def test_cost_per_job_missing_is_said_in_both_languages(results):
     assert cba.note == "no event study of `net_jobs`: cost per net job not computed"
     en = hb.build_memo(results, cba=cba, lang="en").cba_text
     ko = hb.build_memo(results, cba=cba, lang="ko").cba_text
-    assert "Cost per net additional job not computed: the batch has no event study of `net_jobs`." in en
-    assert "순 추가 일자리당 비용은 계산하지 않았습니다: 이 배치에 `net_jobs`의 연차별 효과가 없습니다." in ko
+    assert "Cost per net additional job not computed: the batch has no event study of net jobs created." in en
+    assert "순 추가 일자리당 비용은 계산하지 않았습니다: 이 배치에 순 일자리 증감의 연차별 효과가 없습니다." in ko
 
 
 def test_memo_without_event_studies_or_cost_benefit(results):

@@ -58,7 +58,7 @@ def test_event_study_points_lines_and_labels(imputed):
     zero = [line for line in ax.lines if line.get_gid() == "zero"]
     assert len(zero) == 1 and list(zero[0].get_ydata()) == [0, 0]
     assert ax.get_xlabel() == "Years since participation"
-    assert ax.get_ylabel() == "y"
+    assert ax.get_ylabel() == "Effect"  # no unit known for `y`
     # Pre-entry points are hollow, post-entry filled.
     faces = [c.lines[0].get_markerfacecolor() for c in ax.containers]
     assert "white" in faces and any(f != "white" for f in faces)
@@ -80,7 +80,8 @@ def test_event_study_uniform_band_when_present(imputed):
     ax = hb.plot_event_study(result)
     bands = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_gid() == "uniform_band"]
     assert len(bands) == 1
-    assert ax.get_ylabel() == "Log value added per worker"
+    assert ax.get_ylabel() == "Effect (log points)"
+    assert ax.get_title(loc="left") == "Effect by years since participation: Log value added per worker"
     no_band = hb.plot_event_study(imputed)
     assert not [c for c in no_band.collections if c.get_gid() == "uniform_band"]
 
@@ -137,7 +138,7 @@ def test_group_time_plot():
     assert len(plotted_points(ax)) == 14
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Cohort 2012", "Cohort 2014"]
-    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Employment"
+    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Effect"
     ax2 = hb.plot_group_time(gt, x="event_time")
     assert vertical_lines(ax2) == [-0.5] and ax2.get_xlabel() == "Years since participation"
     with pytest.raises(SpecError, match=re.escape("`x` must be 'time' or 'event_time'; got 'cohort'.")):
@@ -216,7 +217,7 @@ def test_plot_text_comes_from_figure_labels_in_both_languages(panel, imputed):
         group = hb.plot_group_time(group_time_result())
     names = [t.get_text() for t in ax.get_yticklabels()][::-1]
     assert names == [f"{LABELS['naive']['ko']}\n({LABELS['descriptive_not_causal']['ko']})",
-                     "이원고정효과 (참고용)", "대체 추정 (BJS 2024)"]
+                     "이원고정효과 (참고용)", "귀속 추정량 (BJS 2024)"]
     assert [t.get_text() for t in group.get_legend().get_texts()] == ["2012년 참여", "2014년 참여"]
     band = SimpleNamespace(estimates=imputed.estimates.assign(band_low=-1.0, band_high=1.0), spec={})
     legend = hb.plot_event_study(band).get_legend_handles_labels()[1]

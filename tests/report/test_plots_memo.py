@@ -89,13 +89,13 @@ def test_headline_levels_one_panel_per_outcome_shares_in_points(results):
     top, bottom = axes.ravel()
     assert [t.get_text() for t in top.get_yticklabels()] == ["Investment rate"]
     assert top.get_xlabel() == "Effect (percentage points)"
-    assert bottom.get_xlabel() == "Effect (level)"
+    assert bottom.get_xlabel() == "Effect (persons)"  # the unit from the codebook
     assert causal_x(top) == [pytest.approx(0.24)]    # 0.0024 as percentage points
     assert causal_x(bottom) == [pytest.approx(1.0)]  # net jobs stay in their unit
     naive = [line.get_xdata()[0] for line in top.lines if line.get_gid() == "naive"]
     assert naive == [pytest.approx(5.05)]
-    assert top.get_title() == "Effects on rates and shares"
-    legend = top.figure.legends[0]
+    assert top.get_title(loc="left") == "Effects on rates and shares"
+    legend = bottom.get_legend()  # one legend, under the last panel
     assert [t.get_text() for t in legend.get_texts()] == [
         "Before/after claim (no comparison group)", "Causal estimate (DiD)"]
 
@@ -195,7 +195,7 @@ def test_balance_figure_from_a_recorded_table():
                           "smd_after": [0.05, np.nan], "n_treated": 20})
     ax = hb.plot_balance_memo(table, lang="ko")
     assert ax.get_title(loc="left") == "매칭 전후 공변량 균형"
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["employment"]  # missing row left out
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["고용"]  # missing row left out
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["매칭 전", "매칭 후"]
     with pytest.raises(SpecError, match="^`balance` must be a balance table"):
         hb.plot_balance_memo(table.drop(columns="smd_after"))
@@ -211,6 +211,8 @@ def test_regional_grid_one_panel_per_city_outcome(results):
     assert [ax.get_visible() for ax in flat] == [True, True]
     assert [ax.get_title(loc="left") for ax in flat] == ["Manufacturing employment (p = 0.050)",
                                                          "Industrial investment (p = 0.050)"]
-    assert flat[0].get_legend() is not None and flat[1].get_legend() is None
+    # one legend for the grid, under it (inside a panel it covered the gaps)
+    assert flat[0].get_legend() is None and flat[1].get_legend() is None
+    assert len(flat[0].figure.legends) == 1
     assert flat[0].figure._suptitle.get_text() == ("City-level effect: Gwangyang minus its synthetic "
                                                    "control")

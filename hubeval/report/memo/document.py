@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from hubeval.report.catalogue import has_text
 from hubeval.report.memo.text import text
 
 if TYPE_CHECKING:
@@ -145,15 +146,81 @@ def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
                     other_href=f"memo_{_OTHER[lang]}.html", date=memo.spec["date"], sections=sections)
 
 
+#: Parameters that say how a run was presented or where it wrote, not what it estimated.
+_PRESENTATION = {"output_dir", "results_dir", "reports_dir", "lang", "dpi", "figure_formats",
+                 "pdf", "exists", "columns", "encoding"}
+#: Packages named in the appendix (the manifest keeps every version).
+_KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "pyfixest", "papermill")
+#: Batch items shown; the folder is shown by name only (an absolute path is the author's machine)
+#: and the status is left out (the memo runs inside the batch, which is then still running).
+_BATCH_ITEMS = ("batch", "created", "git commit", "hubeval", "python", "platform")
+
+
+def _short(value) -> str:
+    """A file by its path inside the project (an absolute path by its name only)."""
+    text = str(value)
+    return Path(text).name if Path(text).is_absolute() else text
+
+
+def _item(item: str, lang: str) -> str:
+    key = "prov_" + item.replace(" ", "_")
+    return text(key, lang) if has_text(f"memo.{key}") else item
+
+
+def _headed(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
+    """``frame`` with its columns named in ``lang`` (catalogue ``memo.col_<name>``)."""
+    return frame.rename(columns={c: text(f"col_{c}", lang) for c in columns})
+
+
+def _is_memo_run(run: str) -> bool:
+    return str(run).startswith("90_policy_memo")
+
+
+def _without_memo_runs(used_by: str) -> str:
+    """The runs that read a file, less the memo's own (it is this document)."""
+    return ", ".join(r for r in str(used_by).split(", ") if not _is_memo_run(r))
+
+
+def _compact_parameters(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per estimation parameter: its value, or each run's where runs differ."""
+    rows = []
+    table = table[~table["parameter"].isin(_PRESENTATION) & ~table["run"].map(_is_memo_run)]
+    for name, group in table.groupby("parameter", sort=False):
+        values = list(dict.fromkeys(group["value"].map(_short)))
+        rows.append((name, values[0] if len(values) == 1 else ", ".join(values)))
+    return pd.DataFrame(rows, columns=[text("col_parameter", lang), text("col_value", lang)])
+
+
 def _provenance(memo: MemoResult) -> list:
+    """The compact provenance appendix: batch, data files, runs, the estimation settings and
+    key package versions; everything else is in the batch's manifest.json."""
     lang, prov = memo.lang, memo.provenance
+    folder = Path(str(memo.spec["results_dir"])).name
     if prov["batch"].empty:
-        blocks = [Paragraph(text("no_manifest", lang, folder=memo.spec["results_dir"]), "small")]
-    else:
-        blocks = [Heading(text("h_batch", lang)), Table("batch", prov["batch"])]
-    for key, heading, hashes in (("data", "h_data", ("sha256",)),
-                                 ("runs", "h_runs", ("notebook_sha256",)),
-                                 ("parameters", "h_parameters", ()), ("versions", "h_versions", ())):
-        if not prov[key].empty:
-            blocks += [Heading(text(heading, lang)), Table(key, prov[key], hashes)]
+        return [Paragraph(text("no_manifest", lang, folder=folder), "small")]
+    batch = prov["batch"][prov["batch"]["item"].isin(_BATCH_ITEMS)]
+    batch = pd.concat([batch, pd.DataFrame([("folder", folder)], columns=["item", "value"])])
+    batch = pd.DataFrame({"entry": batch["item"].map(lambda item: _item(item, lang)),
+                          "value": batch["value"]}).reset_index(drop=True)
+    blocks = [Paragraph(text("provenance_note", lang, folder=folder), "small"),
+              Heading(text("h_batch", lang)), Table("batch", _headed(batch, batch.columns, lang))]
+    if not prov["data"].empty:
+        data = prov["data"].assign(file=prov["data"]["file"].map(_short),
+                                   sha256=prov["data"]["sha256"].str[:16],
+                                   used_by=prov["data"]["used_by"].map(_without_memo_runs))
+        blocks += [Heading(text("h_data", lang)),
+                   Table("data", _headed(data, ("file", "sha256", "used_by"), lang),
+                         (text("col_sha256", lang),))]
+    runs = prov["runs"][~prov["runs"]["run"].map(_is_memo_run)]
+    if not runs.empty:
+        runs = runs[["run", "status", "seconds"]].reset_index(drop=True)
+        runs["seconds"] = runs["seconds"].map(lambda v: f"{v:.1f}" if pd.notna(v) else "")
+        blocks += [Heading(text("h_runs", lang)), Table("runs", _headed(runs, runs.columns, lang))]
+    if not prov["parameters"].empty:
+        blocks += [Heading(text("h_parameters", lang)),
+                   Table("parameters", _compact_parameters(prov["parameters"], lang))]
+    versions = prov["versions"][prov["versions"]["package"].isin(_KEY_PACKAGES)]
+    if not versions.empty:
+        blocks += [Heading(text("h_versions", lang)), Paragraph(", ".join(
+            f"{p} {v}" for p, v in zip(versions["package"], versions["version"])), "small")]
     return blocks

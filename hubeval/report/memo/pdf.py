@@ -26,7 +26,7 @@ _TABLES = {"effects": ((22, 44, 12, 13, 25, 10), 7.5),
            "effects_all": ((22, 44, 12, 13, 25, 10), 7.5),
            "cba": ((40, 25, 35), 7.5), "inference": ((30, 40, 14, 30, 12), 7.5),
            "batch": ((25, 75), 6.5), "data": ((30, 50, 20), 6.5),
-           "runs": ((22, 38, 8, 10, 22), 6.5), "parameters": ((22, 22, 56), 6.5),
+           "runs": ((50, 25, 25), 6.5), "parameters": ((35, 65), 6.5),
            "versions": ((50, 50), 6.5)}
 #: Font size of paragraphs by style.
 _SIZES = {"body": 9.5, "note": 8.5, "small": 8.0, "warning": 10.0}

@@ -1,11 +1,12 @@
-"""Publishing the policy memo: its figures, a self-contained HTML file and a PDF.
+"""Publishing the policy memo: its figures, a self-contained HTML file, a PDF and a Word file.
 
 :func:`publish_memo` draws the memo figures in the memo's language and saves each through
 :func:`hubeval.save_figure` (the disclosure gate and the missing-glyph check), builds the memo's
 document model (:mod:`hubeval.report.memo.document`) and renders it to ``memo_<lang>.html``
 (:mod:`hubeval.report.memo.html`, PNGs and a subset of the bundled Korean font embedded) and
-``memo_<lang>.pdf`` (:mod:`hubeval.report.memo.pdf`). Without ``fpdf2`` installed the PDF is
-skipped with a :class:`~hubeval.DataWarning` and the reason is kept in the result's ``notes``.
+``memo_<lang>.pdf`` (:mod:`hubeval.report.memo.pdf`) and ``memo_<lang>.docx``
+(:mod:`hubeval.report.memo.docx`). Without ``fpdf2`` (``python-docx``) installed the PDF (Word
+file) is skipped with a :class:`~hubeval.DataWarning` and the reason is kept in ``notes``.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.figures import SVG_HASHSALT, save_figure
 from hubeval.report.memo.build import MemoResult
 from hubeval.report.memo.document import memo_document
+from hubeval.report.memo.docx import render_docx
 from hubeval.report.memo.html import render_html
 from hubeval.report.memo.pdf import render_pdf
 from hubeval.report.memo.text import text
@@ -68,6 +70,8 @@ class PublishedMemoResult(ResultMixin):
     html : Path
     pdf : Path or None
         None when no PDF could be written (``notes`` says why).
+    docx : Path or None
+        The Word document; None when not asked for or ``python-docx`` is missing (``notes``).
     figures : dict of str to dict of str to Path
         Per figure, its file per format.
     notes : tuple of str
@@ -76,6 +80,7 @@ class PublishedMemoResult(ResultMixin):
 
     html: Path = result_field(serialize=str)
     pdf: Path | None = result_field(serialize=_path_or_none)
+    docx: Path | None = result_field(serialize=_path_or_none)
     figures: dict = result_field(serialize=_figure_paths)
     notes: tuple = result_field()
     spec: dict = result_field()
@@ -86,6 +91,7 @@ class PublishedMemoResult(ResultMixin):
         """One row per written file: ``kind``, ``name``, ``format``, ``path``."""
         rows = [("memo", self.html.stem, "html", str(self.html))]
         rows += [("memo", self.pdf.stem, "pdf", str(self.pdf))] if self.pdf else []
+        rows += [("memo", self.docx.stem, "docx", str(self.docx))] if self.docx else []
         rows += [("figure", name, fmt, str(path)) for name, paths in self.figures.items()
                  for fmt, path in paths.items()]
         return pd.DataFrame(rows, columns=["kind", "name", "format", "path"])
@@ -125,7 +131,6 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     studies = results.event_studies
     if not studies.empty and studies["estimate"].notna().any():
         axes = plot_event_grid(results, lang=lang)
-        axes.flat[0].figure.tight_layout()
         out.append(MemoFigure("event_studies", axes.flat[0].figure, None, "cap_event", "event"))
     if "balance" in checks:
         ax = plot_balance_memo(checks["balance"], lang=lang)
@@ -143,7 +148,7 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
 # --- publishing ------------------------------------------------------------------------------
 
 def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str] = ("png", "svg"),
-                 pdf: bool = True, exists: ExistsPolicy = "error", dpi: int = 300,
+                 pdf: bool = True, docx: bool = True, exists: ExistsPolicy = "error", dpi: int = 300,
                  min_units: int = DEFAULT_MIN_UNITS) -> PublishedMemoResult:
     """Save the memo's figures, its HTML and (where possible) its PDF under ``out_dir``.
 
@@ -157,6 +162,9 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
         Figure formats; PNG is always written (the memo embeds it).
     pdf : bool, default True
         Also write ``memo_<lang>.pdf`` (needs ``fpdf2``; skipped with a warning without it).
+    docx : bool, default True
+        Also write ``memo_<lang>.docx``, the same memo as a Word document (needs
+        ``python-docx``; skipped with a warning without it).
     exists : {"error", "suffix", "replace"}, default "error"
         Existing files are never overwritten silently (see :func:`hubeval.save_figure`).
     dpi : int, default 300
@@ -181,8 +189,9 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
     if memo.cba is not None and memo.cba.result is not None:
         assert_publishable(memo.cba.result, min_units=min_units)
     out = project_path(out_dir)
-    targets = output_paths(out, f"memo_{memo.lang}", ["html", "pdf"] if pdf else ["html"],
-                           exists=exists, allowed=("html", "pdf"))
+    kinds = ["html"] + (["pdf"] if pdf else []) + (["docx"] if docx else [])
+    targets = output_paths(out, f"memo_{memo.lang}", kinds, exists=exists,
+                           allowed=("html", "pdf", "docx"))
     formats = list(dict.fromkeys(["png", *formats]))
     saved, embedded = {}, {}
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):  # byte-identical SVG reruns
@@ -197,7 +206,7 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
             embedded[item.name] = (paths["png"], item.caption)
     document = memo_document(memo, figures=embedded)
     targets["html"].write_text(render_html(document), encoding="utf-8")
-    notes, pdf_path = [], None
+    notes, pdf_path, docx_path = [], None, None
     if pdf:
         try:
             pdf_path = render_pdf(document, targets["pdf"])
@@ -205,6 +214,14 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
             why = f"fpdf2 is not installed ({exc}); install it with `pip install fpdf2`"
             warnings.warn(text("pdf_note", "en", why=why), DataWarning, stacklevel=2)
             notes.append(text("pdf_note", memo.lang, why=why))
-    return PublishedMemoResult(html=targets["html"], pdf=pdf_path, figures=saved, notes=tuple(notes),
+    if docx:
+        try:
+            docx_path = render_docx(document, targets["docx"])
+        except ImportError as exc:
+            why = f"python-docx is not installed ({exc}); install it with `pip install python-docx`"
+            warnings.warn(text("docx_note", "en", why=why), DataWarning, stacklevel=2)
+            notes.append(text("docx_note", memo.lang, why=why))
+    return PublishedMemoResult(html=targets["html"], pdf=pdf_path, docx=docx_path, figures=saved,
+                               notes=tuple(notes),
                          spec={"lang": memo.lang, "out_dir": str(out), "formats": formats,
                                "dpi": dpi, "min_units": min_units})

@@ -273,7 +273,8 @@ def cba_sentences(cba: MemoCostBenefitResult | None, lang: str,
     uncertain = headline is not None and headline["conf_low"] <= 0 <= headline["conf_high"]
     out = describe_cba(cba.result, lang=lang, effect_includes_zero=uncertain)
     if cba.note and spec.get("employment_outcome"):
-        out.append(text("cba_no_jobs", lang, outcome=spec["employment_outcome"]))
+        out.append(text("cba_no_jobs", lang,
+                        outcome=_mid(outcome_label(spec["employment_outcome"], lang), lang)))
     out.append(text("cba_inputs", lang, outcome=_mid(outcome_label(spec["outcome"], lang), lang),
                     last=spec["last_event_time"], year=spec["price_base_year"],
                     costs=Path(spec["costs"]).name))

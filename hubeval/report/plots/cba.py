@@ -22,7 +22,7 @@ from hubeval.report.figures import (
     record_drawn,
     text_font,
 )
-from hubeval.report.plots._pyplot import plt
+from hubeval.report.plots._layout import legend_below, new_figure
 
 __all__ = ["plot_tornado", "plot_cba_summary"]
 
@@ -32,7 +32,7 @@ _UNIT = 1e8  # KRW 100 million (억 원)
 
 def _axes(ax: Any, size: str = "memo") -> Any:
     if ax is None:
-        _, ax = plt.subplots(figsize=FIGSIZE[size])
+        _, ax = new_figure(FIGSIZE[size])
     return ax
 
 
@@ -88,8 +88,8 @@ def plot_tornado(sensitivity: CostBenefitSensitivityResult, *, metric: str = "np
         else label("bcr", lang)
     ax.set_xlabel(xlabel, **font)
     ax.set_title(label("tornado_title", lang), loc="left", **font)
-    ax.legend(loc="lower right", prop=font_properties(font))
     ax.margins(x=0.25)
+    legend_below(ax)
     record_drawn(ax, sensitivity)
     return ax
 
@@ -119,9 +119,12 @@ def plot_cba_summary(result: CostBenefitResult, *, ax: Any = None,
     est = result.estimates.set_index("term")
     left = 0.0
     for i, row in enumerate(result.costs_by_payer.itertuples()):
-        width = result.pv_costs * (row.share if np.isfinite(row.share) else 0) / _UNIT
+        share = row.share if np.isfinite(row.share) else 0.0
+        width = result.pv_costs * share / _UNIT
+        # the legend names each payer's amount: a small payer's segment can be too thin to see
         ax.barh(2, width, left=left, height=0.6, color=PALETTE[(i + 3) % 6],
-                label=label(f"payer_{row.payer}", lang))
+                edgecolor="white", linewidth=0.5,
+                label=f"{label(f'payer_{row.payer}', lang)}: {width:.2f} ({share:.0%})")
         left += width
     for y, term, color in ((1, "pv_benefits", COLORS["benefit"]), (0, "npv", COLORS["causal"])):
         value, lo, hi = (est.at[term, c] / _UNIT for c in ("estimate", "conf_low", "conf_high"))
@@ -133,10 +136,11 @@ def plot_cba_summary(result: CostBenefitResult, *, ax: Any = None,
     ax.set_yticks([0, 1, 2])
     ax.set_yticklabels([label(k, lang) for k in ("npv", "pv_benefits", "pv_costs")], **font)
     ax.set_xlabel(label("krw_hundred_million", lang), **font)
-    ax.set_title(label("cba_title", lang), loc="left", **font)
-    ax.text(1.0, 1.02, _ratio_note(result, lang), transform=ax.transAxes, ha="right",
+    # the ratio goes on a line of its own under the title (beside it, the two overprint)
+    ax.set_title(label("cba_title", lang), loc="left", pad=20, **font)
+    ax.text(0.0, 1.0, _ratio_note(result, lang), transform=ax.transAxes, ha="left",
             va="bottom", fontsize=8, **font)
-    ax.legend(loc="upper right", fontsize=7, prop=font_properties(font, size=7))
+    legend_below(ax, ncol=2, size=7)
     record_drawn(ax, result)
     return ax
 
@@ -145,7 +149,7 @@ def _ratio_note(result: CostBenefitResult, lang: str) -> str:
     bcr = result.bcr
     text = f"{label('bcr', lang)} = {bcr:.2f}" if np.isfinite(bcr) else f"{label('bcr', lang)} = ∞"
     if result.n_sim and np.isfinite(result.prob_bcr_above_1):
-        text += f"; P(B/C > 1) = {result.prob_bcr_above_1:.0%}"
+        text += f", P(B/C > 1) = {result.prob_bcr_above_1:.0%}"
     return text
 
 

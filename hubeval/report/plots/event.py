@@ -20,24 +20,31 @@ import pandas as pd
 
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
-from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label, record_drawn
-from hubeval.report.plots._pyplot import plt
+from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label, record_drawn, text_font
+from hubeval.report.plots._layout import (
+    codebook_label,
+    effect_axis_label,
+    legend_below,
+    new_figure,
+    year_ticks,
+)
 
 __all__ = ["plot_event_study", "plot_group_time", "plot_comparison"]
 
 
 def _axes(ax):
-    return plt.subplots(figsize=FIGSIZE["memo"])[1] if ax is None else ax
+    return new_figure(FIGSIZE["memo"])[1] if ax is None else ax
 
 
-def _outcome_label(result) -> str:
+def _outcome_label(result, lang=None) -> str:
+    """"Effect (<unit>)" of the result's outcome (the outcome itself is in the title)."""
     outcome = (getattr(result, "spec", {}) or {}).get("outcome")
-    if not outcome:
-        return label("effect")
-    try:
-        return label(outcome)
-    except Exception:  # an outcome without a translated label keeps its column name
-        return str(outcome)
+    return effect_axis_label(str(outcome) if outcome else None, lang)
+
+
+def _default_title(result, lang=None) -> str | None:
+    outcome = (getattr(result, "spec", {}) or {}).get("outcome")
+    return f"{label('event_study', lang)}: {codebook_label(str(outcome), lang)}" if outcome else None
 
 
 def _draw_points(ax, frame: pd.DataFrame, x: np.ndarray, color, marker: str, filled: bool,
@@ -61,7 +68,7 @@ def _draw_points(ax, frame: pd.DataFrame, x: np.ndarray, color, marker: str, fil
 
 def plot_event_study(result, *, ax=None, color: str | None = None, name: str | None = None,
                      dodge: float = 0.0, band: bool = True, percent: bool = False,
-                     title: str | None = None):
+                     title: str | None = None, lang: str | None = None):
     """Effects by years since entry (event time), with intervals and the entry line.
 
     Parameters
@@ -83,6 +90,9 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
     percent : bool
         For a log outcome, show ``100 * (exp(b) - 1)`` (interval and band transformed too).
     title : str, optional
+        Default "Effect by years since participation: <outcome>" when the result names its outcome.
+    lang : {"en", "ko"}, optional
+        Language of the labels; default the theme's.
 
     Returns
     -------
@@ -101,17 +111,18 @@ def plot_event_study(result, *, ax=None, color: str | None = None, name: str | N
     if band and {"band_low", "band_high"} <= set(frame.columns) and frame["band_low"].notna().any():
         ok = frame[["band_low", "band_high"]].notna().all(axis=1).to_numpy()
         ax.fill_between(x[ok], frame.loc[ok, "band_low"], frame.loc[ok, "band_high"], color=color,
-                        alpha=0.15, linewidth=0, label=label("uniform_band"), gid="uniform_band")
+                        alpha=0.15, linewidth=0, label=label("uniform_band", lang), gid="uniform_band")
     pre = frame["event_time"].to_numpy() < 0
     _draw_points(ax, frame[pre], x[pre], color, "o", False, None)
     _draw_points(ax, frame[~pre], x[~pre], color, "o", True, name)
     _reference_lines(ax)
-    ax.set_xlabel(label("event_time"))
-    ax.set_ylabel(label("effect_percent") if percent else _outcome_label(result))
+    font = text_font()
+    ax.set_xlabel(label("event_time", lang), **font)
+    ax.set_ylabel(label("effect_percent", lang) if percent else _outcome_label(result, lang), **font)
+    title = title or _default_title(result, lang)
     if title:
-        ax.set_title(title)
-    if name or ax.get_legend_handles_labels()[1]:
-        ax.legend(frameon=False)
+        ax.set_title(title, loc="left", **font)
+    legend_below(ax)  # under the axis: inside, the band's entry covers early points
     record_drawn(ax, result)
     return ax
 

@@ -10,10 +10,15 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, current_lang, record_drawn, text_font
+from hubeval.report.figures import COLORS, FIGSIZE, current_lang, label, record_drawn, text_font
 from hubeval.report.figures import label_or_key as _label
-from hubeval.report.plots._pyplot import plt
-from hubeval.report.plots.cba import font_properties, plot_cba_summary, plot_tornado
+from hubeval.report.plots._layout import (
+    codebook_label,
+    effect_axis_label,
+    legend_below,
+    new_figure,
+)
+from hubeval.report.plots.cba import plot_cba_summary, plot_tornado
 from hubeval.report.plots.event import plot_event_study
 
 __all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
@@ -56,16 +61,18 @@ def plot_headline(results, *, ax=None, outcomes=None, lang: str | None = None):
     table = _headline_rows(results, outcomes)
     order = list(dict.fromkeys(table["outcome"]))
     if ax is None:
-        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+        _, ax = new_figure(FIGSIZE["memo"])
+    font = text_font()
     for i, outcome in enumerate(order):
         # suppressed (missing) estimates are left out: disclosure control hid them
         _pair(ax, table[table["outcome"] == outcome], len(order) - 1 - i, lang)
     ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
     ax.set_yticks(range(len(order)))
-    ax.set_yticklabels([_label(o, lang) for o in reversed(order)])
-    ax.set_xlabel(_label("effect_percent", lang))
-    ax.set_title(_label("headline_effects", lang))
-    ax.legend(frameon=False, loc="best")
+    ax.set_yticklabels([_label(o, lang) for o in reversed(order)], **font)
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.set_xlabel(_label("effect_percent", lang), **font)
+    ax.set_title(_label("headline_effects", lang), loc="left", **font)
+    legend_below(ax)  # under the axis: a legend inside covers an interval
     record_drawn(ax, results.estimates)
     return ax
 
@@ -106,15 +113,17 @@ def plot_event_grid(results, *, axes=None, outcomes=None, ncols: int = 2, lang: 
     nrows = int(np.ceil(len(outcomes) / ncols))
     if axes is None:
         width, _ = FIGSIZE["memo"]
-        _, axes = plt.subplots(nrows, ncols, figsize=(width, 2.3 * nrows), squeeze=False)
+        _, axes = new_figure((width, 2.5 * nrows), nrows, ncols, squeeze=False)
     flat = np.asarray(axes).ravel()
     if len(flat) < len(outcomes):
         raise SpecError(f"`axes` has {len(flat)} Axes for {len(outcomes)} outcomes; pass more Axes.")
+    font = text_font()
     for ax, outcome in zip(flat, outcomes):
         rows = studies[studies["outcome"] == outcome]
         plot_event_study(_EventStudyView(rows, {"outcome": outcome}), ax=ax, band=False,
-                         title=_label(outcome, lang))
-        ax.set_ylabel("")
+                         title=_label(outcome, lang), lang=lang)
+        ax.set_ylabel(effect_axis_label(outcome, lang), **font)
+        ax.title.set_fontsize("medium")
     for ax in flat[len(outcomes):]:
         ax.set_visible(False)
     record_drawn(flat[0], studies)
@@ -140,8 +149,8 @@ def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
         raise SpecError(f"`evaluation` must be an OutcomeEvaluationResult (hb.evaluate_outcome); got "
                         f"{type(evaluation).__name__}.")
     if ax is None:
-        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
-    n = len(table)
+        _, ax = new_figure(FIGSIZE["memo_tall"])
+    n, font = len(table), text_font()
     for i, row in enumerate(table.itertuples(index=False)):
         y = n - 1 - i
         naive = row.estimator == "before_after"
@@ -150,14 +159,28 @@ def plot_estimators(evaluation, *, ax=None, lang: str | None = None):
                     fmt="D" if naive else "o", color=color, markerfacecolor="white" if naive else color,
                     capsize=3, gid=row.estimator)
     ax.set_yticks(range(n))
-    ax.set_yticklabels([f"{t} (L{lvl})" for t, lvl in zip(reversed(table["term"].tolist()),
-                                                            reversed(table["evidence_level"].tolist()))])
+    ax.set_yticklabels([_estimator_tick(row, lang) for row in table.iloc[::-1].itertuples()],
+                       **font)
+    ax.set_ylim(-0.6, n - 0.4)
     ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
+    outcome = str(table["outcome"].iloc[0])
     scale = table["scale"].iloc[0]
-    ax.set_xlabel(_label("effect_percent", lang) if scale == "percent" else _label("effect", lang))
-    ax.set_title(_label(str(table["outcome"].iloc[0]), lang))
+    ax.set_xlabel(_label("effect_percent", lang) if scale == "percent"
+                  else effect_axis_label(outcome, lang), **font)
+    ax.set_title(codebook_label(outcome, lang), loc="left", **font)
     record_drawn(ax, evaluation)
     return ax
+
+
+def _estimator_tick(row, lang) -> str:
+    """"Design, horizon (evidence n/5)" from the catalogue, never the row's code term."""
+    from hubeval.report import catalogue
+
+    lang = lang or current_lang()
+    design = catalogue.section("design", lang).get(row.estimator, str(row.estimator))
+    horizon = catalogue.text("horizon.post_average", lang) if row.horizon == "post average" \
+        else catalogue.text("horizon.event", lang, h=row.horizon)
+    return label("estimator_tick", lang, design=design, horizon=horizon, level=row.evidence_level)
 
 
 def _pair(ax, rows, y: float, lang, *, factor: float = 1.0) -> None:
@@ -216,26 +239,24 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
                         + ("" if outcomes is None else f" for {', '.join(outcomes)}") + ".")
     if axes is None:
         width, _ = FIGSIZE["memo"]
-        _, axes = plt.subplots(len(order), 1, figsize=(width, 1.0 + 0.9 * len(order)), squeeze=False)
+        _, axes = new_figure((width, 1.4 + 1.0 * len(order)), len(order), 1, squeeze=False)
     flat = np.asarray(axes).ravel()
     if len(flat) < len(order):
         raise SpecError(f"`axes` has {len(flat)} Axes for {len(order)} outcomes; pass more Axes.")
+    font = text_font()
     for ax, outcome in zip(flat, order):
         share = outcome in SHARE_OUTCOMES
         _pair(ax, table[table["outcome"] == outcome], 0.0, lang, factor=100.0 if share else 1.0)
         ax.axvline(0, color=COLORS["reference"], linewidth=0.8)
         ax.set_ylim(-0.6, 0.6)
         ax.set_yticks([0])
-        ax.set_yticklabels([_label(outcome, lang)], **text_font())
-        ax.set_xlabel(_label("effect_pp" if share else "effect_level", lang), **text_font())
-    flat[0].set_title(_label("headline_levels", lang), **text_font())
+        ax.set_yticklabels([codebook_label(outcome, lang)], **font)
+        ax.set_xlabel(_label("effect_pp", lang) if share else effect_axis_label(outcome, lang),
+                      **font)
+    flat[0].set_title(_label("headline_levels", lang), loc="left", **font)
     found = [ax.get_legend_handles_labels() for ax in flat[:len(order)]]
-    handles = dict(pair for h, lab in found for pair in zip(lab, h))  # one entry per label
-    if handles:
-        flat[0].figure.legend(list(handles.values()), list(handles), loc="lower center", ncol=2,
-                              frameon=False,
-                              prop=font_properties(text_font(), size=8))
-        flat[0].figure.tight_layout(rect=(0, 0.08, 1, 1))
+    entries = dict(pair for h, lab in found for pair in zip(lab, h))  # one entry per label
+    legend_below(flat[len(order) - 1], list(entries.values()), list(entries))
     record_drawn(flat[0], results.estimates)
     return np.asarray(axes)
 
@@ -259,13 +280,12 @@ def plot_cba_panel(result, sensitivity, *, axes=None, lang: str | None = None):
     lang = lang or current_lang()
     if axes is None:
         width, _ = FIGSIZE["memo"]
-        _, axes = plt.subplots(2, 1, figsize=(width, 7.6), gridspec_kw={"height_ratios": [1, 1.6]})
+        _, axes = new_figure((width, 8.2), 2, 1, height_ratios=[1, 1.6])
     axes = np.asarray(axes).ravel()
     if len(axes) < 2:
         raise SpecError(f"`axes` must hold two Axes (summary, tornado); got {len(axes)}.")
     plot_cba_summary(result, ax=axes[0], lang=lang)
     plot_tornado(sensitivity, ax=axes[1], lang=lang)
-    axes[0].figure.tight_layout()
     return axes
 
 
@@ -303,11 +323,10 @@ def plot_balance_memo(balance, *, ax=None, lang: str | None = None):
         raise SpecError("`balance` must be a balance table with `term`, `smd_before` and `smd_after` "
                         "(hb.balance_table) or its disclosure check.")
     table = table.dropna(subset=["smd_before", "smd_after"]).reset_index(drop=True)
-    ax = plot_balance(_BalanceView(table), ax=ax)
+    ax = plot_balance(_BalanceView(table), ax=ax, lang=lang)
     font = text_font()
     handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles, [_label("unmatched", lang), _label("matched", lang)], loc="lower right",
-              prop=font_properties(font, size=8))
+    legend_below(ax, handles, [_label("unmatched", lang), _label("matched", lang)])
     ax.set_xlabel(f"|{_label('std_mean_diff', lang)}|", **font)
     ax.set_title(_label("balance_title", lang), loc="left", **font)
     record_drawn(ax, balance)

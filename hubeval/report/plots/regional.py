@@ -6,15 +6,20 @@ They take results (:class:`hubeval.store.BatchResult`), never fit, take ``ax=Non
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, record_drawn, text_font
+from hubeval.report.figures import COLORS, FIGSIZE, label, record_drawn, text_font
 from hubeval.report.figures import label_or_key as _label
-from hubeval.report.plots._pyplot import plt
-from hubeval.report.plots.cba import font_properties
+from hubeval.report.plots._layout import (
+    codebook_label,
+    legend_below,
+    legend_font,
+    new_figure,
+    outcome_unit,
+    year_ticks,
+)
 
-__all__ = ["plot_regional", "plot_regional_grid"]
+__all__ = ["plot_regional", "plot_regional_grid", "gap_axis_label"]
 
 
 def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | None = None,
@@ -53,7 +58,7 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
         raise SpecError(f"No synthetic-control gaps for {outcome}; available: "
                         f"{', '.join(dict.fromkeys(gaps['outcome']))}.")
     if ax is None:
-        _, ax = plt.subplots(figsize=FIGSIZE["memo"])
+        _, ax = new_figure(FIGSIZE["memo"])
     font = text_font()
     placebos = regional_placebos(results)
     if "outcome" in placebos.columns:
@@ -70,16 +75,22 @@ def plot_regional(results, *, ax=None, outcome: str | None = None, lang: str | N
                    label=_label("program_start", lang))
     effect = effects[effects["outcome"] == outcome]
     if title is None:
-        title = f"{_label('regional_title', lang)}: {_label(outcome, lang)}"
+        title = f"{_label('regional_title', lang)}: {codebook_label(outcome, lang)}"
         if len(effect) and np.isfinite(effect["p_value"].iloc[0]):
             title += f"\n(p = {effect['p_value'].iloc[0]:.3f})"
     ax.set_title(title, loc="left", **font)
     ax.set_xlabel(_label("year", lang), **font)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
-    ax.set_ylabel(_label("gap", lang), **font)
-    ax.legend(loc="best", prop=font_properties(font, size=8))
+    year_ticks(ax.xaxis)  # whole years, few enough not to run together in a narrow panel
+    ax.set_ylabel(gap_axis_label(outcome, lang), **font)
+    legend_below(ax, ncol=3)
     record_drawn(ax, effects, gaps, placebos)
     return ax
+
+
+def gap_axis_label(outcome: str, lang: str | None = None) -> str:
+    """"Gap, actual - synthetic (<unit>)" for a city outcome; without the unit when unknown."""
+    unit = outcome_unit(outcome, lang)
+    return label("gap_in", lang, unit=unit) if unit else label("gap", lang)
 
 
 def plot_regional_grid(results, *, axes=None, outcomes=None, ncols: int = 2,
@@ -108,7 +119,7 @@ def plot_regional_grid(results, *, axes=None, outcomes=None, ncols: int = 2,
     nrows = int(np.ceil(len(outcomes) / ncols))
     if axes is None:
         width, _ = FIGSIZE["memo"]
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width, 2.6 * nrows + 0.4), squeeze=False)
+        fig, axes = new_figure((width, 2.9 * nrows + 0.6), nrows, ncols, squeeze=False)
         fig.suptitle(_label("regional_title", lang), x=0.02, ha="left", fontweight="bold",
                      **text_font())
     flat = np.asarray(axes).ravel()
@@ -117,12 +128,18 @@ def plot_regional_grid(results, *, axes=None, outcomes=None, ncols: int = 2,
     pvalues = dict(zip(effects["outcome"], effects["p_value"]))
     for ax, outcome in zip(flat, outcomes):
         p = pvalues.get(outcome, np.nan)
-        title = _label(outcome, lang) + (f" (p = {p:.3f})" if np.isfinite(p) else "")
+        title = codebook_label(outcome, lang) + (f" (p = {p:.3f})" if np.isfinite(p) else "")
         plot_regional(results, ax=ax, outcome=outcome, lang=lang, title=title)
-        ax.set_ylabel("")
-        if ax is not flat[0] and ax.get_legend() is not None:
+        ax.title.set_fontsize("medium")
+        year_ticks(ax.xaxis, nbins=4)
+        if ax.get_legend() is not None:  # one legend for the grid, under it
             ax.get_legend().remove()
+    handles, labels = flat[0].get_legend_handles_labels()
+    if handles:
+        fig = flat[0].figure
+        constrained = type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+        fig.legend(handles, labels, loc="outside lower center" if constrained else "lower center",
+                   ncol=3, frameon=False, prop=legend_font(8))
     for ax in flat[len(outcomes):]:
         ax.set_visible(False)
-    flat[0].figure.tight_layout()
     return np.asarray(axes)

@@ -7,11 +7,16 @@ Colours and labels come from :mod:`hubeval.report.figures` so all hubeval figure
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 from hubeval.core.errors import SpecError
-from hubeval.report.figures import COLORS, FIGSIZE, label, record_drawn
-from hubeval.report.plots._pyplot import plt
+from hubeval.report.figures import COLORS, FIGSIZE, label, record_drawn, text_font
+from hubeval.report.plots._layout import (
+    codebook_label,
+    legend_below,
+    new_figure,
+    outcome_unit,
+    year_ticks,
+)
 from hubeval.synthetic.control import SynthResult
 from hubeval.synthetic.placebo import SynthPlaceboResult
 
@@ -28,7 +33,14 @@ def _split(result) -> tuple[SynthResult, SynthPlaceboResult | None]:
 
 
 def _axes(ax):
-    return plt.subplots(figsize=FIGSIZE["memo"])[1] if ax is None else ax
+    return new_figure(FIGSIZE["memo"])[1] if ax is None else ax
+
+
+def _quantity_label(outcome: str) -> str:
+    """"<outcome> (<unit>)" from the codebook."""
+    unit = outcome_unit(outcome)
+    name = codebook_label(outcome)
+    return f"{name} ({unit})" if unit else name
 
 
 def _time_label(fit: SynthResult) -> str:
@@ -71,14 +83,16 @@ def plot_synth_trajectory(result, *, ax=None, treated_label: str | None = None,
             ax.plot(path["time"], path["synthetic"], color=COLORS["placebo"], linewidth=0.8,
                     label=label("leave_one_out") if i == 0 else None)
     ax.plot(fit.gaps["time"], fit.gaps["treated"], color=COLORS["treated"], linewidth=2,
-            label=treated_label or str(treated))
+            label=treated_label or codebook_label(str(treated)))
     ax.plot(fit.gaps["time"], fit.gaps["synthetic"], color=COLORS["synthetic"], linewidth=2,
-            linestyle="--", label=synthetic_label or _synthetic_label(treated))
+            linestyle="--", label=synthetic_label or _synthetic_label(codebook_label(str(treated))))
     _mark_treatment(ax, fit)
-    ax.set_xlabel(_time_label(fit))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
-    ax.set_ylabel(fit.spec["outcome"])
-    ax.legend(frameon=False)
+    font = text_font()
+    ax.set_xlabel(_time_label(fit), **font)
+    year_ticks(ax.xaxis)  # whole years, not 2002.5, and not so many they run together
+    ax.set_ylabel(_quantity_label(fit.spec["outcome"]), **font)
+    ax.set_title(label("synth_title"), loc="left", **font)
+    legend_below(ax, ncol=3)
     record_drawn(ax, result)
     return ax
 
@@ -115,13 +129,16 @@ def plot_synth_gaps(result, *, ax=None, max_pre_rmspe_ratio: float | None = None
             ax.plot(path["time"], path["gap"], color=COLORS["placebo"], linewidth=0.8,
                     label=label("placebo") if i == 0 else None)
     ax.plot(fit.gaps["time"], fit.gaps["estimate"], color=COLORS["treated"], linewidth=2,
-            label=str(fit.spec["treated_unit"]))
+            label=codebook_label(str(fit.spec["treated_unit"])))
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
     _mark_treatment(ax, fit)
-    ax.set_xlabel(_time_label(fit))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2002.5
-    ax.set_ylabel(label("gap"))
-    ax.legend(frameon=False)
+    font = text_font()
+    ax.set_xlabel(_time_label(fit), **font)
+    year_ticks(ax.xaxis)
+    unit = outcome_unit(fit.spec["outcome"])
+    ax.set_ylabel(label("gap_in", unit=unit) if unit else label("gap"), **font)
+    ax.set_title(f"{label('gap')}: {codebook_label(fit.spec['outcome'])}", loc="left", **font)
+    legend_below(ax, ncol=2)
     record_drawn(ax, result)
     return ax
 
@@ -147,8 +164,10 @@ def plot_synth_weights(result, *, ax=None, top: int = 10, min_weight: float = 1e
     weights = fit.weights[fit.weights["weight"] >= min_weight].head(top)
     positions = np.arange(len(weights))[::-1]
     ax.barh(positions, weights["weight"], color=COLORS["synthetic"])
-    ax.set_yticks(positions, [str(u) for u in weights["unit"]])
-    ax.set_xlabel(label("donor_weight"))
+    font = text_font()
+    ax.set_yticks(positions, [str(u) for u in weights["unit"]], **font)
+    ax.set_xlabel(label("donor_weight"), **font)
+    ax.set_title(label("donor_weights_title", name=codebook_label(str(fit.spec["treated_unit"]))), loc="left", **font)
     ax.set_xlim(0, max(1e-9, float(weights["weight"].max() if len(weights) else 1)) * 1.1)
     record_drawn(ax, result)
     return ax
