@@ -73,6 +73,9 @@ class RandomizationResult(ResultMixin):
     distribution : ndarray
         The statistic under each re-assignment.
     spec : dict
+        The call's settings, plus ``n_assignments`` (the exact number of distinct
+        re-assignments, ``None`` above 10^15) and ``log10_assignments`` (its base-10 logarithm,
+        computed with log-gamma arithmetic so that any panel size works).
     n_treated, n_eligible : int
     warnings : tuple of str
     seed
@@ -224,14 +227,32 @@ def _check_strata(units, cohorts, mask, strata, notes) -> None:
                          "re-assigned.")
 
 
-def _n_assignments(cohorts, mask, strata) -> int:
+def _log_assignments(cohorts, mask, strata) -> float:
+    """Natural log of the number of distinct re-assignments (multinomial per stratum).
+
+    Log-gamma arithmetic, so any panel size works: 3,000 firms with 180 participants already have
+    more assignments than a float can hold (about 10^400).
+    """
+    total = 0.0
+    for s in np.unique(strata[mask]):
+        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
+        total += math.lgamma(int(counts.sum()) + 1) - sum(math.lgamma(int(c) + 1) for c in counts)
+    return total
+
+
+def _count_assignments(cohorts, mask, strata) -> int:
+    """The exact (big-integer) number of distinct re-assignments; call only when it is small."""
     total = 1
     for s in np.unique(strata[mask]):
         _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
         total *= math.factorial(int(counts.sum())) // math.prod(math.factorial(int(c)) for c in counts)
-        if total > 10**12:
-            return total
     return total
+
+
+def _assignment_count(cohorts, mask, strata) -> tuple[int | None, float]:
+    """``(exact count or None when above 10^15, log10 of the count)``."""
+    log10 = _log_assignments(cohorts, mask, strata) / math.log(10)
+    return (_count_assignments(cohorts, mask, strata) if log10 < 15 else None), log10
 
 
 def _multiset_arrangements(values: np.ndarray):
@@ -333,8 +354,8 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     mask = _eligible_mask(panel, units, cohorts, eligible)
     strata_codes = _strata_codes(panel, units, strata)
     _check_strata(units, cohorts, mask, strata_codes, notes)
-    n_assign = _n_assignments(cohorts, mask, strata_codes)
-    exact = n_assign <= min(int(n_permutations), MAX_EXACT)
+    n_assign, log10_assign = _assignment_count(cohorts, mask, strata_codes)
+    exact = n_assign is not None and n_assign <= min(int(n_permutations), MAX_EXACT)
     evaluate = statistic.value if fast else _refit(panel, units, statistic)
     observed = float(evaluate(cohorts))
     assignments = (_all_assignments(cohorts, mask, strata_codes) if exact else
@@ -356,7 +377,7 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(n_permutations=int(n_permutations), strata=strata, eligible=None if eligible is None else
                 (eligible if isinstance(eligible, str) else "list"), alpha=alpha,
-                n_assignments=n_assign if n_assign <= 10**12 else float(n_assign), fast=fast,
+                n_assignments=n_assign, log10_assignments=round(log10_assign, 6), fast=fast,
                 anticipation=getattr(statistic, "anticipation", None))
     return RandomizationResult(pd.DataFrame([row]), draws, spec, int(np.isfinite(cohorts).sum()),
                                int(mask.sum()), tuple(dict.fromkeys(notes)), seed)

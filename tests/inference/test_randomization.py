@@ -159,6 +159,35 @@ def test_exact_enumeration_small_design():
     assert row["p_value"] == pytest.approx(1 / 15)  # the real assignment is the most extreme
 
 
+def test_assignment_count_beyond_float_range():
+    # 3,000 firms, 180 participants in 6 cohorts: about 10^450 assignments, more than a float
+    # holds; the count is big-integer / log-gamma arithmetic and the test falls back to draws.
+    cohorts = np.r_[np.repeat([2011, 2012, 2013, 2014, 2015, 2016], 30), np.full(2820, np.inf)]
+    units = np.array([f"F{i:04d}" for i in range(len(cohorts))])
+    data = pd.DataFrame({"firm": np.repeat(units, 2), "year": np.tile([2010, 2017], len(units)),
+                         "cohort": np.repeat(np.where(np.isfinite(cohorts), cohorts, 0), 2)})
+    data["y"] = np.random.default_rng(3).normal(size=len(data))
+    p = quiet(hb.Panel, data, unit="firm", time="year", cohort="cohort")
+    res = quiet(randomization_inference, p, cs_simple_statistic(p, outcome="y", control="never_treated"),
+                n_permutations=99, seed=1)
+    expected = (math.lgamma(3001) - 6 * math.lgamma(31) - math.lgamma(2821)) / math.log(10)
+    assert res.spec["log10_assignments"] == pytest.approx(expected, abs=1e-6)
+    assert res.spec["log10_assignments"] > 400 and res.spec["n_assignments"] is None
+    row = res.estimates.iloc[0]
+    assert not row["exact"] and row["n_permutations"] == 99 and row["min_p_value"] == pytest.approx(0.01)
+    hb.RandomizationResult.to_dict(res)  # JSON-ready: no float overflow on the way out
+
+
+def test_assignment_count_exact_when_small():
+    from hubeval.inference.randomization import _assignment_count
+    cohorts = np.array([2012.0, 2012.0, 2013.0, np.inf, np.inf, np.inf, np.inf])
+    mask = np.ones(7, bool)
+    strata = np.zeros(7)
+    count, log10 = _assignment_count(cohorts, mask, strata)
+    assert count == math.factorial(7) // (2 * 1 * 24) == 105
+    assert log10 == pytest.approx(math.log10(105))
+
+
 def test_strata_preserve_counts_and_seed_reproducible(panel):
     data = panel.data.assign(sector=lambda d: np.where(d["x"] == 1, "metal", "other"))
     p = quiet(panel.with_data, data)
