@@ -37,8 +37,6 @@ Applications in Genetics and Molecular Biology 9(1).
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -48,6 +46,12 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin, result_field
+from hubeval.data.relabel import relabel_cohorts
+from hubeval.inference._ri_assignments import (
+    all_assignments,
+    assignment_count,
+    random_assignments,
+)
 from hubeval.inference._ri_kernels import (
     CsSimple,
     PermutationStatistic,
@@ -227,72 +231,6 @@ def _check_strata(units, cohorts, mask, strata, notes) -> None:
                          "re-assigned.")
 
 
-def _log_assignments(cohorts, mask, strata) -> float:
-    """Natural log of the number of distinct re-assignments (multinomial per stratum).
-
-    Log-gamma arithmetic, so any panel size works: 3,000 firms with 180 participants already have
-    more assignments than a float can hold (about 10^400).
-    """
-    total = 0.0
-    for s in np.unique(strata[mask]):
-        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
-        total += math.lgamma(int(counts.sum()) + 1) - sum(math.lgamma(int(c) + 1) for c in counts)
-    return total
-
-
-def _count_assignments(cohorts, mask, strata) -> int:
-    """The exact (big-integer) number of distinct re-assignments; call only when it is small."""
-    total = 1
-    for s in np.unique(strata[mask]):
-        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
-        total *= math.factorial(int(counts.sum())) // math.prod(math.factorial(int(c)) for c in counts)
-    return total
-
-
-def _assignment_count(cohorts, mask, strata) -> tuple[int | None, float]:
-    """``(exact count or None when above 10^15, log10 of the count)``."""
-    log10 = _log_assignments(cohorts, mask, strata) / math.log(10)
-    return (_count_assignments(cohorts, mask, strata) if log10 < 15 else None), log10
-
-
-def _multiset_arrangements(values: np.ndarray):
-    """Every distinct ordering of a multiset of labels (as position choices per label)."""
-    labels, counts = np.unique(values, return_counts=True)
-
-    def place(free, k):
-        if k == len(labels) - 1:
-            yield {labels[k]: free}
-            return
-        for chosen in itertools.combinations(free, counts[k]):
-            rest = tuple(p for p in free if p not in chosen)
-            for tail in place(rest, k + 1):
-                yield {labels[k]: chosen, **tail}
-
-    for layout in place(tuple(range(len(values))), 0):
-        out = np.empty(len(values))
-        for label, positions in layout.items():
-            out[list(positions)] = label
-        yield out
-
-
-def _all_assignments(cohorts, mask, strata):
-    blocks = [np.flatnonzero(mask & (strata == s)) for s in np.unique(strata[mask])]
-    for combo in itertools.product(*[list(_multiset_arrangements(cohorts[b])) for b in blocks]):
-        new = cohorts.copy()
-        for b, values in zip(blocks, combo):
-            new[b] = values
-        yield new
-
-
-def _random_assignments(cohorts, mask, strata, n, rng):
-    blocks = [np.flatnonzero(mask & (strata == s)) for s in np.unique(strata[mask])]
-    for _ in range(n):
-        new = cohorts.copy()
-        for b in blocks:
-            new[b] = cohorts[rng.permutation(b)]
-        yield new
-
-
 # --- the test ------------------------------------------------------------------------------------
 def randomization_inference(panel, statistic: Callable | PermutationStatistic, *,
                             n_permutations: int = 999, strata: str | Sequence[str] | None = None,
@@ -354,12 +292,12 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     mask = _eligible_mask(panel, units, cohorts, eligible)
     strata_codes = _strata_codes(panel, units, strata)
     _check_strata(units, cohorts, mask, strata_codes, notes)
-    n_assign, log10_assign = _assignment_count(cohorts, mask, strata_codes)
+    n_assign, log10_assign = assignment_count(cohorts, mask, strata_codes)
     exact = n_assign is not None and n_assign <= min(int(n_permutations), MAX_EXACT)
     evaluate = statistic.value if fast else _refit(panel, units, statistic)
     observed = float(evaluate(cohorts))
-    assignments = (_all_assignments(cohorts, mask, strata_codes) if exact else
-                   _random_assignments(cohorts, mask, strata_codes, int(n_permutations), as_generator(seed)))
+    assignments = (all_assignments(cohorts, mask, strata_codes) if exact else
+                   random_assignments(cohorts, mask, strata_codes, int(n_permutations), as_generator(seed)))
     draws, slopes = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -384,14 +322,13 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
 
 
 def _refit(panel, units, statistic) -> Callable[[np.ndarray], float]:
-    data = panel.data
-
+    # Only the cohort labels change between draws: relabel the validated panel instead of
+    # re-building (and re-validating) it from its data frame for every permutation.
     def evaluate(cohorts: np.ndarray) -> float:
-        mapping = pd.Series(cohorts, index=units)
-        frame = data.assign(**{panel.cohort: data[panel.unit].map(mapping).to_numpy()})
+        permuted = relabel_cohorts(panel, pd.Series(cohorts, index=units))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = statistic(panel.with_data(frame))
+            out = statistic(permuted)
         if hasattr(out, "overall") and isinstance(out.overall, dict):
             return float(out.overall["estimate"])
         if hasattr(out, "estimates"):
