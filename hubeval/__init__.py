@@ -53,7 +53,11 @@ from hubeval.core import (
     SpecError,
     percent_effect,
 )
+from hubeval.core.threads import apply_thread_policy as _apply_thread_policy
+from hubeval.core.threads import set_threads, thread_policy
 from hubeval.core.version import __version__ as __version__
+
+_apply_thread_policy()  # one thread policy for every entry point (hubeval.core.threads)
 
 # --- data: panel, outcomes, simulation, example -----------------------------------------------------
 from hubeval.data import (
@@ -249,5 +253,5 @@ __all__ = [
     "assess_credibility", "CredibilityResult", "evaluate_regional", "RegionalResult",
     "record_outcome_results", "event_study_covariances",
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
-    "plan_batch", "latest_batch",
+    "plan_batch", "latest_batch", "set_threads", "thread_policy",
 ]

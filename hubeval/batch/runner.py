@@ -70,6 +70,7 @@ from hubeval.batch.plan import (
 )
 from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
+from hubeval.core.threads import THREAD_ENV
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 from hubeval.store.results import BatchResult, read_batch
 
@@ -77,8 +78,6 @@ __all__ = ["run_batch", "plan_batch", "latest_batch", "ExecutorName", "ProgressM
            "execute_task", "WORKER"]
 
 ProgressMode = Literal["auto", "live", "plain", "none"]
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
 # --- the batch ----------------------------------------------------------------------------------

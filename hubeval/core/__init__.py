@@ -16,6 +16,7 @@ from hubeval.core.errors import (
     SpecError,
 )
 from hubeval.core.random import as_generator
+from hubeval.core.threads import set_threads, thread_policy
 from hubeval.core.results import (
     TIDY_COLUMNS,
     ResultMixin,
@@ -29,5 +30,5 @@ __all__ = [
     "HubevalError", "PanelError", "SpecError", "EstimationError", "ParameterError",
     "DisclosureError", "HubevalWarning", "DataWarning", "EstimationWarning", "TIDY_COLUMNS",
     "ResultMixin", "add_inference", "percent_effect", "recorded_warnings", "to_jsonable",
-    "as_generator",
+    "as_generator", "set_threads", "thread_policy",
 ]
