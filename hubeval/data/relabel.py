@@ -44,7 +44,7 @@ def relabel_cohorts(panel, cohorts: pd.Series):
         first observed year (always-treated; the full constructor raises the same).
     """
     data = panel._data
-    values = data[panel.unit].map(cohorts).to_numpy(float)
+    values = np.r_[cohorts.to_numpy(float), np.nan][_row_positions(panel, cohorts.index)]
     missing = np.isnan(values)
     if missing.any():
         shown = ", ".join(map(str, pd.unique(data.loc[missing, panel.unit])[:5]))
@@ -59,8 +59,23 @@ def relabel_cohorts(panel, cohorts: pd.Series):
         raise PanelError(f"Re-assigned cohorts make unit(s) {shown} participate in their first observed "
                          "year (always-treated); restrict the re-assignment (`eligible`, `strata`) to "
                          "firms observed before the cohorts they may receive.")
-    new = copy.copy(panel)
+    new = copy.copy(panel)  # shares the row-position cache: the rows do not change
     new._data = data.assign(**{panel.cohort: values})
     for name in _COHORT_CACHES:
         new.__dict__.pop(name, None)
     return new
+
+
+def _row_positions(panel, units: pd.Index) -> np.ndarray:
+    """Position in ``units`` of each row's unit (-1 where absent), cached for repeated calls.
+
+    A permutation test relabels with the same unit index thousands of times; the lookup of each
+    row's unit is the only per-row step and is done once.
+    """
+    cache = panel.__dict__.setdefault("_relabel_positions", {})
+    key = id(units)
+    if key not in cache or cache[key][0] is not units:
+        positions = units.get_indexer(panel._data[panel.unit])
+        cache.clear()
+        cache[key] = (units, np.where(positions >= 0, positions, len(units)))
+    return cache[key][1]

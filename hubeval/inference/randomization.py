@@ -324,8 +324,10 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
 def _refit(panel, units, statistic) -> Callable[[np.ndarray], float]:
     # Only the cohort labels change between draws: relabel the validated panel instead of
     # re-building (and re-validating) it from its data frame for every permutation.
+    index = pd.Index(units)
+
     def evaluate(cohorts: np.ndarray) -> float:
-        permuted = relabel_cohorts(panel, pd.Series(cohorts, index=units))
+        permuted = relabel_cohorts(panel, pd.Series(cohorts, index=index))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = statistic(permuted)
