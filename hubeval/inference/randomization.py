@@ -46,7 +46,7 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin, result_field
-from hubeval.data.relabel import relabel_cohorts
+from hubeval.data.views import relabel_cohorts
 from hubeval.inference._ri_assignments import (
     all_assignments,
     assignment_count,

@@ -9,7 +9,7 @@ import pytest
 
 import hubeval as hb
 from hubeval.core.errors import PanelError
-from hubeval.data.relabel import relabel_cohorts
+from hubeval.data.views import relabel_cohorts
 
 
 @pytest.fixture(scope="module")
