@@ -2,9 +2,11 @@
 
 :func:`aggregate` averages the ATT(g, t) of :func:`hubeval.att_gt` into one overall effect
 (``"simple"``), an event study by years since entry (``"event_time"``), effects by cohort
-(``"cohort"``) or by calendar year (``"calendar"``), exactly as R ``did::aggte``: cells are
-weighted by cohort size, and the standard errors include the influence function of those
-estimated weights. Everything comes from the stored influence functions: nothing is refitted.
+(``"cohort"``) or by calendar year (``"calendar"``), as R ``did::aggte``: cells are weighted by
+cohort size. ``cohort_shares="fixed"`` (the default) treats the cohort sizes as set by the
+program, so the weights add no variance; ``cohort_shares="estimated"`` adds the influence
+function of the estimated weights P(G = g) and reproduces R ``did``/``csdid`` exactly (README,
+"Methods note"). Everything comes from the stored influence functions: nothing is refitted.
 :func:`~hubeval.did.pretrend.pretrend_test` (in :mod:`hubeval.did.pretrend`) tests the pre-entry
 effects.
 
@@ -22,9 +24,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from hubeval.core.errors import EstimationWarning, SpecError, format_examples
+from hubeval.core.errors import EstimationWarning, SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, result_field
+from hubeval.did._aggregate_cells import HANDLERS, cells_of
 from hubeval.did._common import check_log_scale
 from hubeval.did.influence import influence_se, influence_vcov, multiplier_bootstrap
 from hubeval.did.staggered import (
@@ -35,10 +38,14 @@ from hubeval.did.staggered import (
     tidy_table,
 )
 
-__all__ = ["aggregate", "AggregateResult", "By", "BY_OPTIONS"]
+__all__ = ["aggregate", "AggregateResult", "By", "BY_OPTIONS", "CohortShares", "COHORT_SHARE_OPTIONS"]
 
 By = Literal["simple", "event_time", "cohort", "calendar"]
 BY_OPTIONS: tuple[str, ...] = ("simple", "event_time", "cohort", "calendar")
+#: How the cohort-size weights enter the variance: ``"fixed"`` (set by the program, no variance)
+#: or ``"estimated"`` (sample shares P(G = g) with their influence function, as R ``did``).
+CohortShares = Literal["fixed", "estimated"]
+COHORT_SHARE_OPTIONS: tuple[str, ...] = ("fixed", "estimated")
 _KEYS = {"simple": None, "event_time": "event_time", "cohort": "cohort", "calendar": "time"}
 _TERM = {"simple": "ATT(simple)", "event_time": "ATT(e={})", "cohort": "ATT(g={})",
          "calendar": "ATT(t={})"}
@@ -62,7 +69,8 @@ class AggregateResult(ResultMixin):
     vcov : DataFrame
         Covariance of the rows' estimates (e.g. for Rambachan & Roth sensitivity analysis).
     influence : ndarray, shape (n_units, n_rows)
-        Influence function of each row's estimate (weights' estimation included).
+        Influence function of each row's estimate (with ``spec["cohort_shares"] == "estimated"``
+        that of the weights' estimation included).
     overall_influence : ndarray, shape (n_units,)
     units, cluster
         Firm of each influence row, and its cluster code (or None).
@@ -107,158 +115,21 @@ class AggregateResult(ResultMixin):
         return _percent(frame)
 
 
-# --- the weighted averages and their influence functions ------------------------------------
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Cells:
-    """Estimated cells of a GroupTimeResult and the firm-level pieces for weight influence."""
-
-    cohort: np.ndarray
-    time: np.ndarray
-    att: np.ndarray
-    influence: np.ndarray
-    pg: np.ndarray           # P(G = g) of each cell's cohort
-    code: np.ndarray         # cohort index of each cell
-    unit_code: np.ndarray    # cohort index of each firm, -1 for never-participants
-    unit_weights: np.ndarray
-    n_cohorts: int
-
-    @property
-    def event_time(self) -> np.ndarray:
-        return self.time - self.cohort
-
-
-def _cells(gt: GroupTimeResult, notes: list[str]) -> _Cells:
-    est = gt.estimates
-    valid = np.isfinite(est["estimate"].to_numpy())
-    if not valid.all():
-        notes.append(f"{int((~valid).sum())} ATT(g,t) cell(s) were not estimated and are left out: "
-                     f"{format_examples(est.loc[~valid, 'term'])}.")
-    cohorts = np.asarray(sorted(gt.n_treated), dtype=float)
-    w = gt.unit_weights
-    cohort = est["cohort"].to_numpy(dtype=float)[valid]
-    code = np.searchsorted(cohorts, cohort)
-    unit_code = np.searchsorted(cohorts, gt.unit_cohort)
-    unit_code = np.where(np.isin(gt.unit_cohort, cohorts), unit_code, -1)
-    # P(G = g) as R did: mean over all firms of weight x 1{cohort = g}.
-    pg_cohort = np.bincount(unit_code + 1, weights=w, minlength=len(cohorts) + 1)[1:] / len(w)
-    # Copy the influence matrix only when cells must be dropped (it can be 1M firms x 45 cells).
-    influence = gt.influence if valid.all() else gt.influence[:, valid]
-    return _Cells(cohort, est["time"].to_numpy(dtype=float)[valid],
-                  est["estimate"].to_numpy(dtype=float)[valid], influence,
-                  pg_cohort[code], code, unit_code, w, len(cohorts))
-
-
-def _weighted(masks: np.ndarray, att, influence, pg, code, unit_code, unit_weights, n_groups):
-    """Cohort-size weighted averages ``theta_j = sum_k pg_k att_k / S_j`` over ``masks[j]``.
-
-    The influence function adds that of the estimated weights P(G = g) (R ``did``'s ``wif``),
-    which simplifies to ``w_i (a_j[c_i] - theta_j b_j[c_i]) / S_j`` for a firm in cohort c_i,
-    with ``a_j[c]`` the sum of att over the row's cells of cohort c and ``b_j[c]`` their number.
-    """
-    masks = masks.astype(float)
-    total = masks @ pg
-    omega = masks * pg / total[:, None]
-    theta = omega @ att
-    onehot = np.zeros((len(att), n_groups + 1))
-    onehot[np.arange(len(att)), code] = 1.0
-    a, b = (masks * att) @ onehot, masks @ onehot
-    coef = (a - theta[:, None] * b) / total[:, None]
-    coef[:, -1] = 0.0  # column for never-participants (unit_code -1)
-    inf = influence @ omega.T + unit_weights[:, None] * coef.T[unit_code]
-    return theta, inf
-
-
-def _cell_rows(cells: _Cells, masks: np.ndarray):
-    return _weighted(masks, cells.att, cells.influence, cells.pg, cells.code, cells.unit_code,
-                     cells.unit_weights, cells.n_cohorts)
-
-
-def _window(cells: _Cells, min_e, max_e) -> np.ndarray:
-    e = cells.event_time
-    return (cells.cohort <= cells.time) & (e >= min_e) & (e <= max_e)
-
-
-def _by_simple(cells, min_e, max_e, **_):
-    keep = _window(cells, min_e, max_e)
-    if not keep.any():
-        raise SpecError(f"No post-entry ATT(g,t) fall in event times {min_e} to {max_e}; widen "
-                        "`min_event_time`/`max_event_time`.")
-    theta, inf = _cell_rows(cells, keep[None, :])
-    return [None], theta, inf, keep[None, :], None
-
-
-def _by_cohort(cells, min_e, max_e, **_):
-    inside = _window(cells, min_e, max_e)
-    present = [c for c in range(cells.n_cohorts) if np.any(inside & (cells.code == c))]
-    if not present:
-        raise SpecError(f"No post-entry ATT(g,t) fall in event times {min_e} to {max_e}; widen "
-                        "`min_event_time`/`max_event_time`.")
-    masks = np.array([inside & (cells.code == c) for c in present])
-    weights = masks / masks.sum(axis=1, keepdims=True)  # plain mean within a cohort
-    theta, inf = weights @ cells.att, cells.influence @ weights.T
-    pgg = np.array([cells.pg[cells.code == c][0] for c in present])
-    overall, overall_inf = _weighted(np.ones((1, len(present))), theta, inf, pgg,
-                                     np.arange(len(present)),
-                                     _recode(cells.unit_code, present), cells.unit_weights,
-                                     len(present))
-    keys = [int(cells.cohort[cells.code == c][0]) for c in present]
-    return keys, theta, inf, masks, (overall[0], overall_inf[:, 0])
-
-
-def _recode(unit_code: np.ndarray, present: list[int]) -> np.ndarray:
-    lookup = np.full(int(unit_code.max()) + 2, -1)
-    lookup[present] = np.arange(len(present))
-    return lookup[unit_code]
-
-
-def _balanced(cells: _Cells, balance: int, first_year: int):
-    """Cells of cohorts observed at every event time 0..balance (R ``aggte(balance_e=)``)."""
-    e, max_t = cells.event_time, cells.time.max()
-    eligible = max_t - cells.cohort >= balance
-    required = np.unique(e[eligible & (e >= 0) & (e <= balance)])
-    complete = [g for g in np.unique(cells.cohort[eligible])
-                if np.isin(required, e[cells.cohort == g]).all()]
-    if not complete:
-        raise SpecError(f"`balance={balance}`: no cohort is observed at every event time from 0 to "
-                        f"{balance}. Lower `balance`.")
-    include = np.isin(cells.cohort, complete)
-    eseq = np.unique(e[include])
-    return include, eseq[(eseq <= balance) & (eseq >= balance - max_t + first_year)]
-
-
-def _by_event_time(cells, min_e, max_e, balance, first_year, notes):
-    include = np.ones(len(cells.att), dtype=bool)
-    eseq = np.unique(cells.event_time)
-    if balance is not None:
-        include, eseq = _balanced(cells, balance, first_year)
-    eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-    if len(eseq) == 0:
-        raise SpecError(f"No event time falls in {min_e} to {max_e}"
-                        f"{'' if balance is None else f' with balance={balance}'}; widen the window.")
-    masks = np.array([(cells.event_time == e) & include for e in eseq])
-    theta, inf = _cell_rows(cells, masks)
-    post = eseq >= 0
-    if not post.any():
-        notes.append("No event time >= 0 in the window: the overall effect is not defined (NaN).")
-        return [int(e) for e in eseq], theta, inf, masks, (np.nan, np.zeros(len(inf)))
-    return [int(e) for e in eseq], theta, inf, masks, (theta[post].mean(), inf[:, post].mean(axis=1))
-
-
-def _by_calendar(cells, min_e, max_e, balance, notes, **_):
-    if np.isfinite(min_e) or np.isfinite(max_e) or balance is not None:
-        notes.append("`min_event_time`, `max_event_time` and `balance` do not apply to "
-                     "by=\"calendar\" and were ignored.")
-    post = cells.cohort <= cells.time
-    years = np.unique(cells.time[post])
-    masks = np.array([post & (cells.time == t) for t in years])
-    theta, inf = _cell_rows(cells, masks)
-    return [int(t) for t in years], theta, inf, masks, (theta.mean(), inf.mean(axis=1))
-
-
 # --- public functions ------------------------------------------------------------------------
-def _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights) -> None:
+def check_cohort_shares(cohort_shares) -> None:
+    """Refuse a ``cohort_shares`` that is not one of :data:`COHORT_SHARE_OPTIONS`."""
+    if isinstance(cohort_shares, str) and cohort_shares in COHORT_SHARE_OPTIONS:
+        return
+    raise SpecError(f"`cohort_shares` must be one of {', '.join(repr(c) for c in COHORT_SHARE_OPTIONS)}; "
+                    f"got {cohort_shares!r}. Use 'fixed' when the program set the number of "
+                    "participants per cohort, 'estimated' to reproduce R did / csdid.")
+
+
+def _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights,
+              cohort_shares) -> None:
     if by not in BY_OPTIONS:
         raise SpecError(f"`by` must be one of {', '.join(repr(b) for b in BY_OPTIONS)}; got {by!r}.")
+    check_cohort_shares(cohort_shares)
     for name, value in (("min_event_time", min_event_time), ("max_event_time", max_event_time)):
         if value is not None and not isinstance(value, (int, np.integer)):
             raise SpecError(f"`{name}` must be a whole number of years or None; got {value!r}.")
@@ -294,11 +165,13 @@ def _overall(by, estimate, inf, cluster, alpha) -> dict:
 def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | None = None,
               max_event_time: int | None = None, balance: int | None = None,
               alpha: float | None = None, n_boot: int | None = None,
-              boot_weights: str | None = None, seed=None) -> AggregateResult:
+              boot_weights: str | None = None, cohort_shares: CohortShares = "fixed",
+              seed=None) -> AggregateResult:
     """Aggregate ATT(g, t) into an event study, effects by cohort or year, or one average.
 
     Follows R ``did::aggte`` (Callaway & Sant'Anna 2021, Section 3): post-entry cells are
-    weighted by cohort size; standard errors include the estimation of those weights.
+    weighted by cohort size. Point estimates do not depend on ``cohort_shares``; standard errors
+    do.
 
     Parameters
     ----------
@@ -320,6 +193,14 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
         Multiplier-bootstrap draws for a uniform band over the rows; defaults to ``gt``'s.
     boot_weights : {"rademacher", "mammen"}, optional
         Defaults to ``gt``'s.
+    cohort_shares : {"fixed", "estimated"}, default "fixed"
+        ``"fixed"``: the cohort sizes are those the program set (a fixed number of slots per
+        cohort), so the weights are known and the standard errors are those of the effect on
+        these participants. ``"estimated"``: the cohort shares P(G = g) are sample estimates
+        (firms drawn at random from a population in which cohort membership is random) and their
+        influence function is added, exactly as R ``did::aggte`` and the ``csdid`` port. The two
+        differ only when effects differ across the aggregated cohorts; on the example design
+        "estimated" makes the interval conservative (README, "Methods note").
     seed : int, Generator or None
         Defaults to ``gt``'s seed.
 
@@ -352,16 +233,14 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
     n_boot = gt.spec["n_boot"] if n_boot is None else n_boot
     boot_weights = gt.spec["boot_weights"] if boot_weights is None else boot_weights
     seed = gt.seed if seed is None else seed
-    _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights)
+    _validate(by, min_event_time, max_event_time, balance, alpha, n_boot, boot_weights, cohort_shares)
     notes: list[str] = []
-    cells = _cells(gt, notes)
+    cells = cells_of(gt, notes, estimated_shares=cohort_shares == "estimated")
     min_e = -np.inf if min_event_time is None else min_event_time
     max_e = np.inf if max_event_time is None else max_event_time
     if by != "event_time" and balance is not None and by != "calendar":
         notes.append(f"`balance` applies to by=\"event_time\" only and was ignored for by=\"{by}\".")
-    handler = {"simple": _by_simple, "cohort": _by_cohort, "event_time": _by_event_time,
-               "calendar": _by_calendar}[by]
-    keys, theta, inf, masks, overall = handler(cells, min_e=min_e, max_e=max_e, balance=balance,
+    keys, theta, inf, masks, overall = HANDLERS[by](cells, min_e=min_e, max_e=max_e, balance=balance,
                                                first_year=gt.spec["years"][0], notes=notes)
     se = influence_se(inf, gt.cluster)
     estimates = _rows_table(by, keys, theta, se, masks, cells, gt, alpha)
@@ -382,7 +261,8 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
         _warnings.warn(note, EstimationWarning, stacklevel=2)
     labels = keys if _KEYS[by] is not None else ["simple"]
     spec = dict(gt.spec, by=by, min_event_time=min_event_time, max_event_time=max_event_time,
-                balance=balance, alpha=alpha, n_boot=int(n_boot), boot_weights=boot_weights)
+                balance=balance, alpha=alpha, n_boot=int(n_boot), boot_weights=boot_weights,
+                cohort_shares=cohort_shares)
     return AggregateResult(
         estimates=estimates, overall=_overall(by, overall[0], overall[1], gt.cluster, alpha),
         spec=spec, n_units=gt.n_units, n_treated=dict(gt.n_treated),

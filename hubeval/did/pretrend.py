@@ -14,7 +14,7 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
-from hubeval.did.aggregation import aggregate
+from hubeval.did.aggregation import CohortShares, aggregate, check_cohort_shares
 from hubeval.did.influence import influence_vcov
 from hubeval.did.staggered import GroupTimeResult
 
@@ -46,8 +46,8 @@ class PretrendResult(ResultMixin):
     warnings: tuple[str, ...] = ()
 
 
-def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time",
-                  max_lead: int | None = 5) -> PretrendResult:
+def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time", max_lead: int | None = 5,
+                  cohort_shares: CohortShares = "fixed") -> PretrendResult:
     """Wald test of parallel pre-trends on pre-entry effects.
 
     ``by="event_time"`` (default) tests the pre-entry event-study coefficients (aggregated over
@@ -69,6 +69,9 @@ def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time",
     by : {"event_time", "cells"}
     max_lead : int or None, default 5
         Longest lead tested with ``by="event_time"`` (None: all).
+    cohort_shares : {"fixed", "estimated"}, default "fixed"
+        How the cohort-size weights of the event-time leads enter their covariance, as in
+        :func:`hubeval.aggregate` (``by="cells"`` has no weights).
 
     Returns
     -------
@@ -89,8 +92,9 @@ def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time",
         raise SpecError(f"`gt` must be the result of hb.att_gt(); got {type(gt).__name__}.")
     if by not in ("event_time", "cells"):
         raise SpecError(f"`by` must be 'event_time' or 'cells'; got {by!r}.")
+    check_cohort_shares(cohort_shares)
     if by == "event_time":
-        att, vcov, terms = _pre_event_times(gt, max_lead)
+        att, vcov, terms = _pre_event_times(gt, max_lead, cohort_shares)
     else:
         att, vcov, terms = _pre_cells(gt)
     notes = []
@@ -106,7 +110,8 @@ def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time",
     table = pd.DataFrame({"term": [f"pre-trends (Wald, {by})"], "statistic": [statistic], "df": [rank],
                           "p_value": [p_value], "n_cells": [len(att)]})
     return PretrendResult(estimates=table, statistic=statistic, df=int(rank), p_value=p_value,
-                          cells=tuple(terms), spec=dict(gt.spec, by=by, max_lead=max_lead),
+                          cells=tuple(terms), spec=dict(gt.spec, by=by, max_lead=max_lead,
+                                                         cohort_shares=cohort_shares),
                           n_units=gt.n_units, warnings=tuple(notes))
 
 
@@ -124,10 +129,10 @@ def _pre_cells(gt):
     return est["estimate"].to_numpy()[pre], vcov, list(est["term"][pre])
 
 
-def _pre_event_times(gt, max_lead):
+def _pre_event_times(gt, max_lead, cohort_shares):
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", EstimationWarning)
-        study = aggregate(gt, by="event_time")
+        study = aggregate(gt, by="event_time", cohort_shares=cohort_shares)
     est = study.estimates
     keep = (est["event_time"] < -gt.spec["anticipation"]) & np.isfinite(est["std_error"]) \
         & (est["std_error"] > 0)

@@ -313,9 +313,9 @@ def att_gt(panel: Panel, *, outcome: str, control: Control = "never_treated", me
     functions are the corrected ones, so :func:`hubeval.aggregate`, bootstraps and ``vcov`` use
     it too. On the example design (``hb.simulate_program``, cohorts of 11-14 firms; 1,020
     replications) it lifts the mean standard error of the headline ``aggregate(by="simple")``
-    from 0.97-1.01 to 1.02-1.05 of the Monte Carlo standard deviation across the four headline
-    outcomes, and 95% coverage from 0.940-0.960 to 0.952-0.968 (README, "Methods note";
-    ``tests/did/test_small_sample.py``).
+    (default fixed cohort shares) from 0.93-0.98 to 0.975-1.02 of the Monte Carlo standard
+    deviation across the four headline outcomes, and 95% coverage from 0.929-0.948 to
+    0.942-0.961 (README, "Methods note"; ``tests/did/test_small_sample.py``).
 
     References
     ----------

@@ -1,5 +1,9 @@
-"""Counting, enumerating and drawing re-assignments of cohort labels (private helpers of
-:mod:`hubeval.inference.randomization`)."""
+"""Re-assignments for :func:`hubeval.randomization_inference`: how many there are, all of them, or a sample.
+
+Cohort labels are permuted among eligible firms within strata, so the number of distinct
+assignments is a product of multinomial coefficients. It is counted in log space (any register
+size) and exactly, with integers, only when it is small enough to enumerate.
+"""
 from __future__ import annotations
 
 import itertools
@@ -7,35 +11,33 @@ import math
 
 import numpy as np
 
-__all__: list[str] = []
+__all__ = ["log10_n_assignments", "n_assignments", "all_assignments", "random_assignments"]
 
 
-def _log_assignments(cohorts, mask, strata) -> float:
-    """Natural log of the number of distinct re-assignments (multinomial per stratum).
-
-    Log-gamma arithmetic, so any panel size works: 3,000 firms with 180 participants already have
-    more assignments than a float can hold (about 10^400).
-    """
-    total = 0.0
-    for s in np.unique(strata[mask]):
-        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
-        total += math.lgamma(int(counts.sum()) + 1) - sum(math.lgamma(int(c) + 1) for c in counts)
-    return total
+def _stratum_counts(cohorts, mask, strata) -> list[np.ndarray]:
+    return [np.unique(cohorts[mask & (strata == s)], return_counts=True)[1] for s in np.unique(strata[mask])]
 
 
-def _count_assignments(cohorts, mask, strata) -> int:
-    """The exact (big-integer) number of distinct re-assignments; call only when it is small."""
+def log10_n_assignments(cohorts, mask, strata) -> float:
+    """log10 of the number of distinct assignments (a multinomial per stratum), in log space, so a
+    register of any size works (3,000 firms with 180 participants already give more than 1e308)."""
+    log_total = sum(math.lgamma(int(c.sum()) + 1) - sum(math.lgamma(int(k) + 1) for k in c)
+                    for c in _stratum_counts(cohorts, mask, strata))
+    return log_total / math.log(10)
+
+
+def n_assignments(cohorts, mask, strata, log10_count: float) -> int | None:
+    """The exact number of distinct assignments (integers) when it is at most about 1e15, else None
+    (far too many to enumerate; the exact integer could have millions of digits)."""
+    if log10_count > 15:
+        return None
     total = 1
-    for s in np.unique(strata[mask]):
-        _, counts = np.unique(cohorts[mask & (strata == s)], return_counts=True)
-        total *= math.factorial(int(counts.sum())) // math.prod(math.factorial(int(c)) for c in counts)
+    for counts in _stratum_counts(cohorts, mask, strata):
+        left = int(counts.sum())
+        for k in counts:  # multinomial as a product of binomials: exact integers throughout
+            total *= math.comb(left, int(k))
+            left -= int(k)
     return total
-
-
-def assignment_count(cohorts, mask, strata) -> tuple[int | None, float]:
-    """``(exact count or None when above 10^15, log10 of the count)``."""
-    log10 = _log_assignments(cohorts, mask, strata) / math.log(10)
-    return (_count_assignments(cohorts, mask, strata) if log10 < 15 else None), log10
 
 
 def _multiset_arrangements(values: np.ndarray):

@@ -49,7 +49,8 @@ from hubeval.core.results import ResultMixin, result_field
 from hubeval.data.views import relabel_cohorts
 from hubeval.inference._ri_assignments import (
     all_assignments,
-    assignment_count,
+    log10_n_assignments,
+    n_assignments,
     random_assignments,
 )
 from hubeval.inference._ri_kernels import (
@@ -77,9 +78,8 @@ class RandomizationResult(ResultMixin):
     distribution : ndarray
         The statistic under each re-assignment.
     spec : dict
-        The call's settings, plus ``n_assignments`` (the exact number of distinct
-        re-assignments, ``None`` above 10^15) and ``log10_assignments`` (its base-10 logarithm,
-        computed with log-gamma arithmetic so that any panel size works).
+        The settings, with ``n_assignments`` (the exact number of distinct re-assignments, None
+        above 1e12) and ``log10_n_assignments`` (its log10, for any register size).
     n_treated, n_eligible : int
     warnings : tuple of str
     seed
@@ -292,7 +292,8 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     mask = _eligible_mask(panel, units, cohorts, eligible)
     strata_codes = _strata_codes(panel, units, strata)
     _check_strata(units, cohorts, mask, strata_codes, notes)
-    n_assign, log10_assign = assignment_count(cohorts, mask, strata_codes)
+    log10_assign = log10_n_assignments(cohorts, mask, strata_codes)
+    n_assign = n_assignments(cohorts, mask, strata_codes, log10_assign)
     exact = n_assign is not None and n_assign <= min(int(n_permutations), MAX_EXACT)
     evaluate = statistic.value if fast else _refit(panel, units, statistic)
     observed = float(evaluate(cohorts))
@@ -315,7 +316,8 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
         warnings.warn(message, EstimationWarning, stacklevel=2)
     spec = dict(n_permutations=int(n_permutations), strata=strata, eligible=None if eligible is None else
                 (eligible if isinstance(eligible, str) else "list"), alpha=alpha,
-                n_assignments=n_assign, log10_assignments=round(log10_assign, 6), fast=fast,
+                n_assignments=n_assign if n_assign is not None and n_assign <= 10**12 else None,
+                log10_n_assignments=log10_assign, fast=fast,
                 anticipation=getattr(statistic, "anticipation", None))
     return RandomizationResult(pd.DataFrame([row]), draws, spec, int(np.isfinite(cohorts).sum()),
                                int(mask.sum()), tuple(dict.fromkeys(notes)), seed)

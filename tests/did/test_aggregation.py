@@ -45,9 +45,10 @@ def simulated():
 # --- reference software: csdid -----------------------------------------------------------------------
 @pytest.mark.parametrize("index", range(len(_SPECS["specs"])))
 def test_aggregations_match_csdid(golden_fits, index):
+    """cohort_shares="estimated" (with att_gt's small_sample=False) reproduces csdid exactly."""
     ref = pd.read_csv(GOLDEN / "csdid_aggregate.csv", dtype={"key": str}).query("spec == @index")
     for by, window, _ in _SPECS["aggregations"]:
-        agg = _quiet_aggregate(golden_fits[index], by=by, **_WINDOWS[window])
+        agg = _quiet_aggregate(golden_fits[index], by=by, cohort_shares="estimated", **_WINDOWS[window])
         expected = ref[(ref["by"] == by) & (ref["window"] == window)]
         overall = expected[expected["key"] == "overall"].iloc[0]
         assert agg.overall["estimate"] == pytest.approx(overall["estimate"], abs=1e-6)
@@ -75,6 +76,81 @@ def test_default_small_sample_changes_aggregate_standard_errors_only():
         assert new["estimate"] == raw["estimate"]
         smallest = min(fits[0].n_treated.values())
         assert 1 < new["std_error"] / raw["std_error"] <= np.sqrt(smallest / (smallest - 1))
+
+
+# --- cohort shares: fixed (default) or estimated (R did / csdid) ------------------------------------------
+@pytest.mark.parametrize("by", ["simple", "event_time", "cohort", "calendar"])
+def test_cohort_shares_change_standard_errors_only(golden_fits, by):
+    gt = golden_fits[0]
+    fixed, estimated = (_quiet_aggregate(gt, by=by, cohort_shares=c) for c in ("fixed", "estimated"))
+    assert fixed.spec["cohort_shares"] == "fixed" and estimated.spec["cohort_shares"] == "estimated"
+    assert _quiet_aggregate(gt, by=by).spec["cohort_shares"] == "fixed"  # the default
+    np.testing.assert_array_equal(fixed.estimates["estimate"], estimated.estimates["estimate"])
+    assert fixed.overall["estimate"] == estimated.overall["estimate"]
+    assert fixed.overall["std_error"] != pytest.approx(estimated.overall["std_error"], rel=1e-6)
+    if by == "cohort":  # a cohort's own mean has no cohort weights: only the overall row differs
+        np.testing.assert_allclose(fixed.estimates["std_error"], estimated.estimates["std_error"], rtol=1e-12)
+
+
+def _post_weights(gt):
+    """Cohort-size weights of the post-entry cells, as aggregate(by="simple") by hand."""
+    est = gt.estimates
+    post = (est["time"] >= est["cohort"]).to_numpy()
+    size = est["cohort"].map(lambda g: gt.n_treated[int(g)]).to_numpy(float) * post
+    return size / size.sum()
+
+
+def test_fixed_cohort_shares_equal_the_weighted_mean_of_cells_with_their_covariance():
+    """Fixed weights: estimate w'att and variance w'Vw with V the cells' covariance (no weight term)."""
+    sim = hb.simulate_panel(240, years=(2008, 2014), cohorts=(2010, 2011, 2012), seed=11,
+                            effect=lambda e: 0.05 + 0.04 * np.clip(e, 0, None))  # effects differ by cohort
+    gt = hb.att_gt(hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort"), outcome="y")
+    w = _post_weights(gt)
+    fixed = hb.aggregate(gt, cohort_shares="fixed").overall
+    assert fixed["estimate"] == pytest.approx(w @ gt.estimates["estimate"].to_numpy(), abs=1e-14)
+    assert fixed["std_error"] == pytest.approx(np.sqrt(w @ gt.vcov().to_numpy() @ w), rel=1e-12)
+    # Estimated shares add the influence function of P(G = g): a firm of cohort g contributes
+    # (sum of g's post-cell att - theta x their number) / S, S the sum of P(G = g) over post cells.
+    est = gt.estimates.query("time >= cohort")
+    total = sum(gt.n_treated[int(g)] for g in est["cohort"]) / gt.n_units
+    theta = fixed["estimate"]
+    extra = np.zeros(gt.n_units)
+    for g, cells in est.groupby("cohort"):
+        extra[gt.unit_cohort == g] = (cells["estimate"].sum() - theta * len(cells)) / total
+    inf_fixed = gt.influence @ w
+    estimated = hb.aggregate(gt, cohort_shares="estimated").overall
+    assert estimated["std_error"] == pytest.approx(
+        np.sqrt(np.sum((inf_fixed + extra) ** 2)) / gt.n_units, rel=1e-10)
+
+
+def test_cohort_shares_make_no_difference_with_one_cohort():
+    sim = hb.simulate_panel(200, years=(2008, 2014), cohorts=(2011,), seed=5)
+    gt = hb.att_gt(hb.Panel(sim.data, unit="firm_id", time="year", cohort="cohort"), outcome="y")
+    for by in ("simple", "event_time"):
+        fixed, estimated = (hb.aggregate(gt, by=by, cohort_shares=c) for c in ("fixed", "estimated"))
+        np.testing.assert_allclose(fixed.estimates["std_error"], estimated.estimates["std_error"], rtol=1e-12)
+
+
+def test_pretrend_test_follows_the_cohort_shares_choice(golden_fits):
+    gt = golden_fits[0]
+    fixed, estimated = (hb.pretrend_test(gt, cohort_shares=c) for c in ("fixed", "estimated"))
+    assert fixed.spec["cohort_shares"] == "fixed" and hb.pretrend_test(gt).spec["cohort_shares"] == "fixed"
+    study = _quiet_aggregate(gt, by="event_time", cohort_shares="estimated")
+    pre = study.estimates.query("event_time < 0 and event_time >= -5")
+    rows = pre.index.to_numpy()
+    beta, vcov = pre["estimate"].to_numpy(), study.vcov.to_numpy()[np.ix_(rows, rows)]
+    assert estimated.statistic == pytest.approx(beta @ np.linalg.solve(vcov, beta), rel=1e-10)
+    assert fixed.statistic != pytest.approx(estimated.statistic, rel=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda gt: hb.aggregate(gt, cohort_shares="random"),
+                                  lambda gt: hb.pretrend_test(gt, by="cells", cohort_shares="random")])
+def test_cohort_shares_error_message(golden_fits, call):
+    message = ("`cohort_shares` must be one of 'fixed', 'estimated'; got 'random'. Use 'fixed' when the "
+               "program set the number of participants per cohort, 'estimated' to reproduce R did / csdid.")
+    with pytest.raises(SpecError) as info:
+        call(golden_fits[0])
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize("index", range(len(_SPECS["specs"])))

@@ -159,33 +159,36 @@ def test_exact_enumeration_small_design():
     assert row["p_value"] == pytest.approx(1 / 15)  # the real assignment is the most extreme
 
 
-def test_assignment_count_beyond_float_range():
-    # 3,000 firms, 180 participants in 6 cohorts: about 10^450 assignments, more than a float
-    # holds; the count is big-integer / log-gamma arithmetic and the test falls back to draws.
-    cohorts = np.r_[np.repeat([2011, 2012, 2013, 2014, 2015, 2016], 30), np.full(2820, np.inf)]
-    units = np.array([f"F{i:04d}" for i in range(len(cohorts))])
-    data = pd.DataFrame({"firm": np.repeat(units, 2), "year": np.tile([2010, 2017], len(units)),
-                         "cohort": np.repeat(np.where(np.isfinite(cohorts), cohorts, 0), 2)})
-    data["y"] = np.random.default_rng(3).normal(size=len(data))
-    p = quiet(hb.Panel, data, unit="firm", time="year", cohort="cohort")
-    res = quiet(randomization_inference, p, cs_simple_statistic(p, outcome="y", control="never_treated"),
-                n_permutations=99, seed=1)
-    expected = (math.lgamma(3001) - 6 * math.lgamma(31) - math.lgamma(2821)) / math.log(10)
-    assert res.spec["log10_assignments"] == pytest.approx(expected, abs=1e-6)
-    assert res.spec["log10_assignments"] > 400 and res.spec["n_assignments"] is None
-    row = res.estimates.iloc[0]
-    assert not row["exact"] and row["n_permutations"] == 99 and row["min_p_value"] == pytest.approx(0.01)
-    hb.RandomizationResult.to_dict(res)  # JSON-ready: no float overflow on the way out
+def test_assignment_count_is_exact_when_small_and_in_log_space_always(panel):
+    ri = randomization_inference(panel, cs_simple_statistic(panel, outcome="y"), n_permutations=19, seed=1)
+    counts = panel.unit_cohorts.value_counts().to_numpy()  # 300 firms: 90 participants in 6 cohorts
+    exact_log10 = math.lgamma(301) / math.log(10) - sum(math.lgamma(c + 1) for c in counts) / math.log(10)
+    assert ri.spec["log10_n_assignments"] == pytest.approx(exact_log10, rel=1e-12)
+    assert ri.spec["n_assignments"] is None  # about 1e200: far too many to enumerate or to store
+    small = randomization_inference(panel, cs_simple_statistic(panel, outcome="y"), n_permutations=19,
+                                    strata="x", seed=1)
+    assert small.spec["log10_n_assignments"] < exact_log10  # strata only permute within themselves
+
+
+def test_randomization_inference_on_a_register_with_more_than_1e308_assignments():
+    """3,000 firms with 180 participants (issue 15): the count overflowed float and crashed."""
+    big = make_panel(3000, seed=2, treated_share=0.06)
+    assert int(np.isfinite(big.unit_cohorts.to_numpy(float)).sum()) == 180
+    ri = randomization_inference(big, cs_simple_statistic(big, outcome="y"), n_permutations=19, seed=3)
+    row = ri.estimates.iloc[0]
+    assert not row["exact"] and row["n_permutations"] == 19 and row["min_p_value"] == pytest.approx(1 / 20)
+    assert ri.spec["log10_n_assignments"] > 308 and ri.spec["n_assignments"] is None
+    import json
+    assert json.loads(json.dumps(ri.to_dict()))["spec"]["log10_n_assignments"] > 308
 
 
 def test_assignment_count_exact_when_small():
-    from hubeval.inference._ri_assignments import assignment_count
+    from hubeval.inference._ri_assignments import log10_n_assignments, n_assignments
     cohorts = np.array([2012.0, 2012.0, 2013.0, np.inf, np.inf, np.inf, np.inf])
-    mask = np.ones(7, bool)
-    strata = np.zeros(7)
-    count, log10 = assignment_count(cohorts, mask, strata)
-    assert count == math.factorial(7) // (2 * 1 * 24) == 105
+    mask, strata = np.ones(7, bool), np.zeros(7)
+    log10 = log10_n_assignments(cohorts, mask, strata)
     assert log10 == pytest.approx(math.log10(105))
+    assert n_assignments(cohorts, mask, strata, log10) == math.factorial(7) // (2 * 1 * 24) == 105
 
 
 def test_strata_preserve_counts_and_seed_reproducible(panel):
