@@ -21,6 +21,7 @@ so a kernel follows rule 1. :func:`set_threads` changes the count later in a ses
 from __future__ import annotations
 
 import os
+import sys
 
 from hubeval.core.errors import SpecError
 
@@ -39,8 +40,9 @@ def _limit(n: int, environ=None) -> None:
     environ = os.environ if environ is None else environ
     for name in THREAD_ENV:
         environ[name] = str(n)
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(limits=n)
+    if "numpy" in sys.modules or "scipy" in sys.modules:  # a BLAS may be loaded already
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=n)
 
 
 def set_threads(n: int) -> int:

@@ -12,7 +12,7 @@ from hubeval.core.threads import THREAD_ENV, apply_thread_policy
 
 
 def _policy_in_child(env: dict) -> str:
-    code = ("import hubeval as hb, threadpoolctl; p = hb.thread_policy(); "
+    code = ("import hubeval as hb, numpy, threadpoolctl; p = hb.thread_policy(); "
             "blas = [i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']; "
             "print(p['threads'], p['source'], min(blas) if blas else 'none', sep='|')")
     clean = {k: v for k, v in __import__("os").environ.items() if k not in THREAD_ENV and k != "HUBEVAL_THREADS"}
@@ -50,3 +50,17 @@ def test_errors():
         hb.set_threads(0)
     assert str(err.value) == "`n` must be a positive integer number of threads; got 0."
     assert hb.set_threads(1) == 1
+
+
+def test_policy_limits_a_blas_loaded_before_hubeval():
+    code = ("import numpy, threadpoolctl, hubeval; "
+            "print(min(i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))")
+    clean = {k: v for k, v in __import__("os").environ.items() if k not in THREAD_ENV and k != "HUBEVAL_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_import_hubeval_loads_no_numerical_stack():
+    code = "import sys, hubeval; print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
