@@ -12,213 +12,88 @@ The package's folders are its layers, each importing only from the ones before i
 this): ``core`` -> ``store`` -> ``data`` -> ``did`` -> ``inference`` -> ``design`` ->
 ``synthetic`` -> ``cba`` -> ``report`` -> ``pipeline`` -> ``batch``. This module re-exports each
 folder's public face; ``__all__`` is pinned by a test.
+
+Names are imported on first use (PEP 562), so ``import hubeval`` and the ``hubeval`` command
+start without loading pandas, statsmodels or matplotlib; ``__all__`` lists the same names.
 """
 from __future__ import annotations
 
-# --- batch runner -----------------------------------------------------------------------------------
-from hubeval.batch import (
-    BatchPlan,
-    Parameter,
-    RunSpec,
-    latest_batch,
-    plan_batch,
-    read_parameters,
-    run_batch,
-    validate_params,
-)
-
-# --- cost-benefit -----------------------------------------------------------------------------------
-from hubeval.cba import (
-    ADDITIONALITY_DEFAULTS,
-    SENSITIVITY_RANGES,
-    CostBenefitResult,
-    CostBenefitSensitivityResult,
-    cba_sensitivity,
-    cost_benefit,
-    participant_baseline,
-    real_costs,
-)
-
-# --- errors and results -----------------------------------------------------------------------------
-from hubeval.core import (
-    TIDY_COLUMNS,
-    DataWarning,
-    DisclosureError,
-    EstimationError,
-    EstimationWarning,
-    HubevalError,
-    HubevalWarning,
-    PanelError,
-    ParameterError,
-    SpecError,
-    percent_effect,
-    project_path,
-    project_root,
-)
+from hubeval.core.lazy import lazy_exports
+from hubeval.core.threads import apply_thread_policy as _apply_thread_policy
+from hubeval.core.threads import set_threads, thread_policy
 from hubeval.core.version import __version__ as __version__
 
-# --- data: panel, outcomes, simulation, example -----------------------------------------------------
-from hubeval.data import (
-    FAMILIES,
-    NEVER_TREATED,
-    OUTCOMES,
-    DataQualityResult,
-    ExampleData,
-    Panel,
-    SimulatedPanel,
-    codebook,
-    derive_outcomes,
-    load_example,
-    outcome_family,
-    ramp_effect,
-    read_table,
-    restrict_sample,
-    simulate_panel,
-    simulate_program,
-    write_example_data,
-)
+_apply_thread_policy()  # one thread policy for every entry point (hubeval.core.threads)
 
-# --- research design --------------------------------------------------------------------------------
-from hubeval.design import (
-    LITERATURE_EFFECT,
-    MatchResult,
-    PowerResult,
-    RobustnessResult,
-    balance_table,
-    match,
-    mde,
-    mde_from_panel,
-    placebo_entry,
-    placebo_outcomes,
-    subgroup_effects,
-)
+#: Where each public name lives: the folder (layer) that defines it.
+_EXPORTS = {
+    "hubeval.batch": (
+        "BatchPlan", "Parameter", "RunSpec", "latest_batch", "plan_batch", "read_parameters",
+        "run_batch", "validate_params",
+    ),
+    "hubeval.cba": (
+        "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "CostBenefitResult",
+        "CostBenefitSensitivityResult", "cba_sensitivity", "cost_benefit", "participant_baseline",
+        "real_costs",
+    ),
+    "hubeval.core": (
+        "TIDY_COLUMNS", "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning",
+        "HubevalError", "HubevalWarning", "PanelError", "ParameterError", "SpecError",
+        "percent_effect", "project_path", "project_root",
+    ),
+    "hubeval.data": (
+        "FAMILIES", "NEVER_TREATED", "OUTCOMES", "DataQualityResult", "ExampleData", "Panel",
+        "SimulatedPanel", "codebook", "derive_outcomes", "load_example", "outcome_family",
+        "ramp_effect", "read_table", "restrict_sample", "simulate_panel", "simulate_program",
+        "write_example_data",
+    ),
+    "hubeval.design": (
+        "LITERATURE_EFFECT", "MatchResult", "PowerResult", "RobustnessResult", "balance_table",
+        "match", "mde", "mde_from_panel", "placebo_entry", "placebo_outcomes", "subgroup_effects",
+    ),
+    "hubeval.did": (
+        "AggregateResult", "BeforeAfterResult", "GroupTimeResult", "ImputationResult",
+        "PretrendResult", "TwfeDesign", "TwfeResult", "aggregate", "att_gt", "before_after",
+        "imputation", "pretrend_test", "twfe", "twfe_design",
+    ),
+    "hubeval.inference": (
+        "InferencePanelResult", "InfluenceBootstrapResult", "RandomizationResult",
+        "RegressionDesign", "SensitivityResult", "WildBootstrapResult", "bootstrap_influence",
+        "cs_simple_statistic", "holm", "inference_panel", "randomization_inference",
+        "regression_design", "relative_magnitudes", "romano_wolf", "smoothness_bounds",
+        "twfe_statistic", "wild_bootstrap_family", "wild_cluster_bootstrap",
+    ),
+    "hubeval.pipeline": (
+        "CredibilityResult", "DescriptiveResult", "EvaluationResult", "OutcomeEvaluationResult",
+        "RegionalResult", "assess_credibility", "balance_summary", "describe_cohorts",
+        "evaluate_outcome", "evaluate_outcomes", "evaluate_regional", "event_study_covariances",
+        "load_cities", "load_panel", "record_outcome_results",
+    ),
+    "hubeval.report": (
+        "DisclosureResult", "assert_publishable", "cba_table", "check_estimates", "check_result",
+        "describe_cba", "figure_theme", "format_krw", "label", "protect_table", "public",
+        "report_folder", "save_figure", "save_table", "set_theme",
+    ),
+    "hubeval.report.memo": (
+        "MemoCostBenefitResult", "MemoResult", "PublishedMemoResult", "build_memo",
+        "memo_cost_benefit", "publish_memo",
+    ),
+    "hubeval.report.plots": (
+        "plot_balance", "plot_balance_memo", "plot_cba_panel", "plot_cba_summary",
+        "plot_comparison", "plot_estimators", "plot_event_grid", "plot_event_study",
+        "plot_group_time", "plot_headline", "plot_headline_levels", "plot_regional",
+        "plot_regional_grid", "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory",
+        "plot_synth_weights", "plot_tornado",
+    ),
+    "hubeval.store": (
+        "BatchResult", "collect_records", "load_batch_results", "read_provenance", "record",
+    ),
+    "hubeval.synthetic": (
+        "SynthPlaceboResult", "SynthResult", "synth", "synth_placebo",
+    ),
+}
 
-# --- difference-in-differences estimators -----------------------------------------------------------
-from hubeval.did import (
-    AggregateResult,
-    BeforeAfterResult,
-    GroupTimeResult,
-    ImputationResult,
-    PretrendResult,
-    TwfeDesign,
-    TwfeResult,
-    aggregate,
-    att_gt,
-    before_after,
-    imputation,
-    pretrend_test,
-    twfe,
-    twfe_design,
-)
-
-# --- inference --------------------------------------------------------------------------------------
-from hubeval.inference import (
-    InferencePanelResult,
-    InfluenceBootstrapResult,
-    RandomizationResult,
-    RegressionDesign,
-    SensitivityResult,
-    WildBootstrapResult,
-    bootstrap_influence,
-    cs_simple_statistic,
-    holm,
-    inference_panel,
-    randomization_inference,
-    regression_design,
-    relative_magnitudes,
-    romano_wolf,
-    smoothness_bounds,
-    twfe_statistic,
-    wild_bootstrap_family,
-    wild_cluster_bootstrap,
-)
-
-# --- one-call steps of the notebooks ----------------------------------------------------------------
-from hubeval.pipeline import (
-    CredibilityResult,
-    DescriptiveResult,
-    EvaluationResult,
-    OutcomeEvaluationResult,
-    RegionalResult,
-    assess_credibility,
-    balance_summary,
-    describe_cohorts,
-    evaluate_outcome,
-    evaluate_outcomes,
-    evaluate_regional,
-    event_study_covariances,
-    load_cities,
-    load_panel,
-    record_outcome_results,
-)
-
-# --- presentation: disclosure, figures, text --------------------------------------------------------
-from hubeval.report import (
-    DisclosureResult,
-    assert_publishable,
-    cba_table,
-    check_estimates,
-    check_result,
-    describe_cba,
-    figure_theme,
-    format_krw,
-    label,
-    protect_table,
-    public,
-    report_folder,
-    save_figure,
-    save_table,
-    set_theme,
-)
-
-# --- policy memo ------------------------------------------------------------------------------------
-from hubeval.report.memo import (
-    MemoCostBenefitResult,
-    MemoResult,
-    PublishedMemoResult,
-    build_memo,
-    memo_cost_benefit,
-    publish_memo,
-)
-
-# --- plots ------------------------------------------------------------------------------------------
-from hubeval.report.plots import (
-    plot_balance,
-    plot_balance_memo,
-    plot_cba_panel,
-    plot_cba_summary,
-    plot_comparison,
-    plot_estimators,
-    plot_event_grid,
-    plot_event_study,
-    plot_group_time,
-    plot_headline,
-    plot_headline_levels,
-    plot_regional,
-    plot_regional_grid,
-    plot_sensitivity,
-    plot_synth_gaps,
-    plot_synth_trajectory,
-    plot_synth_weights,
-    plot_tornado,
-)
-
-# --- results store ----------------------------------------------------------------------------------
-from hubeval.store import (
-    BatchResult,
-    collect_records,
-    load_batch_results,
-    read_provenance,
-    record,
-)
-
-# --- synthetic control ------------------------------------------------------------------------------
-from hubeval.synthetic import (
-    SynthPlaceboResult,
-    SynthResult,
-    synth,
-    synth_placebo,
-)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
@@ -253,4 +128,5 @@ __all__ = [
     "record_outcome_results", "event_study_covariances",
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
     "plan_batch", "latest_batch", "project_root", "project_path", "restrict_sample",
+    "set_threads", "thread_policy",
 ]

@@ -220,5 +220,5 @@ PUBLIC_API = [
     "report_folder", "romano_wolf", "run_batch", "save_figure", "save_table", "set_theme",
     "simulate_panel", "simulate_program", "smoothness_bounds", "subgroup_effects", "synth", "synth_placebo", "twfe",
     "twfe_design", "twfe_statistic", "validate_params", "wild_bootstrap_family",
-    "wild_cluster_bootstrap", "write_example_data",
+    "wild_cluster_bootstrap", "write_example_data", "set_threads", "thread_policy",
 ]

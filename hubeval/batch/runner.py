@@ -88,6 +88,7 @@ from hubeval.batch.plan import (
 from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
 from hubeval.core.paths import ROOT_ENV
+from hubeval.core.threads import THREAD_ENV
 from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
 from hubeval.store.results import BatchResult, read_batch
 
@@ -95,8 +96,8 @@ __all__ = ["run_batch", "plan_batch", "latest_batch", "ExecutorName", "ProgressM
            "execute_task", "WORKER", "BatchTerminated"]
 
 ProgressMode = Literal["auto", "live", "plain", "none"]
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
+# the thread variables of hubeval's policy (hubeval.core.threads), plus numba's for pyfixest
+KERNEL_THREAD_ENV = THREAD_ENV + ("NUMBA_NUM_THREADS",)
 # fixed file dates (matplotlib's PDF/SVG) and hash seeds, so re-runs give identical files
 CANCEL_WAIT = 15  # seconds to wait for a stopped run to report, after its worker got SIGTERM
 DETERMINISTIC_ENV = {"SOURCE_DATE_EPOCH": "0", "PYTHONHASHSEED": "0"}
@@ -185,7 +186,7 @@ class _Batch:
         context = {"run_id": run.id, "notebook": run.notebook.stem, "batch": self.plan.name,
                    "batch_folder": str(self.folder), "params": params}
         threads = str(self.options["threads_per_kernel"])
-        env = {**{name: threads for name in THREAD_ENV}, **DETERMINISTIC_ENV,
+        env = {**{name: threads for name in KERNEL_THREAD_ENV}, **DETERMINISTIC_ENV,
                ROOT_ENV: str(self.plan.root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         return {"run_id": run.id, "folder": str(self.folder / run.id),
                 "batch_folder": str(self.folder), "input": str(run.notebook),

@@ -50,19 +50,50 @@ def _nearest(stacks, features, spec, notes):
 
 
 def _match_cell(score, treated, controls, ratio, width, replace) -> list[tuple[int, int, float]]:
+    """Each participant's ``ratio`` nearest available comparison firms on ``score``.
+
+    A sorted search: the comparison scores are sorted once and each participant walks outwards
+    from its insertion point, so a cell costs O((T + C) log C) instead of T sorts of all C
+    distances (at 30,000 firms, 1,800 participants x 28,000 comparison firms). Ties in distance
+    go to the comparison firm listed first, as a stable sort of all distances would.
+    """
     # Hardest-to-match participants (highest score) choose first when matching without replacement.
     order = treated[np.argsort(-score[treated], kind="stable")]
+    by_score = np.argsort(score[controls], kind="stable")
+    sorted_scores = score[controls][by_score]
     available = np.ones(len(controls), bool)
     pairs = []
     for t in order:
-        dist = np.abs(score[controls] - score[t])
-        dist = np.where(available, dist, np.inf)
-        nearest = np.argsort(dist, kind="stable")[:ratio]
-        nearest = nearest[np.isfinite(dist[nearest]) & ((width is None) | (dist[nearest] <= (width or 0)))]
+        nearest = _nearest_available(sorted_scores, by_score, available, score[t], ratio)
+        dist = np.abs(score[controls[nearest]] - score[t]) if len(nearest) else np.empty(0)
+        keep = np.ones(len(nearest), bool) if width is None else dist <= width
+        nearest, dist = nearest[keep], dist[keep]
         if not replace:
             available[nearest] = False
-        pairs += [(t, controls[j], float(dist[j])) for j in nearest]
+        pairs += [(t, controls[j], float(d)) for j, d in zip(nearest, dist)]
     return pairs
+
+
+def _nearest_available(sorted_scores, by_score, available, target, ratio) -> np.ndarray:
+    """Positions (in ``controls``) of the ``ratio`` available scores nearest ``target``."""
+    right = int(np.searchsorted(sorted_scores, target))
+    left = right - 1
+    found: list[tuple[float, int]] = []
+    n = len(sorted_scores)
+    while left >= 0 or right < n:
+        d_left = target - sorted_scores[left] if left >= 0 else np.inf
+        d_right = sorted_scores[right] - target if right < n else np.inf
+        step = min(d_left, d_right)
+        if len(found) >= ratio and step > sorted(found)[ratio - 1][0]:
+            break  # every later candidate is farther than the ratio-th nearest (ties included)
+        if d_left <= d_right:
+            position, left = int(by_score[left]), left - 1
+        else:
+            position, right = int(by_score[right]), right + 1
+        if available[position]:
+            found.append((float(step), position))
+    found.sort()
+    return np.array([position for d, position in found[:ratio] if np.isfinite(d)], dtype=np.int64)
 
 
 def _ipw(stacks, features, spec, notes):

@@ -89,12 +89,15 @@ def _check_collinear(fe0, x0, covariates) -> None:
         raise SpecError(f"`covariates`: {format_examples(absorbed)} are collinear with the firm and year "
                         "fixed effects on untreated observations (constant within firms, or the same for "
                         "all firms each year), so they cannot be estimated. Drop them from `covariates`.")
-    # Walk the covariates in the user's order so the later of two collinear ones is named.
+    # Walk the covariates in the user's order so the later of two collinear ones is named. One
+    # QR of the normalised residuals (rows x k) replaces an SVD of rows x |kept| per covariate:
+    # A[:, S] = Q R[:, S], so the singular values of any column subset are those of R[:, S].
+    normalised = residual / np.linalg.norm(residual, axis=0)
+    r = np.linalg.qr(normalised, mode="r")
     kept: list[int] = []
     redundant = []
     for j, name in enumerate(covariates):
-        candidate = residual[:, kept + [j]] / np.linalg.norm(residual[:, kept + [j]], axis=0)
-        if np.linalg.svd(candidate, compute_uv=False)[-1] > 1e-7:
+        if np.linalg.svd(r[:, kept + [j]], compute_uv=False)[-1] > 1e-7:
             kept.append(j)
         else:
             redundant.append(name)

@@ -59,13 +59,14 @@ def _design_key(g, comparison_key, sel_ok, complete: bool, early: int, invariant
     return (g, comparison_key) + sample + (None if invariant else early,)
 
 
-def _design(arrays: _Arrays, sel_ok: np.ndarray, n_treated: int, early: int, method: str):
+def _design(arrays: _Arrays, sel_ok: np.ndarray, n_treated: int, early: int, method: str,
+            start: np.ndarray | None = None):
     x = np.ones((len(sel_ok), 1 + len(arrays.x)))
     for c, cov in enumerate(arrays.x):
         x[:, c + 1] = cov[:, early][sel_ok]
     d = np.zeros(len(sel_ok))
     d[:n_treated] = 1.0
-    return prepare_design(d, x, arrays.weights[sel_ok], method)
+    return prepare_design(d, x, arrays.weights[sel_ok], method, start=start)
 
 
 def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, method: str,
@@ -77,7 +78,8 @@ def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, met
     """
     n, k = len(arrays.units), len(cells)
     out = dict(att=np.full(k, np.nan), influence=np.zeros((n, k), order="F"),
-               counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0)
+               counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0,
+               starts={})  # last propensity-score coefficients per cohort: warm starts
     left_out = np.zeros(n, dtype=bool)
     invariant = all(_constant_within_unit(x) for x in arrays.x)
     group = None
@@ -138,11 +140,14 @@ def _estimate_group(arrays: _Arrays, group: dict, method: str, out: dict,
                     small_sample: bool = True) -> None:
     sel = group["sel"]
     try:
-        design = _design(arrays, sel, group["n_treated"], group["early"], method)
+        g = group["cells"][0][1]
+        design = _design(arrays, sel, group["n_treated"], group["early"], method, out["starts"].get(g))
         att, inf = estimate(design, np.column_stack(group["dy"]))
     except CellFailure as failure:
         out["failures"].setdefault(str(failure), []).extend((g, t) for _, g, t in group["cells"])
         return
+    if design.ps_coef is not None:
+        out["starts"][g] = design.ps_coef
     inf *= len(arrays.units) / len(sel)  # R did: n / n_cell, so SE = sqrt(sum inf^2) / n
     if small_sample:
         _group_df_correction(inf, arrays.weights[sel], group["n_treated"])

@@ -67,6 +67,7 @@ class Design:
     w_cont: np.ndarray | None = None
     asy_ps: np.ndarray | None = None
     gram_inv: np.ndarray | None = None
+    ps_coef: np.ndarray | None = None
 
 
 def _rcond(matrix: np.ndarray) -> float:
@@ -77,33 +78,47 @@ def _rcond(matrix: np.ndarray) -> float:
     return float(value) if np.isfinite(value) else 0.0
 
 
-def fit_logit(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, max_iter: int = 50,
-              tol: float = 1e-11) -> np.ndarray:
-    """Weighted logit by Newton-Raphson; returns fitted probabilities.
+def fit_logit(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, start: np.ndarray | None = None,
+              max_iter: int = 50, tol: float = 1e-11) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weighted logit by Newton-Raphson; returns fitted probabilities and coefficients.
+
+    ``start`` warm-starts Newton (e.g. from the neighbouring cell of the same cohort, whose
+    comparison sample differs by a few firms): the MLE is unique, so only the number of
+    iterations changes, not the result (Newton's error after the last step of size 1e-11 is
+    of order 1e-22). A start that does not converge falls back to zero.
 
     Raises :class:`CellFailure` when the design is singular. Divergence (separation) is not an
     error here: the probabilities then approach 0 or 1 and the overlap check catches it.
     """
     if x.shape[1] == 1:
         # Intercept only: the MLE is the weighted share of treated units.
-        return np.full(len(d), np.sum(w * d) / np.sum(w))
-    beta = np.zeros(x.shape[1])
+        return np.full(len(d), np.sum(w * d) / np.sum(w)), None
+    if start is not None and len(start) == x.shape[1] and np.all(np.isfinite(start)):
+        beta, converged = _newton(d, x, w, np.array(start, dtype=float), max_iter, tol)
+        if converged:
+            return expit(x @ beta), beta
+    beta, _ = _newton(d, x, w, np.zeros(x.shape[1]), max_iter, tol)
+    return expit(x @ beta), beta
+
+
+def _newton(d, x, w, beta, max_iter: int, tol: float) -> tuple[np.ndarray, bool]:
     for _ in range(max_iter):
         p = expit(x @ beta)
         info = x.T @ ((w * p * (1 - p))[:, None] * x)
         if _rcond(info) < _EPS:
             if np.max(p) > 0.99 or np.min(p) < 0.01:
-                break  # separation drove the weights to zero: leave it to the overlap check
+                return beta, True  # separation drove the weights to zero: the overlap check decides
             raise CellFailure("the covariates are constant or collinear in this comparison "
                               "(singular propensity-score design)")
         step = np.linalg.solve(info, x.T @ (w * (d - p)))
         beta = beta + step
         if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
-            break
-    return expit(x @ beta)
+            return beta, True
+    return beta, False
 
 
-def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> Design:
+def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str, *,
+                   start: np.ndarray | None = None) -> Design:
     """Fit the outcome-free nuisance parts of a 2x2 estimate on one sample.
 
     Parameters
@@ -115,6 +130,8 @@ def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> 
     w : array
         Sampling weights (normalised to mean one here).
     method : {"dr", "ipw", "reg"}
+    start : array, optional
+        Starting values of the propensity-score logit (see :func:`fit_logit`).
 
     Raises
     ------
@@ -139,7 +156,7 @@ def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> 
         gram_inv = np.linalg.inv(gram)
     if method == "reg":
         return Design(method, d, x, w, w_treat, gram_inv=gram_inv)
-    ps = fit_logit(d, x, w)
+    ps, coef = fit_logit(d, x, w, start=start)
     if np.max(ps) >= OVERLAP_LIMIT:
         raise CellFailure(f"the propensity score reaches {np.max(ps):.4f} (perfect prediction: "
                           "some covariate values occur only among treated units, no overlap)")
@@ -152,7 +169,8 @@ def prepare_design(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> 
         raise CellFailure("the covariates are constant or collinear in this comparison "
                           "(singular propensity-score design)")
     asy_ps = (w * (d - ps))[:, None] * x @ (np.linalg.inv(info) * n)
-    return Design(method, d, x, w, w_treat, w_cont=w_cont, asy_ps=asy_ps, gram_inv=gram_inv)
+    return Design(method, d, x, w, w_treat, w_cont=w_cont, asy_ps=asy_ps, gram_inv=gram_inv,
+                  ps_coef=coef)
 
 
 def estimate(design: Design, dy: np.ndarray) -> tuple:

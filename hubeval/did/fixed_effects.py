@@ -43,6 +43,7 @@ import pandas as pd
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.results import result_field
 from hubeval.data.panel import Panel
+from hubeval.data.views import with_columns
 from hubeval.did._common import (
     EffectResultMixin,
     check_choice,
@@ -321,8 +322,7 @@ def covariate_year_effects(panel: Panel, covariates: Sequence[str],
             name = f"{cov}_x_{int(year)}"
             columns[name] = first[cov].to_numpy(float) * in_year
             names.append(name)
-    extended = pd.concat([data, pd.DataFrame(columns, index=data.index)], axis=1)
-    return panel.with_data(extended, outcomes=list(panel.outcomes) + names, _quiet=True), names
+    return with_columns(panel, columns), names
 
 
 def twfe_treatments(panel: Panel, anticipation: int):
@@ -332,8 +332,7 @@ def twfe_treatments(panel: Panel, anticipation: int):
     if anticipation == 0:
         return panel, {}
     rel = panel.event_time()
-    data = panel.data.assign(post=(rel >= 0).astype(float),
-                             anticipation_window=((rel < 0) & (rel >= -anticipation)).astype(float))
-    new = panel.with_data(data, outcomes=list(panel.outcomes) + ["post", "anticipation_window"],
-                          _quiet=True)
+    new = with_columns(panel, {"post": (rel >= 0).to_numpy(float),
+                               "anticipation_window": ((rel < 0) & (rel >= -anticipation)).to_numpy(float)},
+                       replace=True)
     return new, {"treatment": ["post", "anticipation_window"]}

@@ -19,7 +19,8 @@ def cluster_counts(panel, cluster) -> tuple[int, int]:
     column = cluster or panel.unit
     if column not in data.columns:
         raise SpecError(f"`cluster` column `{column}` not found in the panel.")
-    treated = data.groupby(column)[panel.cohort].apply(lambda c: bool(np.isfinite(c).any()))
+    treated = pd.Series(np.isfinite(data[panel.cohort].to_numpy(float)), index=data.index)
+    treated = treated.groupby(data[column].to_numpy()).any()  # vectorised: one pass, any panel size
     return int(treated.sum()), int((~treated).sum())
 
 

@@ -47,6 +47,7 @@ from hubeval.core.errors import EstimationWarning, SpecError, format_examples
 from hubeval.core.progress import progress_bar
 from hubeval.core.random import as_generator
 from hubeval.core.results import ResultMixin, result_field
+from hubeval.data.views import relabel_cohorts
 from hubeval.inference._ri_assignments import (
     all_assignments,
     log10_n_assignments,
@@ -324,14 +325,15 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
 
 
 def _refit(panel, units, statistic) -> Callable[[np.ndarray], float]:
-    data = panel.data
+    # Only the cohort labels change between draws: relabel the validated panel instead of
+    # re-building (and re-validating) it from its data frame for every permutation.
+    index = pd.Index(units)
 
     def evaluate(cohorts: np.ndarray) -> float:
-        mapping = pd.Series(cohorts, index=units)
-        frame = data.assign(**{panel.cohort: data[panel.unit].map(mapping).to_numpy()})
+        permuted = relabel_cohorts(panel, pd.Series(cohorts, index=index))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = statistic(panel.with_data(frame))
+            out = statistic(permuted)
         if hasattr(out, "overall") and isinstance(out.overall, dict):
             return float(out.overall["estimate"])
         if hasattr(out, "estimates"):

@@ -116,21 +116,51 @@ def _rank_p_value(table: pd.DataFrame) -> float:
     return float((table["ratio"] >= treated_ratio).mean())
 
 
-def _default_placebo_time(times):
-    # The middle of the fitting window leaves a fake pre- and post-period of similar length.
-    return times.tolist()[max(MIN_PRE_PERIODS, len(times) // 2)]
+def _placebo_time_problem(t, fit_times, call) -> str | None:
+    """Why ``t`` cannot be the in-time placebo's fake treatment time (None when it can)."""
+    if t not in set(fit_times.tolist()) or (fit_times < t).sum() < MIN_PRE_PERIODS:
+        return (f"it must be a period of the fitting window with at least {MIN_PRE_PERIODS} earlier "
+                f"periods; the window is {fit_times[0]}-{fit_times[-1]}")
+    periods = call.get("predictor_period")
+    if call.get("predictors") and periods is not None and not any(p < t for p in periods):
+        return (f"the `predictors` are averaged over `predictor_period` {periods[0]}-{periods[-1]}, "
+                "none of which falls before it")
+    pre = call.get("pre_period")
+    if pre is not None and sum(p < t for p in pre) < MIN_PRE_PERIODS:
+        return f"fewer than {MIN_PRE_PERIODS} periods of `pre_period` fall before it"
+    return None
 
 
-def _in_time(result: SynthResult, placebo_time, notes: list[str]) -> SynthResult:
+def _default_placebo_time(fit_times, call):
+    """The valid fake treatment time nearest the middle of the fitting window (later on ties).
+
+    The middle leaves a fake pre- and post-period of similar length; predictors averaged over
+    later years (Abadie et al. 2010's Prop 99 design: 1980-88 means) push it later. Returns None
+    when no period of the window is valid.
+    """
+    times = fit_times.tolist()
+    middle = max(MIN_PRE_PERIODS, len(times) // 2)
+    order = sorted(range(len(times)), key=lambda i: (abs(i - middle), -i))
+    return next((times[i] for i in order if _placebo_time_problem(times[i], fit_times, call) is None), None)
+
+
+def _in_time(result: SynthResult, placebo_time, notes: list[str]) -> SynthResult | None:
     problem, call = result._problem, dict(result._problem.call)
     fit_times = problem.times[problem.fit]
     if placebo_time is None:
-        placebo_time = _default_placebo_time(fit_times)
-    if not (placebo_time in set(fit_times.tolist()) and (fit_times < placebo_time).sum() >= MIN_PRE_PERIODS):
+        placebo_time = _default_placebo_time(fit_times, call)
+        if placebo_time is None:
+            notes.append(f"in-time placebo not run: no period of the fitting window {fit_times[0]}-"
+                         f"{fit_times[-1]} leaves {MIN_PRE_PERIODS} earlier periods and a predictor "
+                         "period before it. Pass `placebo_time` with a shorter `predictor_period`, or "
+                         "leave \"in_time\" out of `tests`.")
+            return None
+    problem_text = _placebo_time_problem(placebo_time, fit_times, call)
+    if problem_text is not None:
+        valid = [t for t in fit_times[MIN_PRE_PERIODS:].tolist() if _placebo_time_problem(t, fit_times, call) is None]
         raise SpecError(
-            f"`placebo_time`={placebo_time!r} must be a period of the fitting window with at least "
-            f"{MIN_PRE_PERIODS} earlier periods; the window is {fit_times[0]}-{fit_times[-1]}. Fix: "
-            f"pass one of {format_examples(fit_times[MIN_PRE_PERIODS:], 8)}.")
+            f"`placebo_time`={placebo_time!r} cannot be used: {problem_text}. Fix: pass one of "
+            f"{format_examples(valid, 8) if valid else '(none: shorten `predictor_period`)'}.")
     data = problem.data[problem.data[call["time"]] < call["treatment_time"]]
     specials = []
     for col, periods, op in _specials(call.get("special_predictors")):
@@ -222,7 +252,9 @@ def synth_placebo(result_or_data, *, tests: Sequence[PlaceboTest] = ("in_space",
     tests : sequence of {"in_space", "in_time", "leave_one_out"}
         Which checks to run (all by default).
     placebo_time : object, optional
-        Fake treatment time for ``in_time``; default the middle of the fitting window. Data from
+        Fake treatment time for ``in_time``; default the period nearest the middle of the fitting
+        window that leaves 3 earlier periods and, with ``predictors``, a ``predictor_period``
+        year before it (when none does, the in-time test is skipped with a warning). Data from
         the real treatment time on are dropped for this refit; special predictors are cut to
         periods before the fake time (dropped, with a note in ``spec``, if none remain).
     **synth_args
@@ -280,6 +312,8 @@ def synth_placebo(result_or_data, *, tests: Sequence[PlaceboTest] = ("in_space",
         p_value = _rank_p_value(in_space)
     if "in_time" in tests:
         in_time = _in_time(result, placebo_time, notes)
+        if in_time is None:
+            warnings.warn(notes[-1], EstimationWarning, stacklevel=2)
     if "leave_one_out" in tests:
         loo, loo_gaps = _leave_one_out(result)
     spec = {"tests": tests, "placebo_time": None if in_time is None else in_time.spec["treatment_time"],

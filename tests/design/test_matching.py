@@ -222,3 +222,31 @@ def test_result_serialises(panel):
     assert out["n_treated"] == res.n_treated and len(out["balance"]) == len(res.balance)
     assert not {"estimates", "weights", "units", "matches"} & set(out)  # per-firm data stays out
     pd.testing.assert_frame_equal(res.tidy(), res.balance)
+
+
+def _brute_force_match(score, treated, controls, ratio, width, replace):
+    """Reference: a stable sort of all distances per participant (the definition)."""
+    order = treated[np.argsort(-score[treated], kind="stable")]
+    available = np.ones(len(controls), bool)
+    pairs = []
+    for t in order:
+        dist = np.where(available, np.abs(score[controls] - score[t]), np.inf)
+        nearest = np.argsort(dist, kind="stable")[:ratio]
+        nearest = nearest[np.isfinite(dist[nearest]) & ((width is None) | (dist[nearest] <= (width or 0)))]
+        if not replace:
+            available[nearest] = False
+        pairs += [(t, controls[j], float(dist[j])) for j in nearest]
+    return pairs
+
+
+@pytest.mark.parametrize("ratio", [1, 3])
+@pytest.mark.parametrize("replace", [True, False])
+@pytest.mark.parametrize("width", [None, 0.05])
+def test_sorted_search_equals_brute_force(ratio, replace, width):
+    from hubeval.design._weighting import _match_cell
+    rng = np.random.default_rng(ratio + 2 * replace)
+    score = np.round(rng.normal(size=400), 1)  # rounded: many exact ties in distance
+    idx = rng.permutation(400)
+    treated, controls = np.sort(idx[:40]), np.sort(idx[40:])
+    assert _match_cell(score, treated, controls, ratio, width, replace) == _brute_force_match(
+        score, treated, controls, ratio, width, replace)

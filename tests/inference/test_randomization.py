@@ -182,6 +182,15 @@ def test_randomization_inference_on_a_register_with_more_than_1e308_assignments(
     assert json.loads(json.dumps(ri.to_dict()))["spec"]["log10_n_assignments"] > 308
 
 
+def test_assignment_count_exact_when_small():
+    from hubeval.inference._ri_assignments import log10_n_assignments, n_assignments
+    cohorts = np.array([2012.0, 2012.0, 2013.0, np.inf, np.inf, np.inf, np.inf])
+    mask, strata = np.ones(7, bool), np.zeros(7)
+    log10 = log10_n_assignments(cohorts, mask, strata)
+    assert log10 == pytest.approx(math.log10(105))
+    assert n_assignments(cohorts, mask, strata, log10) == math.factorial(7) // (2 * 1 * 24) == 105
+
+
 def test_strata_preserve_counts_and_seed_reproducible(panel):
     data = panel.data.assign(sector=lambda d: np.where(d["x"] == 1, "metal", "other"))
     p = quiet(panel.with_data, data)

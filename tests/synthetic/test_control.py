@@ -415,6 +415,37 @@ def test_error_other_bad_requests(panel):
     _raises(hb.SpecError, "`special_predictors` entry for `y` uses period(s) 2013 at or after "
             "`treatment_time`=2012, which would let the effect leak into the match. Fix: use "
             "pre-treatment periods.", panel, special_predictors=[("y", [2013])])
-    with pytest.raises(hb.SpecError, match=re.escape("`placebo_time`=2001 must be a period of the "
-                                                     "fitting window with at least 3 earlier periods")):
+    with pytest.raises(hb.SpecError, match=re.escape("`placebo_time`=2001 cannot be used: it must be a "
+                                                     "period of the fitting window with at least 3 earlier "
+                                                     "periods; the window is 2000-2011. Fix: pass one of ")):
         hb.synth_placebo(panel, **BASE, tests=["in_time"], placebo_time=2001)
+
+
+def test_in_time_default_respects_late_predictor_period(panel):
+    # Prop 99's design (Abadie et al. 2010): predictors averaged over the last pre-treatment
+    # years. The middle of the window (2006) leaves no predictor year before it, so the default
+    # moves to the nearest valid period, 2009 (predictor years 2008 kept).
+    res = hb.synth(panel, **BASE, predictors=["x0", "x1"], predictor_period=[2008, 2009, 2010, 2011],
+                   special_predictors=[("y", [2003]), ("y", [2011])])
+    placebo = hb.synth_placebo(res)
+    assert placebo.spec["placebo_time"] == 2009
+    assert placebo.in_time.spec["treatment_time"] == 2009
+    assert "in-time placebo dropped special predictor `y` [2011]" in placebo.note
+    with pytest.raises(hb.SpecError) as err:
+        hb.synth_placebo(res, tests=["in_time"], placebo_time=2005)
+    assert str(err.value) == ("`placebo_time`=2005 cannot be used: the `predictors` are averaged over "
+                              "`predictor_period` 2008-2011, none of which falls before it. Fix: pass one of "
+                              "2009, 2010, 2011.")
+
+
+def test_in_time_default_skipped_with_reason_when_no_period_is_valid(panel):
+    res = hb.synth(panel, **BASE, predictors=["x0"], predictor_period=[2011])
+    with pytest.warns(hb.EstimationWarning) as caught:
+        placebo = hb.synth_placebo(res)
+    text = ("in-time placebo not run: no period of the fitting window 2000-2011 leaves 3 earlier periods "
+            "and a predictor period before it. Pass `placebo_time` with a shorter `predictor_period`, or "
+            "leave \"in_time\" out of `tests`.")
+    assert text in [str(w.message) for w in caught]
+    assert placebo.in_time is None and placebo.spec["placebo_time"] is None
+    assert "att_placebo_time" not in placebo.estimates["term"].tolist()
+    assert placebo.p_value == placebo.p_value  # the in-space test still ran
