@@ -303,7 +303,8 @@ def randomization_inference(panel, statistic: Callable | PermutationStatistic, *
     draws, slopes = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for new in progress_bar(assignments, total=min(n_assign, n_permutations), desc="permutations"):
+        for new in progress_bar(assignments, total=n_assign if exact else int(n_permutations),
+                                desc="permutations"):
             draws.append(float(evaluate(new)))
             if fast:
                 slopes.append(statistic.value(new, effect_of=cohorts))

@@ -24,7 +24,7 @@ __all__ = ["render_docx"]
 #: Latin and East Asian fonts of the document, by language.
 _FONTS = {"en": ("Calibri", "Malgun Gothic"), "ko": ("Malgun Gothic", "Malgun Gothic")}
 #: Point sizes of paragraph styles and tables.
-_SIZES = {"body": 10.0, "note": 9.0, "small": 8.0, "table": 8.0, "caption": 8.5}
+_SIZES = {"body": 10.0, "note": 9.0, "small": 8.0, "table": 8.0, "caption": 8.5, "warning": 11.0}
 _TEXT_WIDTH_CM = 16.0
 
 
@@ -61,14 +61,16 @@ def _setup(document: Any, lang: str, created: str) -> None:
 
 
 def _paragraph(document: Any, value: str, size: float, *, style: str | None = None,
-               grey: bool = False, italic: bool = False) -> None:
+               grey: bool = False, italic: bool = False, warning: bool = False) -> None:
     from docx.shared import Pt, RGBColor
 
     paragraph = document.add_paragraph(style=style)
     run = paragraph.add_run(_plain(value))
     run.font.size = Pt(size)
     run.italic = italic
-    if grey:
+    if warning:  # the incomplete-batch notice: bold red, as in the HTML and PDF
+        run.bold, run.font.color.rgb = True, RGBColor(0xB0, 0x00, 0x20)
+    elif grey:
         run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
 
 
@@ -98,7 +100,8 @@ def _section(document: Any, section: Section) -> None:
     document.add_heading(_plain(section.heading), level=1)
     for block in section.blocks:
         if block.kind == "paragraph":
-            _paragraph(document, block.text, _SIZES[block.style], grey=block.style != "body")
+            _paragraph(document, block.text, _SIZES[block.style], grey=block.style != "body",
+                       warning=block.style == "warning")
         elif block.kind == "list":
             for item in block.items:
                 _paragraph(document, item, _SIZES["body"], style="List Bullet")

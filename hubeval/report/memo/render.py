@@ -206,22 +206,24 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
             embedded[item.name] = (paths["png"], item.caption)
     document = memo_document(memo, figures=embedded)
     targets["html"].write_text(render_html(document), encoding="utf-8")
-    notes, pdf_path, docx_path = [], None, None
-    if pdf:
-        try:
-            pdf_path = render_pdf(document, targets["pdf"])
-        except ImportError as exc:
-            why = f"fpdf2 is not installed ({exc}); install it with `pip install fpdf2`"
-            warnings.warn(text("pdf_note", "en", why=why), DataWarning, stacklevel=2)
-            notes.append(text("pdf_note", memo.lang, why=why))
-    if docx:
-        try:
-            docx_path = render_docx(document, targets["docx"])
-        except ImportError as exc:
-            why = f"python-docx is not installed ({exc}); install it with `pip install python-docx`"
-            warnings.warn(text("docx_note", "en", why=why), DataWarning, stacklevel=2)
-            notes.append(text("docx_note", memo.lang, why=why))
+    notes: list[str] = []
+    pdf_path = _optional(render_pdf, document, targets.get("pdf"), "fpdf2", "pdf_note", memo.lang, notes)
+    docx_path = _optional(render_docx, document, targets.get("docx"), "python-docx", "docx_note",
+                          memo.lang, notes)
     return PublishedMemoResult(html=targets["html"], pdf=pdf_path, docx=docx_path, figures=saved,
                                notes=tuple(notes),
                          spec={"lang": memo.lang, "out_dir": str(out), "formats": formats,
                                "dpi": dpi, "min_units": min_units})
+
+
+def _optional(render, document, path, package: str, note_key: str, lang: str, notes: list):
+    """Render ``document`` to ``path`` (None: not asked for); a missing package is a note, not an error."""
+    if path is None:
+        return None
+    try:
+        return render(document, path)
+    except ImportError as exc:
+        why = f"{package} is not installed ({exc}); install it with `pip install {package}`"
+        warnings.warn(text(note_key, "en", why=why), DataWarning, stacklevel=3)
+        notes.append(text(note_key, lang, why=why))
+        return None
