@@ -175,7 +175,9 @@ def scale(args, tmp: Path) -> dict:
             notebooks = sorted(folder.glob("*.ipynb"))
             if not notebooks:
                 continue
-            mem = [(t, m) for r, t, m in sampler.samples if r == run["id"]]
+            # kernels write into attempt folders named <run id>-<attempt id> (hubeval.batch.executors)
+            mem = [(t, m) for r, t, m in sampler.samples
+                   if r == run["id"] or (r.startswith(run["id"] + "-") and len(r) == len(run["id"]) + 9)]
             for heading, start, end, seconds in sections(notebooks[0]):
                 peak = max((m for t, m in mem if start - 0.2 <= t <= end + 0.2), default=float("nan"))
                 print(f"{run['id'][:31]:<32}{heading[:51]:<52}{seconds:8.1f}{peak:9.2f}")
