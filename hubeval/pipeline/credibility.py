@@ -75,6 +75,53 @@ class CredibilityResult(ResultMixin):
         return self.sensitivity.statement if lang == "en" \
             else sensitivity_sentence(self.sensitivity, lang)
 
+    @property
+    def inference_statement(self) -> str:
+        """Which row of the inference panel to trust and why (or why it is missing), in
+        ``spec["lang"]``; in English the panel's own ``advice``."""
+        lang = self.spec.get("lang", "en")
+        if self.inference is None:
+            why = self._missing("inference panel")
+            return why if lang == "en" else text("statement.inference_missing", lang, why=why)
+        return self.inference.advice if lang == "en" else inference_sentence(self.inference, lang)
+
+
+#: Prefixes of the inference panel's method labels and their catalogue names.
+_METHODS = (("conventional", "conventional"), ("small-sample", "small_sample"),
+            ("jackknife", "jackknife"), ("wild (multiplier)", "multiplier"),
+            ("wild cluster", "wcr"), ("randomization", "randomization"))
+
+
+def _method_name(label: str, lang: str) -> str:
+    """The method's name in ``lang``: English keeps the panel's full label (degrees of freedom
+    and all), as the panel's own advice does; other languages use the catalogue's short name."""
+    if lang == "en":
+        return label
+    kind = next((key for prefix, key in _METHODS if label.startswith(prefix)), None)
+    return text(f"statement.method_{kind}", lang) if kind else label
+
+
+def inference_sentence(panel, lang: str) -> str:
+    """The advice of an :class:`~hubeval.InferencePanelResult` in ``lang``, from its numbers
+    (catalogue ``statement.inference_*``; the same rule as the panel's own English advice)."""
+    table = panel.estimates
+    p = dict(zip(table["method"], table["p_value"]))
+    alpha = panel.spec.get("alpha", 0.05)
+    treated, control = panel.n_treated_clusters, panel.n_control_clusters
+    counts = text("statement.inference_counts", lang, treated=treated, control=control)
+    boot = _method_name(next(m for m in p if "bootstrap" in m), lang)
+    kind = "few" if treated < 5 else "some" if treated < 30 else "many"
+    sentence = text(f"statement.inference_{kind}", lang, counts=counts, boot=boot)
+    significant = [value < alpha for value in p.values()]
+    if any(significant) and not all(significant):
+        listed = ", ".join(f"{_method_name(m, lang)}: {v:.3f}" for m, v in p.items())
+        sentence += text("statement.inference_disagree", lang, alpha=alpha, pvalues=listed)
+    ri = table[table["method"].str.startswith("randomization")].iloc[0]
+    min_p = 1 / ri["draws"] if "(exact)" in ri["method"] else 1 / (ri["draws"] + 1)
+    if min_p > alpha:
+        sentence += text("statement.inference_min_p", lang, alpha=alpha, min_p=min_p)
+    return sentence + text("statement.inference_end", lang)
+
 
 def _size(row: pd.Series, scale) -> str:
     return f"{row['mde_percent']:+.1f}%" if scale == "log" else f"{row['mde']:.3g}"
