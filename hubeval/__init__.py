@@ -86,7 +86,8 @@ _EXPORTS = {
         "plot_synth_weights", "plot_tornado",
     ),
     "hubeval.store": (
-        "BatchResult", "collect_records", "load_batch_results", "read_provenance", "record",
+        "BatchResult", "catalog", "collect_store", "load_batch_results", "read_provenance",
+        "record", "write_store",
     ),
     "hubeval.synthetic": (
         "SynthPlaceboResult", "SynthResult", "synth", "synth_placebo",
@@ -98,7 +99,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
     "HubevalWarning", "PanelError", "ParameterError", "SpecError", "TIDY_COLUMNS",
-    "percent_effect", "record", "collect_records", "load_batch_results", "BatchResult",
+    "percent_effect", "record", "collect_store", "write_store", "catalog", "load_batch_results",
+    "BatchResult",
     "read_provenance", "read_table", "Panel", "DataQualityResult", "NEVER_TREATED",
     "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel",
     "SimulatedPanel", "ramp_effect", "simulate_program", "write_example_data", "load_example",

@@ -142,7 +142,7 @@ def make_batch(root, *, small_cost_cell=False, regional=False, name="20260101-00
         "event_study": event_study("log_employment", JOBS_PATH)})
     if regional:
         write_run(folder, "50_regional", {"synth_effect": synth_records()})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     manifest = {"batch": "main", "folder": str(folder), "created": "2026-01-01T00:00:00+00:00",
                 "finished": "2026-01-01T00:01:00+00:00", "status": "ok",
                 "environment": {"hubeval": {"version": "0.1.0", "source_sha256": "ab" * 32},
@@ -486,7 +486,7 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
                             "smd_before": [0.4, 0.5, 0.2], "smd_after": [0.05, 0.02, 0.01],
                             "n_treated": [20, 20, 4]})
     write_run(folder, "60_matching", {"balance": balance})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     assert memo.disclosure[-1] == "metal"  # the row on 4 firms is suppressed and listed
     figures = {f.name: f for f in memo_render.memo_figures(memo)}
@@ -496,7 +496,7 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
         matplotlib.pyplot.close(item.figure)
     write_run(folder, "61_matching", {"balance": balance.drop(columns="n_treated")})
     (folder / "60_matching" / "records" / "balance.csv").unlink()
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     assert "balance" not in memo.checks
     assert memo.disclosure[-1].startswith("The recorded `balance` table is not published: it carries "
@@ -515,7 +515,7 @@ def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
                                     "post": years >= 2011})
                       for o in ("mfg_employment", "industrial_investment")], ignore_index=True)
     write_run(folder, "50_regional", {"synth_effect": effects, "synth_gap": gaps})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     results = hb.load_batch_results(folder)
     table, gap_rows = memo_mod.regional_tables(results)
     assert table["outcome"].tolist() == ["mfg_employment", "industrial_investment"]  # recorded order

@@ -76,7 +76,7 @@ def test_memo_cost_benefit_draws_from_the_recorded_covariance(tmp_path):
 
     folder = make_batch(tmp_path)
     write_run(folder, "11_vcov", {"event_study_vcov": vcov_records("log_va_per_worker", VA_PATH)})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     results = hb.load_batch_results(folder)
     cba = hb.memo_cost_benefit(results, firm_data(), costs=ledger(), n_sim=300, seed=7)
     assert cba.spec["vcov"] == "joint" and cba.result.spec["vcov"] == "given"
@@ -166,7 +166,7 @@ def test_inference_rows_on_few_firms_are_suppressed(tmp_path):
                                  n_all=3),
         "event_study": event_study("log_sales", [0.0, 0.0, 0.0, 0.01, 0.01]),
         "inference_panel": inference_table_rows("log_sales")})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     rows = memo.inference[memo.inference["Outcome"] == "log_sales"]
     assert len(rows) == 4 and set(rows["Effect"]) == {"suppressed"}
