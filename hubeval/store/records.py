@@ -169,7 +169,7 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
     keys_frame = pd.DataFrame({k: keys[k] for k in ("run_id", "notebook", "record")},
                               index=table.index)
     keys_frame["outcome"] = table["outcome"] if "outcome" in table.columns else found_outcome
-    # a recorded table may itself carry run ids (e.g. a memo summarising results.csv)
+    # a recorded table may itself carry run ids (e.g. a memo summarising the estimates)
     flat = table.drop(columns=[c for c in ["outcome"] if c in table.columns]).rename(
         columns={c: f"source_{c}" for c in ("run_id", "notebook", "record")})
     out = pd.concat([keys_frame, flat], axis=1)

@@ -9,6 +9,7 @@ object whichever way they got the batch. Every number is found by columns
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -81,6 +82,8 @@ class BatchResult(ResultMixin):
     folder: Path | None = result_field(serialize=_path_text, default=None)
     manifest: dict = result_field(serialize="omit", default_factory=dict, repr=False)
     title = "Batch results"
+    # `comparison`, `event_studies` and `regional` are computed once per object (cached), so a
+    # figure drawn from one of them can be checked against the very table it drew
 
     def table(self, name: str) -> pd.DataFrame:
         """A table of another kind by name (empty when the batch did not record it)."""
@@ -104,17 +107,17 @@ class BatchResult(ResultMixin):
                 keep &= table[column] == value
         return table[keep.fillna(False)].reset_index(drop=True)
 
-    @property
+    @functools.cached_property
     def comparison(self) -> pd.DataFrame:
         """The outcome notebooks' comparison rows: naive claim and causal estimates."""
         return self.rows("comparison")
 
-    @property
+    @functools.cached_property
     def event_studies(self) -> pd.DataFrame:
         """Callaway-Sant'Anna event studies of every outcome, stacked."""
         return self.rows("event_study")
 
-    @property
+    @functools.cached_property
     def regional(self) -> pd.DataFrame:
         """Synthetic-control effects (the ``regional`` table; empty without a regional run)."""
         return self.table("regional")

@@ -114,7 +114,7 @@ def _integers(values: pd.Series, column: str, where: str) -> pd.Series:
     bad = values.notna() & (numbers.isna() | (numbers.notna() & (numbers % 1 != 0)))
     if bad.any():
         raise ParameterError(f"Column `{column}` of {where} must hold whole numbers; found "
-                             f"{values[bad].iloc[0]!r}. Record integers (or leave it missing).")
+                             f"{values[bad].iloc[0]}. Record integers (or leave it missing).")
     return numbers.astype("Int64")
 
 

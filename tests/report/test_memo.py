@@ -89,6 +89,9 @@ def credibility_records(outcome, mbar=0.6, original=(0.02, 0.09)):
     sensitivity = pd.DataFrame({"term": "theta", "mbar": [np.nan, 0.5], "estimate": 0.05,
                                 "conf_low": [original[0], -0.01], "conf_high": [original[1], 0.1],
                                 "method": ["original", "C-LF"], "outcome": outcome})
+    # recorded as the outcome notebook does: the result object, whose glance() has the breakdown
+    sensitivity = hb.SensitivityResult(sensitivity, breakdown_mbar=mbar, statement="",
+                                       spec={"outcome": outcome})
     return {"credibility": summary, "sensitivity": sensitivity,
             "inference_panel": inference_table_rows(outcome), "power": power_table(outcome)}
 
@@ -335,7 +338,7 @@ def test_memo_cost_benefit_errors(results):
 
 def test_estimates_on_fewer_than_five_firms_are_suppressed_not_published(tmp_path):
     results = hb.load_batch_results(make_batch(tmp_path, small_cost_cell=True))
-    raw = results.estimates
+    raw = results.comparison
     with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry would disclose"):
         hb.assert_publishable(raw)
     memo = hb.build_memo(results, lang="en")
@@ -365,7 +368,7 @@ def test_raw_figure_of_a_small_table_cannot_be_saved(tmp_path):
     results = hb.load_batch_results(make_batch(tmp_path, small_cost_cell=True))
     ax = hb.plot_headline(results)
     with pytest.raises(DisclosureError, match="^Refusing to publish"):
-        hb.save_figure(ax.figure, "raw", shows=results.estimates, out_dir=tmp_path / "out")
+        hb.save_figure(ax.figure, "raw", shows=results.comparison, out_dir=tmp_path / "out")
     matplotlib.pyplot.close(ax.figure)
     assert not (tmp_path / "out").exists()
 
@@ -474,7 +477,7 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
     report = tmp_path / "reports" / "main" / folder.name
     html = (report / "memo_ko.html").read_text(encoding="utf-8")
     assert "+6.0%" in html and "순현재가치" in html
-    memo_record = run.records[run.records["record"] == "memo"]
+    memo_record = run.table("memo_files")
     assert set(memo_record["format"]) >= {"html", "png"}
     if importlib.util.find_spec("fpdf") is not None:  # the PDF needs fpdf2
         assert (report / "memo_ko.pdf").exists() and "pdf" in set(memo_record["format"])
@@ -495,7 +498,8 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
     for item in figures.values():
         matplotlib.pyplot.close(item.figure)
     write_run(folder, "61_matching", {"balance": balance.drop(columns="n_treated")})
-    (folder / "60_matching" / "records" / "balance.csv").unlink()
+    for suffix in (".csv", ".json"):
+        (folder / "60_matching" / "records" / f"balance{suffix}").unlink()
     hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     assert "balance" not in memo.checks
@@ -538,7 +542,9 @@ def test_cost_per_job_missing_is_said_in_both_languages(results):
 
 
 def test_memo_without_event_studies_or_cost_benefit(results):
-    bare = dataclasses.replace(results, event_studies=results.event_studies.iloc[0:0])
+    keep = results.estimates["record"] != "event_study"
+    bare = dataclasses.replace(results, estimates=results.estimates[keep].reset_index(drop=True),
+                               statistics=results.statistics[results.statistics["record"] != "event_study"])
     memo = hb.build_memo(bare, lang="en")
     assert memo.limitations[0].startswith("Selection: firms choose to apply, so participants may differ")
     assert memo.cba_text == ("Not computed: no cost-benefit analysis was passed to the memo.",)

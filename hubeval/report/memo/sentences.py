@@ -290,7 +290,9 @@ def disclosure_sentences(checks: dict, lang: str, min_units: int, regional: bool
             part = table[table["suppressed"].astype(bool)]
             where = part["outcome"].astype(str).map(lambda o: outcome_label(o, lang) + ": ") \
                 if "outcome" in part.columns else ""
-            named = part["label"].fillna(part["term"]) if "label" in part.columns else part["term"]
+            named = part["label"] if "label" in part.columns else part.get("term", part.index.to_series())
+            if "term" in part.columns and "label" in part.columns:
+                named = named.fillna(part["term"])
             hidden += list(where + named.astype(str))
     public_note = [text("disclosure_regional", lang)] if regional else []
     public_note += [text("disclosure_unverified", lang, table=name) for name in left_out]
