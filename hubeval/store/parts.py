@@ -204,6 +204,10 @@ def store_parts(name: str, obj, table: pd.DataFrame, outcome: str | None) -> dic
         estimates, statistics = _event_study(table)
     elif name == "inference_panel" and "method" in table.columns:
         estimates, statistics = _inference_panel(table, outcome)
+    elif name == "memo_inference" and {"method", "estimate"} <= set(table.columns):
+        estimates = _estimates(table, label=table.get("label"), estimator="callaway_santanna",
+                               aggregation="simple", term="att", inference=table["method"],
+                               evidence=3)
     elif name == "credibility" and hasattr(obj, "sensitivity"):
         estimates = _credibility(obj, outcome)
     elif name == "power" and {"term", "mde"} <= set(table.columns):

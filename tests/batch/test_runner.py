@@ -63,10 +63,10 @@ def demo(tmp_path_factory):
 
 
 def test_failures_are_isolated_with_cell_and_error(demo):
-    status = demo.runs.set_index("id")["status"].to_dict()
+    status = demo.runs.set_index("run_id")["status"].to_dict()
     assert status == {"ok-sales": "ok", "ok-jobs": "ok", "fail": "failed", "kill": "failed",
                       "sleep": "failed", "memo": "ok"}
-    errors = demo.runs.set_index("id")["error"]
+    errors = demo.runs.set_index("run_id")["error"]
     assert errors["fail"] == "cell 3: ZeroDivisionError: division by zero"
     assert errors["kill"] == ("cell 3: kernel died (its process exited: killed, crashed or out "
                               "of memory)")
@@ -230,8 +230,8 @@ def test_dask_executor_on_local_cluster(tmp_path):
         result = hb.run_batch(path, executor="dask", scheduler=cluster.scheduler_address)
     assert result.ok and result.runs["status"].tolist() == ["ok", "ok"]
     assert result.manifest["options"]["executor"] == "dask"
-    assert result.runs["id"].tolist() == ["sleep-0", "sleep-0.1"]
-    assert all((result.folder / run / "sleep.ipynb").exists() for run in result.runs["id"])
+    assert result.runs["run_id"].tolist() == ["sleep-0", "sleep-0.1"]
+    assert all((result.folder / run / "sleep.ipynb").exists() for run in result.runs["run_id"])
 
 
 def test_option_errors(tmp_path):

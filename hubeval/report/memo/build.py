@@ -135,6 +135,16 @@ class MemoResult(ResultMixin):
     incomplete: tuple = result_field(default=())
     title = "Policy memo"
 
+    @property
+    def inference_rows(self) -> pd.DataFrame:
+        """The inference panels as the memo prints them, as numbers: on the memo's scale (percent
+        for log outcomes), after disclosure control; recorded by the memo notebook
+        (``memo_inference``) so that these numbers are in the results store too."""
+        check = self.checks.get("inference")
+        return check.table.copy() if check is not None else pd.DataFrame(
+            columns=["outcome", "method", "label", "estimate", "p_value", "conf_low", "conf_high",
+                     "scale", "n_units"])
+
     def summary(self) -> str:
         """The memo's text sections as plain text."""
         notice = [*self.incomplete[:1], *[f"- {s}" for s in self.incomplete[1:]], ""] \
