@@ -2,7 +2,7 @@
 """
 from __future__ import annotations
 
-from hubeval.store.catalog import catalog
+from hubeval.store.batch_index import catalog
 from hubeval.store.provenance import read_provenance
 from hubeval.store.records import record
 from hubeval.store.results import BatchResult, load_batch_results, read_batch
