@@ -18,7 +18,7 @@ from hubeval.report.publication import check_estimates
 from hubeval.store.readers import outcome_records
 
 __all__ = ["inference_rows", "inference_table", "checked_inference", "sensitivity_sentences",
-           "robustness_finding", "METHOD_KEYS"]
+           "robustness_finding", "method_label", "METHOD_KEYS"]
 
 #: Catalogue key (``memo.method_<key>``) of each inference-panel method, by its leading words.
 METHOD_KEYS = {"conventional": "conventional", "small-sample": "small_sample",
@@ -63,7 +63,8 @@ def inference_rows(records: pd.DataFrame, estimates: pd.DataFrame,
                  "scale", "n_units"])
 
 
-def _method(method: str, lang: str) -> str:
+def method_label(method: str, lang: str) -> str:
+    """The name of an inference-panel method in ``lang`` (as recorded when unknown)."""
     key = next((k for lead, k in METHOD_KEYS.items() if str(method).startswith(lead)), None)
     return text(f"method_{key}", lang) if key else str(method)
 
@@ -81,7 +82,7 @@ def inference_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     for row in rows.itertuples(index=False):
         fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
         shown = np.isfinite(row.estimate)
-        out.append((outcome_label(row.outcome, lang), _method(row.method, lang),
+        out.append((outcome_label(row.outcome, lang), method_label(row.method, lang),
                     format_effect(row.estimate, **fmt) if shown else hidden,
                     format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",
                     _p_value(row.p_value) if shown else ""))

@@ -31,7 +31,7 @@ from hubeval.report.memo.text import (
 from hubeval.store.readers import descriptive_records, outcome_records
 from hubeval.store.results import BatchResult
 
-__all__ = ["headline_outcomes", "effects_table", "findings", "regional_sentences",
+__all__ = ["headline_outcomes", "effect_rows", "effects_table", "findings", "regional_sentences",
            "limitations", "cba_sentences", "disclosure_sentences"]
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
@@ -95,17 +95,24 @@ def findings(memo_parts: dict, estimates: pd.DataFrame, lang: str, min_units: in
     return found
 
 
-def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
-    """The effects table as printed in the memo, one row per design and outcome.
+def effect_rows(estimates: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
+    """The rows of the effects table (the memo's and the workbook's), in print order.
 
     ``compact=True`` keeps, per outcome, the programme's before/after claim and the headline
     causal estimate (Callaway-Sant'Anna, average after entry); the full table adds TWFE, the
     year-1 event-study estimate and the imputation estimator.
     """
-    if compact:
-        keep = (estimates["estimator"] == "before_after") | (
-            (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "ATT simple"))
-        estimates = estimates[keep]
+    if not compact:
+        return estimates
+    keep = (estimates["estimator"] == "before_after") | (
+        (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "ATT simple"))
+    return estimates[keep]
+
+
+def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table as printed in the memo, one row per design and outcome
+    (the rows of :func:`effect_rows`)."""
+    estimates = effect_rows(estimates, compact=compact)
     rows = []
     hidden = text("suppressed_cell", lang)
     for row in estimates.itertuples(index=False):
