@@ -6,7 +6,8 @@ after the check; nothing here checks anything). Each sheet has an optional title
 more header rows (e.g. Korean above English), the data with a display format per column or per
 cell (``'0.0'``, ``'#,##0'``, ``'0%'``, ...), panes frozen under the header and column widths
 fitted to the text (Korean characters count double). Numbers are written as numbers, missing
-values as empty cells, and text as text, so a text cell starting with ``=`` is never a formula.
+values as empty cells, infinities as the text ``∞`` / ``-∞`` and text as text, so a text cell
+starting with ``=`` is never a formula.
 A :class:`WorkbookSheet` may name text to show in the empty cells of suppressed rows (the memo shows
 "suppressed" / "비공개" in the effect column).
 """
@@ -87,8 +88,8 @@ def _value(value: Any) -> Any:
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value) if np.isfinite(value) else None
+    if isinstance(value, numbers.Real):  # Excel has no infinity: written as the memo prints it
+        return float(value) if np.isfinite(value) else "∞" if value > 0 else "-∞"
     return str(value)
 
 
