@@ -162,9 +162,9 @@ def save_tables(sheets: Mapping[str, Any], name: str, *, out_dir: str | Path = "
     Parameters
     ----------
     sheets : mapping of sheet name to WorkbookSheet, DisclosureResult, DataFrame or result object
-        In workbook order. A :class:`~hubeval.report.xlsx.WorkbookSheet` adds a title row, header rows
-        (e.g. Korean and English), the columns to write and their number formats, and the text
-        of suppressed cells; a bare table is written with its column names as the header.
+        In workbook order. A :class:`~hubeval.report.xlsx.WorkbookSheet` adds a title row,
+        header rows (e.g. Korean and English), the columns to write and their number formats,
+        and the text of suppressed cells; a bare table is written with its column names as the header.
     name : str
         File stem; the workbook is ``out_dir/name.xlsx``.
     out_dir : str or Path, default "reports"

@@ -7,9 +7,8 @@ more header rows (e.g. Korean above English), the data with a display format per
 cell (``'0.0'``, ``'#,##0'``, ``'0%'``, ...), panes frozen under the header and column widths
 fitted to the text (Korean characters count double). Numbers are written as numbers, missing
 values as empty cells, infinities as the text ``∞`` / ``-∞`` and text as text, so a text cell
-starting with ``=`` is never a formula.
-A :class:`WorkbookSheet` may name text to show in the empty cells of suppressed rows (the memo shows
-"suppressed" / "비공개" in the effect column).
+starting with ``=`` is never a formula. A :class:`WorkbookSheet` may name text to show in the
+empty cells of suppressed rows (the memo shows "suppressed" / "비공개" in the effect column).
 """
 from __future__ import annotations
 
@@ -170,7 +169,8 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, sheet: WorkbookSheet) -> 
         ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
 
 
-def write_workbook(path: str | Path, sheets: Sequence[tuple[str, pd.DataFrame, WorkbookSheet]]) -> Path:
+def write_workbook(path: str | Path,
+                   sheets: Sequence[tuple[str, pd.DataFrame, WorkbookSheet]]) -> Path:
     """Write ``(name, frame, sheet)`` triples to one ``.xlsx`` file, a sheet each, in order.
 
     ``frame`` is the table to write (already through the disclosure gate) and ``sheet`` its

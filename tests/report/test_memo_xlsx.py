@@ -160,9 +160,11 @@ def test_cost_benefit_power_and_regional_sheets_hold_the_recorded_numbers(memos,
     assert [c.value for line in cells for c in line[3:]] == pytest.approx(
         [v for pair in zip(power["n_treated"], power["mde_percent"]) for v in pair])
     assert {line[1].value for line in cells} == {"all cohorts", "one cohort"}
-    assert {line[1].value for line in data_rows(books["ko"]["power"])} == {"전체 코호트", "단일 코호트"}
+    scopes = {line[1].value for line in data_rows(books["ko"]["power"])}
+    assert scopes == {"전체 코호트", "단일 코호트"}
     regional = data_rows(book["regional"])
-    assert [c.value for c in regional[0]] == ["Manufacturing employment", 300, 3.1, 0.0625, None, 15]
+    assert [c.value for c in regional[0]] == ["Manufacturing employment", 300, 3.1, 0.0625, None,
+                                              15]
 
 
 def test_headers_are_in_both_languages_the_memos_first(books):
@@ -179,7 +181,8 @@ def test_headers_are_in_both_languages_the_memos_first(books):
                 letter = openpyxl.utils.get_column_letter(j)
                 assert sheet.column_dimensions[letter].width >= len(header)
     effects = books["ko"]["effects"]
-    assert [c.value for c in effects[2]][:4] == ["성과 지표", "분석 방법", "근거 수준 (5단계)", "효과"]
+    assert [c.value for c in effects[2]][:4] == ["성과 지표", "분석 방법", "근거 수준 (5단계)",
+                                                 "효과"]
     assert [c.value for c in effects[3]][:4] == ["Outcome", "Design", "Evidence (of 5)", "Effect"]
 
 
@@ -297,3 +300,21 @@ def test_save_table_xlsx_keeps_numbers_and_never_writes_a_formula(tmp_path):
     assert ws["B3"].value == "∞" and ws["B3"].data_type == "s"  # Excel has no infinity
     audit = json.loads((tmp_path / "effects.disclosure.json").read_text(encoding="utf-8"))
     assert set(audit["files"]) == {"csv", "xlsx"} and audit["kind"] == "table"
+
+
+def test_the_example_batch_memo_has_every_table_as_a_sheet(example_memos, tmp_path):
+    """On the example batch (the notebooks' pipeline calls): every sheet, numbers as numbers."""
+    from hubeval.report.memo.workbook import memo_sheets
+
+    memo = example_memos["ko"]
+    path = hb.save_tables(memo_sheets(memo), "memo_tables_ko", out_dir=tmp_path)["xlsx"]
+    book = openpyxl.load_workbook(path)
+    # the example batch records no inference panel: the memo has no such table, nor the workbook
+    assert memo.inference.empty
+    assert book.sheetnames == [s for s in SHEETS if s != "credibility"]
+    effects = data_rows(book["effects"])
+    assert len(effects) == len(memo.effects)
+    numbers = [c.value for line in effects for c in line[2:] if c.value is not None]
+    assert numbers and all(isinstance(v, (int, float)) or v == memo_text("suppressed_cell", "ko")
+                           for v in numbers)
+    assert len(data_rows(book["cost_benefit"])) == len(memo.cba_table)

@@ -102,7 +102,8 @@ def _effects_sheet(memo: MemoResult, compact: bool) -> WorkbookSheet:
     rows = effect_rows(memo.estimates, compact=compact).reset_index(drop=True)
     frame = pd.DataFrame({
         "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
-        "design": [design_label(e, str(h), lang) for e, h in zip(rows["estimator"], rows["horizon"])],
+        "design": [design_label(e, str(h), lang)
+                   for e, h in zip(rows["estimator"], rows["horizon"])],
         "evidence_level": pd.to_numeric(rows["evidence_level"]).astype("Int64"),
         "_outcome": rows["outcome"], "scale": rows["scale"]})
     for column in ("estimate", "conf_low", "conf_high"):
