@@ -4,8 +4,8 @@
 (:func:`hubeval.save_tables` and :func:`hubeval.save_table` with ``formats=["xlsx"]`` call it
 after the check; nothing here checks anything). Each sheet has an optional title row, one or
 more header rows (e.g. Korean above English), the data with a display format per column or per
-cell (``'0.0'``, ``'#,##0'``, ``'0%'``, ...), panes frozen under the header and column widths
-fitted to the text (Korean characters count double). Numbers are written as numbers, missing
+cell (``'0.0'``, ``'#,##0'``, ``'0%'``, ...), optional notes under it, panes frozen under the
+header and column widths fitted to the text (Korean characters count double). Numbers are written as numbers, missing
 values as empty cells, infinities as the text ``∞`` / ``-∞`` and text as text, so a text cell
 starting with ``=`` is never a formula. A :class:`WorkbookSheet` may name text to show in the
 empty cells of suppressed rows (the memo shows "suppressed" / "비공개" in the effect column).
@@ -51,6 +51,8 @@ class WorkbookSheet:
         format per row.
     suppressed : mapping of column to str, optional
         Text shown in a column's empty cells on rows whose ``suppressed`` flag is set.
+    notes : sequence of str, optional
+        Notes written under the table, one per row after an empty row (not in the table).
     check : DisclosureResult, optional
         As ``check`` of :func:`hubeval.save_table` (e.g. the exemption :func:`hubeval.public`).
     keys : sequence of str, optional
@@ -62,6 +64,7 @@ class WorkbookSheet:
     headers: Mapping[str, Sequence[str]] | None = None
     formats: Mapping[str, str | Sequence[str]] = dataclasses.field(default_factory=dict)
     suppressed: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    notes: Sequence[str] = ()
     check: Any = None
     keys: Sequence[str] = ()
 
@@ -163,6 +166,9 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, sheet: WorkbookSheet) -> 
                     cell.number_format = fmt
             if value is not None:
                 widths[j] = max(widths[j], _width(value))
+    for k, note in enumerate(sheet.notes):
+        cell = ws.cell(first + len(frame) + 1 + k, 1, str(note))
+        cell.data_type, cell.font = "s", Font(italic=True, size=9)
     if n_head or sheet.title:
         ws.freeze_panes = ws.cell(first, 1)
     for j, width in widths.items():

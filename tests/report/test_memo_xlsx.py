@@ -51,7 +51,18 @@ def books(published):
 
 
 def data_rows(sheet):
-    return [list(r) for r in sheet.iter_rows(min_row=FIRST)]
+    """The table's rows: from under the header to the empty row before the notes."""
+    rows = []
+    for row in sheet.iter_rows(min_row=FIRST):
+        if all(c.value is None for c in row):
+            break
+        rows.append(list(row))
+    return rows
+
+
+def notes(sheet):
+    """The notes under the table (column A after the empty row)."""
+    return [c.value for c in sheet["A"][FIRST - 1 + len(data_rows(sheet)) + 1:]]
 
 
 def shown(value, fmt: str, rounding=ROUND_HALF_UP) -> str:
@@ -198,6 +209,10 @@ def test_a_cell_below_min_units_is_suppressed_in_the_workbook_as_in_the_memo(mem
         line = cells[book_hidden[0]]
         assert line[0].value == memo_rows.iloc[book_hidden[0], 0]
         assert [c.value for c in line[4:]] == [None, None, None]
+        said = notes(books[lang]["effects"])  # the memo's notes, and what the hidden cell means
+        assert said[:2] == [memo_text("evidence_note", lang), memo_text("interval_note", lang)]
+        assert said[2].startswith(f"{hidden}: ") and "5" in said[2] and len(said) == 3
+        assert notes(books[lang]["credibility"]) == [memo_text("robustness_note", lang)]
     record = published["en"].tables.with_name("memo_tables_en.disclosure.json")
     audit = json.loads(record.read_text(encoding="utf-8"))
     assert audit["kind"] == "workbook" and audit["min_units"] == 5

@@ -18,7 +18,8 @@ disclosure-checked results, so a suppressed estimate is blank with the memo's "s
 ("비공개") in its effect cell. Numbers are in the units the memo prints (percent, percentage
 points, won) and their display formats reproduce the memo's text (``+6.0%``, ``3 of 5``,
 ``<0.001``); text cells (outcomes, designs, methods) are in the memo's language, and every
-column is headed in both languages, the memo's first (two header rows under a title row).
+column is headed in both languages, the memo's first (two header rows under a title row). The
+memo's notes on a table (evidence scale, intervals, what "suppressed" means) are written under it.
 """
 from __future__ import annotations
 
@@ -97,6 +98,15 @@ def _title(key: str, lang: str, **fields) -> str:
     return catalogue_text(f"workbook.{key}", lang, **fields)
 
 
+def _notes(memo: MemoResult, frame: pd.DataFrame, *keys: str) -> tuple[str, ...]:
+    """The memo's notes on a table, and what a suppressed cell means when the table has one."""
+    notes = [text(key, memo.lang) for key in keys]
+    if "suppressed" in frame.columns and frame["suppressed"].any():
+        notes.append(_title("note_suppressed", memo.lang, n=memo.spec["min_units"],
+                            cell=text("suppressed_cell", memo.lang)))
+    return tuple(notes)
+
+
 def _effects_sheet(memo: MemoResult, compact: bool) -> WorkbookSheet:
     lang = memo.lang
     rows = effect_rows(memo.estimates, compact=compact).reset_index(drop=True)
@@ -122,7 +132,9 @@ def _effects_sheet(memo: MemoResult, compact: bool) -> WorkbookSheet:
                          n_units=lambda lg: label("n_firms", lg)),
         formats={"evidence_level": evidence, "n_units": _COUNT_FORMAT,
                  **_formats(frame, ("estimate", "conf_low", "conf_high"), lang)},
-        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",))
+        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",),
+        notes=_notes(memo, frame, *(("evidence_note", "interval_note") if compact
+                                    else ("all_estimates_note",))))
 
 
 def _credibility_sheet(memo: MemoResult) -> WorkbookSheet | None:
@@ -148,7 +160,8 @@ def _credibility_sheet(memo: MemoResult) -> WorkbookSheet | None:
                          p_value=lambda lg: text("col_p_value", lg)),
         formats={"p_value": _P_FORMAT,
                  **_formats(frame, ("estimate", "conf_low", "conf_high"), lang)},
-        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",))
+        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",),
+        notes=_notes(memo, frame, "robustness_note"))
 
 
 def _power_rows(memo: MemoResult) -> pd.DataFrame:
@@ -196,7 +209,7 @@ def _power_sheet(memo: MemoResult) -> WorkbookSheet | None:
                          n_treated=lambda lg: _title("n_treated", lg),
                          mde=lambda lg: _title("mde", lg)),
         formats={"n_treated": _COUNT_FORMAT, "mde": formats},
-        keys=("scope",))
+        keys=("scope",), notes=_notes(memo, frame))
 
 
 def _cba_format(term: str, lang: str) -> str:
@@ -246,7 +259,7 @@ def _regional_sheet(memo: MemoResult) -> WorkbookSheet | None:
                          n_donors=lambda lg: _title("n_donors", lg)),
         formats={"estimate": [_signed(_significant(v)) for v in frame["estimate"]],
                  "percent": _signed("0.0", "%"), "p_value": "0.000", "min_p_value": "0.000",
-                 "n_donors": "0"})
+                 "n_donors": "0"}, notes=(text("disclosure_regional", lang),))
 
 
 def memo_sheets(memo: MemoResult) -> dict[str, WorkbookSheet]:
