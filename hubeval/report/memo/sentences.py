@@ -31,7 +31,7 @@ from hubeval.report.memo.text import (
 from hubeval.store.readers import descriptive_records, outcome_records
 from hubeval.store.results import BatchResult
 
-__all__ = ["headline_outcomes", "effect_rows", "effects_table", "findings", "regional_sentences",
+__all__ = ["headline_outcomes", "effect_rows", "effect_cells", "effects_table", "findings", "regional_sentences",
            "limitations", "cba_sentences", "disclosure_sentences"]
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
@@ -109,16 +109,35 @@ def effect_rows(estimates: pd.DataFrame, *, compact: bool = False) -> pd.DataFra
     return estimates[keep]
 
 
+def effect_cells(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table's cells as numbers, before formatting (the memo's table and workbook).
+
+    Columns ``outcome`` and ``design`` (labels in ``lang``), ``evidence_level``, ``estimate``,
+    ``conf_low``, ``conf_high`` (on the comparison scale), ``n_units``, ``suppressed``, and the
+    keys ``outcome_code`` and ``scale``; the rows of :func:`effect_rows`.
+    """
+    rows = effect_rows(estimates, compact=compact).reset_index(drop=True)
+    cells = pd.DataFrame({
+        "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
+        "design": [design_label(e, str(h), lang)
+                   for e, h in zip(rows["estimator"], rows["horizon"])],
+        "evidence_level": pd.to_numeric(rows["evidence_level"]).astype("Int64")})
+    for column in ("estimate", "conf_low", "conf_high", "n_units"):
+        cells[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    hidden = rows["suppressed"] if "suppressed" in rows.columns else pd.Series(False, rows.index)
+    return cells.assign(suppressed=hidden.fillna(True).astype(bool),
+                        outcome_code=rows["outcome"], scale=rows["scale"])
+
+
 def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
     """The effects table as printed in the memo, one row per design and outcome
-    (the rows of :func:`effect_rows`)."""
-    estimates = effect_rows(estimates, compact=compact)
+    (the cells of :func:`effect_cells`, formatted)."""
     rows = []
     hidden = text("suppressed_cell", lang)
-    for row in estimates.itertuples(index=False):
-        fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
+    for row in effect_cells(estimates, lang, compact=compact).itertuples(index=False):
+        fmt = {"scale": row.scale, "outcome": row.outcome_code, "lang": lang}
         shown = np.isfinite(row.estimate)
-        rows.append((outcome_label(row.outcome, lang), design_label(row.estimator, str(row.horizon), lang),
+        rows.append((row.outcome, row.design,
                      text("evidence_value", lang, level=int(row.evidence_level)),
                      format_effect(row.estimate, **fmt) if shown else hidden,
                      format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",

@@ -35,8 +35,8 @@ from hubeval.report.cba_text import MONEY_TERMS, cba_rows
 from hubeval.report.figures import label
 from hubeval.report.memo.build import MemoResult
 from hubeval.report.memo.robustness import method_label
-from hubeval.report.memo.sentences import effect_rows, headline_outcomes
-from hubeval.report.memo.text import design_label, outcome_label, text
+from hubeval.report.memo.sentences import effect_cells, headline_outcomes
+from hubeval.report.memo.text import outcome_label, text
 from hubeval.report.xlsx import WorkbookSheet
 from hubeval.store.readers import outcome_records, regional_tables
 
@@ -91,7 +91,7 @@ def _headers(lang: str, **columns) -> dict[str, tuple[str, str]]:
 
 def _formats(frame: pd.DataFrame, columns, lang: str) -> dict[str, list[str]]:
     return {c: [effect_format(v, scale=s, outcome=o, lang=lang) for v, s, o
-                in zip(frame[c], frame["scale"], frame["_outcome"])] for c in columns}
+                in zip(frame[c], frame["scale"], frame["outcome_code"])] for c in columns}
 
 
 def _title(key: str, lang: str, **fields) -> str:
@@ -109,17 +109,9 @@ def _notes(memo: MemoResult, frame: pd.DataFrame, *keys: str) -> tuple[str, ...]
 
 def _effects_sheet(memo: MemoResult, compact: bool) -> WorkbookSheet:
     lang = memo.lang
-    rows = effect_rows(memo.estimates, compact=compact).reset_index(drop=True)
-    frame = pd.DataFrame({
-        "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
-        "design": [design_label(e, str(h), lang)
-                   for e, h in zip(rows["estimator"], rows["horizon"])],
-        "evidence_level": pd.to_numeric(rows["evidence_level"]).astype("Int64"),
-        "_outcome": rows["outcome"], "scale": rows["scale"]})
+    frame = effect_cells(memo.estimates, lang, compact=compact)
     for column in ("estimate", "conf_low", "conf_high"):
-        frame[column] = _in_memo_units(rows[column], rows["outcome"], rows["scale"])
-    frame["n_units"] = rows["n_units"]
-    frame["suppressed"] = rows["suppressed"].astype(bool) if "suppressed" in rows else False
+        frame[column] = _in_memo_units(frame[column], frame["outcome_code"], frame["scale"])
     evidence = {"en": '0" of 5"', "ko": '0"/5"'}[lang]
     return WorkbookSheet(
         frame, title=_title("title_effects" if compact else "title_effects_all", lang),
@@ -132,7 +124,7 @@ def _effects_sheet(memo: MemoResult, compact: bool) -> WorkbookSheet:
                          n_units=lambda lg: label("n_firms", lg)),
         formats={"evidence_level": evidence, "n_units": _COUNT_FORMAT,
                  **_formats(frame, ("estimate", "conf_low", "conf_high"), lang)},
-        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",),
+        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("outcome_code",),
         notes=_notes(memo, frame, *(("evidence_note", "interval_note") if compact
                                     else ("all_estimates_note",))))
 
@@ -145,7 +137,7 @@ def _credibility_sheet(memo: MemoResult) -> WorkbookSheet | None:
     frame = pd.DataFrame({
         "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
         "method": rows["method"].map(lambda m: method_label(m, lang)),
-        "_outcome": rows["outcome"], "scale": rows["scale"]})
+        "outcome_code": rows["outcome"], "scale": rows["scale"]})
     for column in ("estimate", "conf_low", "conf_high"):
         frame[column] = _in_memo_units(rows[column], rows["outcome"], rows["scale"])
     frame["p_value"] = rows["p_value"].astype(float)
@@ -160,7 +152,7 @@ def _credibility_sheet(memo: MemoResult) -> WorkbookSheet | None:
                          p_value=lambda lg: text("col_p_value", lg)),
         formats={"p_value": _P_FORMAT,
                  **_formats(frame, ("estimate", "conf_low", "conf_high"), lang)},
-        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("_outcome",),
+        suppressed={"estimate": text("suppressed_cell", lang)}, keys=("outcome_code",),
         notes=_notes(memo, frame, "robustness_note"))
 
 
