@@ -105,7 +105,7 @@ def _why(note: str, lang: str) -> str:
 
 #: Cost-benefit measures in won.
 MONEY_TERMS = ("pv_costs", "pv_benefits", "npv", "cost_per_firm", "cost_per_net_job",
-                "cost_per_pp_productivity")
+               "cost_per_pp_productivity")
 _TABLE_TERMS = ("pv_costs", "pv_benefits", "npv", "bcr", "prob_bcr_above_1", "cost_per_firm",
                 "net_additional_jobs", "cost_per_net_job", "productivity_effect_pct",
                 "cost_per_pp_productivity", "break_even_persistence")
