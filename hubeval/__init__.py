@@ -72,7 +72,7 @@ _EXPORTS = {
     "hubeval.report": (
         "DisclosureResult", "assert_publishable", "cba_table", "check_estimates", "check_result",
         "describe_cba", "figure_theme", "format_krw", "label", "protect_table", "public",
-        "report_folder", "save_figure", "save_table", "set_theme",
+        "report_folder", "save_figure", "save_table", "save_tables", "set_theme", "WorkbookSheet",
     ),
     "hubeval.report.memo": (
         "MemoCostBenefitResult", "MemoResult", "PublishedMemoResult", "build_memo",
@@ -118,7 +118,7 @@ __all__ = [
     "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "cost_benefit", "CostBenefitResult",
     "cba_sensitivity", "CostBenefitSensitivityResult", "cba_table", "describe_cba", "format_krw",
     "DisclosureResult", "assert_publishable", "check_estimates", "check_result", "protect_table",
-    "public", "report_folder", "save_table", "figure_theme", "label", "save_figure", "set_theme",
+    "public", "report_folder", "save_table", "save_tables", "WorkbookSheet", "figure_theme", "label", "save_figure", "set_theme",
     "plot_balance", "plot_cba_summary", "plot_tornado", "plot_comparison", "plot_event_study",
     "plot_group_time", "plot_balance_memo", "plot_cba_panel", "plot_estimators", "plot_event_grid",
     "plot_headline", "plot_headline_levels", "plot_regional", "plot_regional_grid",

@@ -63,8 +63,8 @@ def regional_tables(results: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     # several rows per outcome (fit and placebo test): prefer the one with the rank p-value
     att = att.assign(_order=att["outcome"].map({o: i for i, o in enumerate(dict.fromkeys(att["outcome"]))}))
     att = att.sort_values(["_order", "p_value"], na_position="last", kind="stable")
-    effects = att.drop_duplicates("outcome")[["run_id", "record", "outcome", "estimate", "p_value",
-                                              "n_units"]].reset_index(drop=True)
+    effects = att.drop_duplicates("outcome")[["run_id", "record", "outcome", "estimate",
+                                              "p_value"]].reset_index(drop=True)
     stats = results.statistics
     stats = stats[(stats["estimator"] == "synthetic_control") & stats["statistic"].isin(list(_SYNTH_COLUMNS))]
     wide = stats.pivot_table(index=["run_id", "record", "outcome"], columns="statistic",

@@ -478,7 +478,8 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
     html = (report / "memo_ko.html").read_text(encoding="utf-8")
     assert "+6.0%" in html and "순현재가치" in html
     memo_record = run.table("memo_files")
-    assert set(memo_record["format"]) >= {"html", "png"}
+    assert set(memo_record["format"]) >= {"html", "png", "xlsx"}
+    assert (report / "memo_tables_ko.xlsx").is_file()  # the memo's tables as a workbook
     if importlib.util.find_spec("fpdf") is not None:  # the PDF needs fpdf2
         assert (report / "memo_ko.pdf").exists() and "pdf" in set(memo_record["format"])
 

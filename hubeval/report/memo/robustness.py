@@ -19,7 +19,7 @@ from hubeval.report.publication import check_estimates
 from hubeval.store.results import BatchResult
 
 __all__ = ["inference_rows", "inference_table", "checked_inference", "sensitivity_sentences",
-           "robustness_finding", "METHOD_KEYS"]
+           "robustness_finding", "method_label", "METHOD_KEYS"]
 
 #: Catalogue key (``memo.method_<key>``) of each inference method (the store's ``inference``).
 METHOD_KEYS = {"influence_function": "conventional", "cluster_t": "small_sample",
@@ -68,9 +68,13 @@ def inference_rows(results: BatchResult, estimates: pd.DataFrame,
                  "scale", "n_units"])
 
 
-def _method(method: str, label_text, lang: str) -> str:
+def method_label(method: str, lang: str, label_text=None) -> str:
+    """The name of an inference method (the store's ``inference`` code) in ``lang``; the recorded
+    label (else the code) when the catalogue has no name for it."""
     key = METHOD_KEYS.get(str(method))
-    return text(f"method_{key}", lang) if key else str(label_text if pd.notna(label_text) else method)
+    if key:
+        return text(f"method_{key}", lang)
+    return str(label_text if label_text is not None and pd.notna(label_text) else method)
 
 
 def _p_value(p: float) -> str:
@@ -86,7 +90,7 @@ def inference_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     for row in rows.itertuples(index=False):
         fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
         shown = np.isfinite(row.estimate)
-        out.append((outcome_label(row.outcome, lang), _method(row.method, row.label, lang),
+        out.append((outcome_label(row.outcome, lang), method_label(row.method, lang, row.label),
                     format_effect(row.estimate, **fmt) if shown else hidden,
                     format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",
                     _p_value(row.p_value) if shown else ""))

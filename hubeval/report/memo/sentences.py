@@ -31,7 +31,7 @@ from hubeval.report.memo.text import (
 from hubeval.store.readers import descriptive_records, statistic_table
 from hubeval.store.results import BatchResult
 
-__all__ = ["headline_outcomes", "effects_table", "findings", "regional_sentences",
+__all__ = ["headline_outcomes", "effect_rows", "effect_cells", "effects_table", "findings", "regional_sentences",
            "limitations", "cba_sentences", "disclosure_sentences"]
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
@@ -95,24 +95,50 @@ def findings(memo_parts: dict, estimates: pd.DataFrame, lang: str, min_units: in
     return found
 
 
-def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
-    """The effects table as printed in the memo, one row per design and outcome.
+def effect_rows(estimates: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
+    """The rows of the effects table (the memo's and the workbook's), in print order.
 
     ``compact=True`` keeps, per outcome, the programme's before/after claim and the headline
     causal estimate (Callaway-Sant'Anna, average after entry); the full table adds TWFE, the
     year-1 event-study estimate and the imputation estimator.
     """
-    if compact:
-        keep = (estimates["estimator"] == "before_after") | (
-            (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "att"))
-        estimates = estimates[keep]
+    if not compact:
+        return estimates
+    keep = (estimates["estimator"] == "before_after") | (
+        (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "att"))
+    return estimates[keep]
+
+
+def effect_cells(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table's cells as numbers, before formatting (the memo's table and workbook).
+
+    Columns ``outcome`` and ``design`` (labels in ``lang``), ``evidence_level``, ``estimate``,
+    ``conf_low``, ``conf_high`` (on the comparison scale), ``n_units``, ``suppressed``, and the
+    keys ``outcome_code`` and ``scale``; the rows of :func:`effect_rows`.
+    """
+    rows = effect_rows(estimates, compact=compact).reset_index(drop=True)
+    cells = pd.DataFrame({
+        "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
+        "design": [design_label(e, h, lang)
+                   for e, h in zip(rows["estimator"], rows["event_time"])],
+        "evidence_level": pd.to_numeric(rows["evidence"]).astype("Int64")})
+    for column in ("estimate", "conf_low", "conf_high", "n_units"):
+        cells[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    hidden = rows["suppressed"] if "suppressed" in rows.columns else pd.Series(False, rows.index)
+    return cells.assign(suppressed=hidden.fillna(True).astype(bool),
+                        outcome_code=rows["outcome"], scale=rows["scale"])
+
+
+def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table as printed in the memo, one row per design and outcome
+    (the cells of :func:`effect_cells`, formatted)."""
     rows = []
     hidden = text("suppressed_cell", lang)
-    for row in estimates.itertuples(index=False):
-        fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
+    for row in effect_cells(estimates, lang, compact=compact).itertuples(index=False):
+        fmt = {"scale": row.scale, "outcome": row.outcome_code, "lang": lang}
         shown = np.isfinite(row.estimate)
-        rows.append((outcome_label(row.outcome, lang), design_label(row.estimator, row.event_time, lang),
-                     text("evidence_value", lang, level=int(row.evidence)),
+        rows.append((row.outcome, row.design,
+                     text("evidence_value", lang, level=int(row.evidence_level)),
                      format_effect(row.estimate, **fmt) if shown else hidden,
                      format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",
                      f"{int(row.n_units):,}" if pd.notna(row.n_units) else ""))
