@@ -1,0 +1,413 @@
+"""What changed between two batches: parameters, data files and every estimate, in standard errors.
+
+:func:`compare_batches` reads the results store of two batch folders (``runs``, ``estimates``
+and ``statistics``, see the README's "The results store") and lines them up run by run: the
+parameters that differ, the data files whose SHA-256 changed, and each estimate matched on its
+key columns (:data:`ESTIMATE_KEYS`), with its change measured in standard errors of batch A,
+``(estimate_b - estimate_a) / std_error_a``. An estimate *moved* when that change exceeds the
+threshold (1 SE by default) or when it exists in one batch only. This is how a team checks a
+re-run with a new data year, a fixed bug or a changed setting: the parameters say what was
+changed on purpose, the moved estimates say what it did.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hubeval.core.errors import ParameterError
+from hubeval.core.paths import project_path
+from hubeval.core.results import ResultMixin, result_field
+
+__all__ = ["BatchComparison", "compare_batches", "ESTIMATE_KEYS", "STATISTIC_KEYS"]
+
+#: Columns that identify an estimate across batches (missing keys match missing keys).
+ESTIMATE_KEYS = ["run_id", "record", "outcome", "estimator", "aggregation", "inference", "term",
+                 "cohort", "time", "event_time", "scale"]
+#: Columns that identify a statistic (a ``glance()`` number) across batches.
+STATISTIC_KEYS = ["run_id", "record", "outcome", "estimator", "term", "statistic"]
+_INTEGER_KEYS = ("cohort", "time", "event_time")
+_STATUSES = ("moved", "changed", "same", "only_a", "only_b")
+_RUN_COLUMNS = ["run_id", "status_a", "status_b", "in_a", "in_b"]
+_PARAMETER_COLUMNS = ["run_id", "parameter", "value_a", "value_b"]
+_DATA_COLUMNS = ["run_id", "path", "sha256_a", "sha256_b", "change"]
+_TOP = 10
+
+
+def _path_text(value: Path | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchComparison(ResultMixin):
+    """Two batches side by side: what was changed and which estimates moved.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per estimate of either batch, matched on :data:`ESTIMATE_KEYS`: the keys,
+        ``label``, ``estimate_a, estimate_b, std_error_a, std_error_b``, ``difference``
+        (``estimate_b - estimate_a``), ``difference_se`` (the difference in standard errors of
+        A, or of B where A has none; missing when neither has one), ``moved`` and ``status``
+        (``moved``, ``changed`` (by less than the threshold, or without a standard error),
+        ``same``, ``only_a``, ``only_b``).
+    runs : DataFrame
+        ``run_id, status_a, status_b, in_a, in_b``: every run of either batch.
+    parameters : DataFrame
+        ``run_id, parameter, value_a, value_b``: each parameter that differs in a run of both
+        batches (values as JSON text, strings as they are; missing where not set).
+    data : DataFrame
+        ``run_id, path, sha256_a, sha256_b, change`` (``changed``, ``added``, ``removed``): the
+        data files whose content differs.
+    statistics : DataFrame
+        The statistics (n_obs, pretrend_p, mde, ...) matched on :data:`STATISTIC_KEYS`:
+        ``value_a, value_b, difference``, ``unit``, ``label`` and ``status`` (no SE units).
+    threshold : float
+        An estimate moved when ``|difference_se|`` exceeds it.
+    folder_a, folder_b : Path or None
+        The batch folders compared.
+    """
+
+    estimates: pd.DataFrame = result_field(repr=False)
+    runs: pd.DataFrame = result_field(repr=False)
+    parameters: pd.DataFrame = result_field(repr=False)
+    data: pd.DataFrame = result_field(repr=False)
+    statistics: pd.DataFrame = result_field(repr=False)
+    threshold: float = 1.0
+    folder_a: Path | None = result_field(serialize=_path_text, default=None)
+    folder_b: Path | None = result_field(serialize=_path_text, default=None)
+    title = "Batch comparison"
+
+    @property
+    def moved(self) -> pd.DataFrame:
+        """The moved estimates, largest change in standard errors first (one-batch rows last)."""
+        rows = self.estimates[self.estimates["moved"]]
+        size = rows["difference_se"].abs().where(rows["status"] == "moved", -1.0)
+        return (rows.assign(_size=size).sort_values("_size", ascending=False, kind="stable")
+                .drop(columns="_size").reset_index(drop=True))
+
+    def counts(self) -> dict[str, int]:
+        """Number of estimates in each status, and of runs, parameters and data files changed."""
+        status = self.estimates["status"].value_counts()
+        out = {f"n_{s}": int(status.get(s, 0)) for s in _STATUSES}
+        out.update(n_runs=int((self.runs["in_a"] & self.runs["in_b"]).sum()),
+                   n_runs_only_a=int((~self.runs["in_b"]).sum()),
+                   n_runs_only_b=int((~self.runs["in_a"]).sum()),
+                   n_parameters=len(self.parameters), n_data=len(self.data),
+                   n_estimates=len(self.estimates),
+                   n_statistics_changed=int((self.statistics["status"] != "same").sum()))
+        return out
+
+    def glance(self) -> pd.DataFrame:
+        """The comparison in numbers: ``statistic, value, unit, label``."""
+        labels = {"n_runs": "runs in both batches", "n_runs_only_a": "runs only in A",
+                  "n_runs_only_b": "runs only in B", "n_parameters": "parameters changed",
+                  "n_data": "data files changed", "n_estimates": "estimates compared",
+                  "n_moved": f"estimates moved by more than {self.threshold:g} SE",
+                  "n_changed": "estimates changed by less", "n_same": "estimates unchanged",
+                  "n_only_a": "estimates only in A", "n_only_b": "estimates only in B",
+                  "n_statistics_changed": "statistics changed"}
+        counts = self.counts()
+        return pd.DataFrame({"statistic": list(labels), "value": [counts[k] for k in labels],
+                             "unit": "count", "label": list(labels.values())})
+
+    def _summary_lines(self) -> list[str]:
+        c = self.counts()
+        lines = [self.title, f"A: {self.folder_a}", f"B: {self.folder_b}",
+                 f"runs compared: {c['n_runs']} ({c['n_runs_only_a']} only in A, "
+                 f"{c['n_runs_only_b']} only in B)",
+                 f"parameters changed: {c['n_parameters']}" + _parameter_digest(self.parameters),
+                 f"data files changed: {c['n_data']}",
+                 f"estimates compared: {c['n_estimates']}; moved by more than "
+                 f"{self.threshold:g} SE: {c['n_moved']}, only in A: {c['n_only_a']}, only in B: "
+                 f"{c['n_only_b']}; changed by less (or without SE): {c['n_changed']}; "
+                 f"unchanged: {c['n_same']}",
+                 f"statistics changed: {c['n_statistics_changed']} of {len(self.statistics)}"]
+        return lines
+
+    def summary(self) -> str:
+        """What changed, then the estimates that moved most (in standard errors)."""
+        lines = self._summary_lines()
+        if not self.moved.empty:
+            lines += ["", f"top moved estimates (of {len(self.moved)}):",
+                      format_table(readable_estimates(self.moved.head(_TOP)))]
+        return "\n".join(lines)
+
+    def format(self, *, changed: bool = False) -> str:
+        """The full report ``hubeval compare`` prints: what changed, then every table of it.
+
+        Parameters
+        ----------
+        changed : bool, default False
+            List every estimate that changed, not only the moved ones.
+        """
+        rows = self.moved
+        if changed:
+            rows = pd.concat([rows, self.estimates[self.estimates["status"] == "changed"]])
+        name = "estimates that changed" if changed else \
+            f"moved estimates (|change| > {self.threshold:g} SE, or in one batch only)"
+        sections = [("runs in one batch only", self._one_batch_runs()),
+                    ("parameters changed", self.parameters), ("data files changed", self.data),
+                    (name, readable_estimates(rows))]
+        lines = self._summary_lines()[1:]
+        for title, table in sections:
+            if not table.empty:
+                lines += ["", f"{title} ({len(table)}):", format_table(table)]
+        return "\n".join(lines)
+
+    def _one_batch_runs(self) -> pd.DataFrame:
+        return self.runs[~(self.runs["in_a"] & self.runs["in_b"])].reset_index(drop=True)
+
+    def _repr_html_(self) -> str:
+        from hubeval.core.html import block, result_html
+
+        only = self._one_batch_runs()
+        blocks = [block("Parameters changed", table=self.parameters, empty="none"),
+                  block("Data files changed", table=self.data, empty="none"),
+                  block(f"Top moved estimates (of {len(self.moved)})",
+                        table=readable_estimates(self.moved.head(_TOP)), empty="none")]
+        if not only.empty:
+            blocks.insert(0, block("Runs in one batch only", table=only))
+        return result_html(title=self.title, lines=self._summary_lines()[1:], blocks=blocks)
+
+
+def _parameter_digest(parameters: pd.DataFrame) -> str:
+    """``" (anticipation: 1 -> 0 in 5 runs; ...)"`` for the summary line."""
+    if parameters.empty:
+        return ""
+    groups = parameters.fillna("(not set)").groupby(["parameter", "value_a", "value_b"], sort=False)
+    parts = [f"{name}: {a} -> {b} in {len(rows)} run{'s' if len(rows) > 1 else ''}"
+             for (name, a, b), rows in groups]
+    return " (" + "; ".join(parts[:5]) + ("; ..." if len(parts) > 5 else "") + ")"
+
+
+def readable_estimates(rows: pd.DataFrame) -> pd.DataFrame:
+    """Estimate rows as a person reads them: who, what, A, B and the change in SE."""
+    out = pd.DataFrame({"run_id": rows["run_id"], "outcome": rows["outcome"],
+                        "estimator": rows["estimator"], "term": rows["term"],
+                        "label": rows["label"], "scale": rows["scale"],
+                        "a": rows["estimate_a"], "b": rows["estimate_b"],
+                        "change_se": rows["difference_se"], "status": rows["status"]})
+    return out.reset_index(drop=True)
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    """``frame`` as aligned text, numbers to 4 significant digits, missing cells blank."""
+    text = frame.astype(object).where(frame.notna(), "")
+    return text.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """``<name>.parquet`` (preferred) or ``<name>.csv`` (UTF-8 with BOM) of a batch folder."""
+    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    if csv.exists():
+        return pd.read_csv(csv, encoding="utf-8-sig")
+    return None
+
+
+def _batch_tables(batch, which: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Path | None]:
+    """(runs, estimates, statistics, folder) of a batch folder or a loaded batch result."""
+    if not isinstance(batch, (str, Path)):
+        if not isinstance(getattr(batch, "estimates", None), pd.DataFrame):
+            raise ParameterError(f"`{which}` must be a batch folder or the result of "
+                                 f"hb.load_batch_results; got {type(batch).__name__}.")
+        tables = [getattr(batch, name, None) for name in ("runs", "estimates", "statistics")]
+        return (*(t if isinstance(t, pd.DataFrame) else pd.DataFrame() for t in tables),
+                getattr(batch, "folder", None))
+    folder = project_path(batch)
+    if not folder.is_dir():
+        raise ParameterError(f"`{which}` `{batch}` is not a folder. Pass a batch folder printed by "
+                             "`hubeval run` (runs/<batch>/<timestamp>-<id>).")
+    estimates = _read_table(folder, "estimates")
+    if estimates is None:
+        raise ParameterError(f"`{which}` `{folder}` is not a batch folder with results: it has no "
+                             "estimates table (estimates.parquet or estimates.csv). Pass a batch "
+                             "folder printed by `hubeval run` (runs/<batch>/<timestamp>-<id>); a "
+                             "batch run before the results store existed must be run again.")
+    runs, statistics = _read_table(folder, "runs"), _read_table(folder, "statistics")
+    return (pd.DataFrame() if runs is None else runs, estimates,
+            pd.DataFrame() if statistics is None else statistics, folder)
+
+
+def _keyed(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """``frame`` with typed key columns (missing ones added as NA), an occurrence number among
+    rows with equal keys (so repeated keys pair up in order) and its row position."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in keys:
+        raw = frame[column].reset_index(drop=True) if column in frame.columns \
+            else pd.Series(pd.NA, index=out.index)
+        if column in _INTEGER_KEYS:
+            out[column] = pd.to_numeric(raw, errors="coerce").round().astype("Int64")
+        else:
+            out[column] = raw.astype("string")
+    out["_occurrence"] = out.groupby(keys, dropna=False, sort=False).cumcount()
+    out["_position"] = np.arange(len(out))
+    for column in values:
+        out[column] = frame[column].to_numpy() if column in frame.columns else np.nan
+    return out
+
+
+def _pair(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """Outer match of two tables on ``keys``: A's order first, then the rows only in B."""
+    numeric = [v for v in values if v not in ("label", "unit")]
+    left, right = (_keyed(t, keys, values) for t in (a, b))
+    for side in (left, right):
+        for column in numeric:
+            side[column] = pd.to_numeric(side[column], errors="coerce").astype(float)
+    merged = left.merge(right, on=keys + ["_occurrence"], how="outer", suffixes=("_a", "_b"),
+                        indicator=True)
+    merged = merged.sort_values(["_position_a", "_position_b"], na_position="last", kind="stable")
+    for column in set(values) - set(numeric):  # text carried for reading: B's, else A's
+        merged[column] = merged[f"{column}_b"].combine_first(merged[f"{column}_a"])
+    return merged.reset_index(drop=True)
+
+
+def _status(merged: pd.DataFrame, equal: pd.Series, moved: pd.Series | None = None) -> pd.Series:
+    status = pd.Series(np.where(equal, "same", "changed"), index=merged.index, dtype=object)
+    if moved is not None:
+        status[moved] = "moved"
+    status[merged["_merge"] == "left_only"] = "only_a"
+    status[merged["_merge"] == "right_only"] = "only_b"
+    return status
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a == b) | (a.isna() & b.isna())
+
+
+def _compare_estimates(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    merged = _pair(a, b, ESTIMATE_KEYS, ["label", "estimate", "std_error"])
+    difference = merged["estimate_b"] - merged["estimate_a"]
+    se_a, se_b = merged["std_error_a"], merged["std_error_b"]
+    se = se_a.where(se_a > 0, se_b.where(se_b > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        difference_se = (difference / se).where(difference != 0, difference * 0)
+    # an estimate in one batch only, or one that was lost (or found) in a re-run, moved
+    lost = merged["estimate_a"].isna() != merged["estimate_b"].isna()
+    one_side = (merged["_merge"] != "both") | lost
+    moved = (difference_se.abs() > threshold) | one_side
+    equal = _same(merged["estimate_a"], merged["estimate_b"]) & _same(se_a, se_b)
+    out = merged[ESTIMATE_KEYS + ["label", "estimate_a", "estimate_b", "std_error_a",
+                                  "std_error_b"]].copy()
+    out["difference"], out["difference_se"] = difference, difference_se
+    out["moved"] = moved.to_numpy(dtype=bool)
+    out["status"] = _status(merged, equal, moved)
+    return out
+
+
+def _compare_statistics(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    merged = _pair(a, b, STATISTIC_KEYS, ["value", "unit", "label"])
+    out = merged[STATISTIC_KEYS + ["value_a", "value_b"]].copy()
+    out["difference"] = merged["value_b"] - merged["value_a"]
+    out["unit"], out["label"] = merged["unit"], merged["label"]
+    out["status"] = _status(merged, _same(merged["value_a"], merged["value_b"]))
+    return out
+
+
+def _by_run(runs: pd.DataFrame, column: str, which: str) -> dict[str, dict]:
+    """``{run_id: parsed JSON of column}``; missing text reads as ``{}``."""
+    out = {}
+    if runs.empty or column not in runs.columns:
+        return out
+    for run_id, text in zip(runs["run_id"].astype(str), runs[column]):
+        if not isinstance(text, str) or not text.strip():
+            out[run_id] = {}
+            continue
+        try:
+            out[run_id] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"The `{column}` of run `{run_id}` in batch {which} is not JSON "
+                                 f"({exc.msg}): {text[:60]!r}. Re-run the batch.") from None
+    return out
+
+
+def _show(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _compare_mappings(a: dict, b: dict, columns: list[str]) -> pd.DataFrame:
+    """One row per key whose value differs in a run present in both batches."""
+    rows, missing = [], object()
+    for run_id in (r for r in a if r in b):
+        left, right = a[run_id], b[run_id]
+        for key in dict.fromkeys([*left, *right]):
+            va, vb = left.get(key, missing), right.get(key, missing)
+            if va is not missing and vb is not missing and _canonical(va) == _canonical(vb):
+                continue
+            rows.append([run_id, key, None if va is missing else _show(va),
+                         None if vb is missing else _show(vb)])
+    return pd.DataFrame(rows, columns=columns[:4])
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _compare_runs(runs_a, runs_b, estimates_a, estimates_b) -> pd.DataFrame:
+    def table(runs, estimates):
+        if not runs.empty and "run_id" in runs.columns:
+            status = runs["status"] if "status" in runs.columns else pd.Series(pd.NA, index=runs.index)
+            return pd.DataFrame({"run_id": runs["run_id"].astype(str), "status": status.to_numpy()})
+        ids = estimates["run_id"].astype(str).unique() if "run_id" in estimates.columns else []
+        return pd.DataFrame({"run_id": ids, "status": pd.NA})
+
+    merged = table(runs_a, estimates_a).merge(table(runs_b, estimates_b), on="run_id", how="outer",
+                                              suffixes=("_a", "_b"), indicator=True, sort=False)
+    merged["in_a"] = merged["_merge"] != "right_only"
+    merged["in_b"] = merged["_merge"] != "left_only"
+    return merged[_RUN_COLUMNS].reset_index(drop=True)
+
+
+def compare_batches(a, b, *, threshold: float = 1.0) -> BatchComparison:
+    """What changed between two batches: parameters, data files and each estimate, in SEs.
+
+    Parameters
+    ----------
+    a, b : str, Path or BatchResult
+        The two batch folders (``runs/<batch>/<timestamp>-<id>``; relative paths from the project
+        root) or their results from :func:`hubeval.load_batch_results`. ``a`` is the reference
+        (the earlier run): changes are ``b - a`` in standard errors of ``a``.
+    threshold : float, default 1.0
+        An estimate moved when its change exceeds this many standard errors.
+
+    Returns
+    -------
+    BatchComparison
+        Tables ``runs``, ``parameters``, ``data``, ``estimates``, ``statistics``; ``summary()``
+        says what changed and lists the estimates that moved most.
+
+    Raises
+    ------
+    ParameterError
+        A folder is missing or has no estimates table, or ``threshold`` is not positive.
+
+    Examples
+    --------
+    >>> cmp = hb.compare_batches("runs/main/20260101-0900-a1b2", "runs/main/20260301-1000-c3d4")
+    ... # doctest: +SKIP
+    >>> print(cmp.summary())  # doctest: +SKIP
+    >>> cmp.moved[["outcome", "term", "estimate_a", "estimate_b", "difference_se"]]  # doctest: +SKIP
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+        raise ParameterError(f"`threshold` must be a positive number of standard errors; got "
+                             f"{threshold!r}. Use e.g. threshold=1.0.")
+    runs_a, estimates_a, statistics_a, folder_a = _batch_tables(a, "a")
+    runs_b, estimates_b, statistics_b, folder_b = _batch_tables(b, "b")
+    params = [_by_run(runs_a, "params", "A"), _by_run(runs_b, "params", "B")]
+    data = [_by_run(runs_a, "data", "A"), _by_run(runs_b, "data", "B")]
+    data_table = _compare_mappings(*data, ["run_id", "path", "sha256_a", "sha256_b"])
+    data_table["change"] = np.select([data_table["sha256_a"].isna(), data_table["sha256_b"].isna()],
+                                     ["added", "removed"], "changed")
+    return BatchComparison(
+        estimates=_compare_estimates(estimates_a, estimates_b, float(threshold)),
+        runs=_compare_runs(runs_a, runs_b, estimates_a, estimates_b),
+        parameters=_compare_mappings(*params, _PARAMETER_COLUMNS),
+        data=data_table[_DATA_COLUMNS], statistics=_compare_statistics(statistics_a, statistics_b),
+        threshold=float(threshold), folder_a=folder_a, folder_b=folder_b)
