@@ -103,7 +103,7 @@ def compare_statistics(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 def parse_by_run(runs: pd.DataFrame, column: str, which: str) -> dict[str, dict]:
     """``{run_id: parsed JSON of column}``; missing text reads as ``{}``."""
     out = {}
-    if runs.empty or column not in runs.columns:
+    if runs.empty or not {"run_id", column} <= set(runs.columns):
         return out
     for run_id, text in zip(runs["run_id"].astype(str), runs[column]):
         if not isinstance(text, str) or not text.strip():
