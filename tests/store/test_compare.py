@@ -233,3 +233,14 @@ def test_cli_error_for_a_folder_without_results(tmp_path, capsys):
     assert captured.err.startswith(f"hubeval compare: error: `b` `{tmp_path / 'notes'}` is not a "
                                    "batch folder with results")
     assert "Traceback" not in captured.err
+
+
+def test_help_lists_compare_without_importing_pandas():
+    import subprocess
+    import sys
+
+    code = ("import sys; from hubeval.batch.cli import build_parser; "
+            "text = build_parser().format_help(); "
+            "print('    compare ' in text, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
