@@ -12,13 +12,11 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import ParameterError
+from hubeval.store.schema import ESTIMATE_KEYS
 
-__all__ = ["ESTIMATE_KEYS", "STATISTIC_KEYS", "compare_estimates", "compare_statistics",
+__all__ = ["STATISTIC_KEYS", "compare_estimates", "compare_statistics",
            "compare_mappings", "compare_runs", "parse_by_run"]
 
-#: Columns that identify an estimate across batches (missing keys match missing keys).
-ESTIMATE_KEYS = ["run_id", "record", "outcome", "estimator", "aggregation", "inference", "term",
-                 "cohort", "time", "event_time", "scale"]
 #: Columns that identify a statistic (a ``glance()`` number) across batches.
 STATISTIC_KEYS = ["run_id", "record", "outcome", "estimator", "term", "statistic"]
 _INTEGER_KEYS = ("cohort", "time", "event_time")

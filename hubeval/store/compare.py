@@ -20,9 +20,10 @@ import pandas as pd
 from hubeval.core.errors import ParameterError
 from hubeval.core.paths import project_path
 from hubeval.core.results import ResultMixin, result_field
-from hubeval.store._matching import (ESTIMATE_KEYS, STATISTIC_KEYS, compare_estimates,
-                                     compare_mappings, compare_runs, compare_statistics,
-                                     parse_by_run)
+from hubeval.store._matching import (STATISTIC_KEYS, compare_estimates, compare_mappings,
+                                     compare_runs, compare_statistics, parse_by_run)
+from hubeval.store.results import read_batch
+from hubeval.store.schema import ESTIMATE_KEYS
 
 __all__ = ["BatchComparison", "compare_batches", "ESTIMATE_KEYS", "STATISTIC_KEYS"]
 
@@ -197,16 +198,6 @@ def format_table(frame: pd.DataFrame) -> str:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
-    """``<name>.parquet`` (preferred) or ``<name>.csv`` (UTF-8 with BOM) of a batch folder."""
-    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-    if parquet.exists():
-        return pd.read_parquet(parquet)
-    if csv.exists():
-        return pd.read_csv(csv, encoding="utf-8-sig")
-    return None
-
-
 def _batch_tables(batch, which: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Path | None]:
     """(runs, estimates, statistics, folder) of a batch folder or a loaded batch result."""
     if not isinstance(batch, (str, Path)):
@@ -220,15 +211,15 @@ def _batch_tables(batch, which: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     if not folder.is_dir():
         raise ParameterError(f"`{which}` `{batch}` is not a folder. Pass a batch folder printed by "
                              "`hubeval run` (runs/<batch>/<timestamp>-<id>).")
-    estimates = _read_table(folder, "estimates")
-    if estimates is None:
-        raise ParameterError(f"`{which}` `{folder}` is not a batch folder with results: it has no "
-                             "estimates table (estimates.parquet or estimates.csv). Pass a batch "
-                             "folder printed by `hubeval run` (runs/<batch>/<timestamp>-<id>); a "
-                             "batch run before the results store existed must be run again.")
-    runs, statistics = _read_table(folder, "runs"), _read_table(folder, "statistics")
-    return (pd.DataFrame() if runs is None else runs, estimates,
-            pd.DataFrame() if statistics is None else statistics, folder)
+    # the store as the memo reads it, without the memo's demand for outcome-notebook rows: a
+    # batch of the data check or the regional notebook alone can be compared too
+    result = read_batch(folder)
+    if result.estimates.empty and result.statistics.empty:
+        raise ParameterError(f"`{which}` `{folder}` is not a batch folder with results: it has "
+                             "no estimates or statistics (no results store, tables.csv, and no "
+                             "records). Pass a batch folder printed by `hubeval run` "
+                             "(runs/<batch>/<timestamp>-<id>) whose runs finished.")
+    return result.runs, result.estimates, result.statistics, folder
 
 
 def compare_batches(a, b, *, threshold: float = 1.0) -> BatchComparison:

@@ -69,16 +69,16 @@ def _statistics(pretrend_p=0.41):
     return pd.DataFrame(rows, columns=STATISTIC_COLUMNS)
 
 
-def _batch(folder, *, runs=None, estimates=None, statistics=None, fmt="csv"):
+def _batch(folder, *, runs=None, estimates=None, statistics=None, fmt="parquet"):
+    """A batch folder holding a results store written as the runner writes it (CSV + Parquet and
+    the tables.csv index); ``fmt="csv"`` removes the Parquet files, so the CSV path is read."""
     folder.mkdir(parents=True)
-    tables = {"runs": _runs() if runs is None else runs,
-              "estimates": _estimates() if estimates is None else estimates,
-              "statistics": _statistics() if statistics is None else statistics}
-    for name, table in tables.items():
-        if fmt == "csv":
-            table.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
-        else:
-            table.to_parquet(folder / f"{name}.parquet", index=False)
+    hb.write_store(folder, {"runs": _runs() if runs is None else runs,
+                            "estimates": _estimates() if estimates is None else estimates,
+                            "statistics": _statistics() if statistics is None else statistics})
+    if fmt == "csv":
+        for path in folder.glob("*.parquet"):
+            path.unlink()
     return folder
 
 
@@ -200,12 +200,22 @@ def test_bad_input_says_what_to_pass(tmp_path):
     with pytest.raises(ParameterError) as info:
         hb.compare_batches(good, tmp_path / "empty")
     assert str(info.value) == (
-        f"`b` `{tmp_path / 'empty'}` is not a batch folder with results: it has no estimates "
-        "table (estimates.parquet or estimates.csv). Pass a batch folder printed by `hubeval "
-        "run` (runs/<batch>/<timestamp>-<id>); a batch run before the results store existed "
-        "must be run again.")
+        f"`b` `{tmp_path / 'empty'}` is not a batch folder with results: it has no estimates or "
+        "statistics (no results store, tables.csv, and no records). Pass a batch folder printed "
+        "by `hubeval run` (runs/<batch>/<timestamp>-<id>) whose runs finished.")
     with pytest.raises(ParameterError, match="positive number"):
         hb.compare_batches(good, good, threshold=0)
+
+
+def test_loaded_batch_results_compare_like_their_folders(pair):
+    a, b = pair(runs=_runs(params={**PARAMS, "anticipation": 0}), estimates=_estimates(shift=2.0))
+    from_folders = hb.compare_batches(a, b)
+    loaded = hb.compare_batches(hb.load_batch_results(a), hb.load_batch_results(b))
+    pd.testing.assert_frame_equal(loaded.estimates, from_folders.estimates)
+    pd.testing.assert_frame_equal(loaded.parameters, from_folders.parameters)
+    assert loaded.folder_b == b
+    with pytest.raises(ParameterError, match="must be a batch folder or the result of"):
+        hb.compare_batches(a, {"estimates": []})
 
 
 def test_cli_lists_parameters_and_moved_estimates(pair, capsys, tmp_path):

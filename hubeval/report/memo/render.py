@@ -118,7 +118,7 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     from hubeval.report.plots.regional import plot_regional_grid
 
     lang, results, checks = memo.lang, memo.results, memo.checks
-    scales = set(results.estimates["scale"])
+    scales = set(results.comparison["scale"])
     out = []
     if "percent" in scales:
         ax = plot_headline(results, lang=lang)
