@@ -140,14 +140,23 @@ class BatchComparison(ResultMixin):
         changed : bool, default False
             List every estimate that changed, not only the moved ones.
         """
-        rows = self.moved
+        rows, est = self.moved, self.estimates
         if changed:
-            rows = pd.concat([rows, self.estimates[self.estimates["status"] == "changed"]])
+            rows = pd.concat([rows, est[est["status"] == "changed"]])
         name = "estimates that changed" if changed else \
             f"moved estimates (|change| > {self.threshold:g} SE, or in one batch only)"
+        # a change without a standard error cannot be called moved, but a reader must see it
+        unmeasured = est[(est["status"] == "changed") & est["difference_se"].isna()
+                         & est["difference"].notna()]
+        statistics = self.statistics[self.statistics["status"] != "same"]
         sections = [("runs in one batch only", self._one_batch_runs()),
                     ("parameters changed", self.parameters), ("data files changed", self.data),
-                    (name, readable_estimates(rows))]
+                    (name, readable_estimates(rows)),
+                    ("estimates changed without a standard error (not measured in SE)",
+                     readable_estimates(unmeasured) if not changed else est.iloc[:0]),
+                    ("statistics changed", statistics[["run_id", "outcome", "record", "statistic",
+                                                       "value_a", "value_b", "difference", "unit",
+                                                       "status"]])]
         lines = self._summary_lines()[1:]
         for title, table in sections:
             if not table.empty:

@@ -132,8 +132,13 @@ def test_standard_error_of_b_when_a_has_none(pair):
     # before-after without SE in either batch: changed, not measured in SE, not moved
     estimates_b.loc[2, "estimate"] += 1.0
     c = _batch(folder_b.parent / "c", estimates=estimates_b)
-    row = hb.compare_batches(folder_b, c).estimates.iloc[2]
+    result = hb.compare_batches(folder_b, c)
+    row = result.estimates.iloc[2]
     assert np.isnan(row["difference_se"]) and row["status"] == "changed" and not row["moved"]
+    # the report shows it all the same, in its own section
+    section = result.format().split("estimates changed without a standard error")[1].splitlines()
+    assert section[0] == " (not measured in SE) (1):"
+    assert section[2].split()[2:5] == ["before_after", "att", "Before-after"]
 
 
 def test_parameter_and_data_changes_listed(pair):
@@ -188,6 +193,9 @@ def test_lost_estimate_moved_and_statistics_compared(pair):
     stats = result.statistics.set_index("statistic")
     assert stats.loc["pretrend_p", "difference"] == pytest.approx(0.03 - 0.41)
     assert stats["status"].to_dict() == {"pretrend_p": "changed", "mde": "same"}
+    section = result.format().split("statistics changed (1):")[1].splitlines()
+    assert section[2].split() == ["10_outcomes-productivity", "log_va_per_worker", "pretrend",
+                                  "pretrend_p", "0.41", "0.03", "-0.38", "probability", "changed"]
     glance = result.glance().set_index("statistic")["value"]
     assert glance["n_moved"] == 1 and glance["n_statistics_changed"] == 1
 
