@@ -5,7 +5,8 @@ and ``statistics``, see the README's "The results store") and lines them up run 
 parameters that differ, the data files whose SHA-256 changed, and each estimate matched on its
 key columns (:data:`ESTIMATE_KEYS`), with its change measured in standard errors of batch A,
 ``(estimate_b - estimate_a) / std_error_a``. An estimate *moved* when that change exceeds the
-threshold (1 SE by default) or when it exists in one batch only. This is how a team checks a
+threshold (1 SE by default), when it exists in one batch only, or when it was estimated in one
+batch and is missing in the other. This is how a team checks a
 re-run with a new data year, a fixed bug or a changed setting: the parameters say what was
 changed on purpose, the moved estimates say what it did.
 """
