@@ -170,13 +170,16 @@ class BatchComparison(ResultMixin):
     def _repr_html_(self) -> str:
         from hubeval.core.html import block, result_html
 
+        def part(heading, table):
+            return block(heading, table=table) if not table.empty else block(heading, empty="none")
+
+        blocks = [part("Parameters changed", self.parameters),
+                  part("Data files changed", self.data),
+                  part(f"Top moved estimates (of {len(self.moved)})",
+                       readable_estimates(self.moved.head(_TOP)))]
         only = self._one_batch_runs()
-        blocks = [block("Parameters changed", table=self.parameters, empty="none"),
-                  block("Data files changed", table=self.data, empty="none"),
-                  block(f"Top moved estimates (of {len(self.moved)})",
-                        table=readable_estimates(self.moved.head(_TOP)), empty="none")]
         if not only.empty:
-            blocks.insert(0, block("Runs in one batch only", table=only))
+            blocks.insert(0, part("Runs in one batch only", only))
         return result_html(title=self.title, lines=self._summary_lines()[1:], blocks=blocks)
 
 

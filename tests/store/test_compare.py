@@ -119,6 +119,9 @@ def test_shift_of_two_standard_errors_is_flagged(pair):
     loose = hb.compare_batches(*[result.folder_a, result.folder_b], threshold=2.5)
     assert loose.moved.empty and (loose.estimates["status"] == "changed").sum() == 1
     assert "callaway_santanna" in result.summary().split("top moved estimates")[1]
+    html = result._repr_html_()
+    assert "<h5>Parameters changed</h5><p>none</p>" in html
+    assert "<h5>Top moved estimates (of 1)</h5><table" in html and html.count("<table") == 1
 
 
 def test_standard_error_of_b_when_a_has_none(pair):
