@@ -86,8 +86,8 @@ _EXPORTS = {
         "plot_synth_weights", "plot_tornado",
     ),
     "hubeval.store": (
-        "BatchResult", "catalog", "collect_store", "load_batch_results", "read_provenance",
-        "record", "write_store",
+        "BatchComparison", "BatchResult", "catalog", "collect_store", "compare_batches",
+        "load_batch_results", "read_provenance", "record", "write_store",
     ),
     "hubeval.synthetic": (
         "SynthPlaceboResult", "SynthResult", "synth", "synth_placebo",
@@ -100,7 +100,7 @@ __all__ = [
     "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
     "HubevalWarning", "PanelError", "ParameterError", "SpecError", "TIDY_COLUMNS",
     "percent_effect", "record", "collect_store", "write_store", "catalog", "load_batch_results",
-    "BatchResult",
+    "BatchResult", "compare_batches", "BatchComparison",
     "read_provenance", "read_table", "Panel", "DataQualityResult", "NEVER_TREATED",
     "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel",
     "SimulatedPanel", "ramp_effect", "simulate_program", "write_example_data", "load_example",

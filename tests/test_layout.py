@@ -189,7 +189,7 @@ def test_modules_stay_readable(path):
 MAX_LINES = 410  # "under ~400 lines"
 
 PUBLIC_API = [
-    "ADDITIONALITY_DEFAULTS", "AggregateResult", "BatchPlan", "BatchResult",
+    "ADDITIONALITY_DEFAULTS", "AggregateResult", "BatchComparison", "BatchPlan", "BatchResult",
     "BeforeAfterResult", "CostBenefitResult", "CostBenefitSensitivityResult", "CredibilityResult",
     "DataQualityResult", "DataWarning", "DescriptiveResult", "DisclosureError", "DisclosureResult",
     "EstimationError", "EstimationWarning", "EvaluationResult", "ExampleData", "FAMILIES",
@@ -202,7 +202,7 @@ PUBLIC_API = [
     "TIDY_COLUMNS", "TwfeDesign", "TwfeResult", "WildBootstrapResult", "aggregate",
     "assert_publishable", "assess_credibility", "att_gt", "balance_summary", "balance_table",
     "before_after", "bootstrap_influence", "build_memo", "cba_sensitivity", "cba_table",
-    "check_estimates", "check_result", "codebook", "collect_store", "catalog", "write_store", "cost_benefit",
+    "check_estimates", "check_result", "codebook", "collect_store", "compare_batches", "catalog", "write_store", "cost_benefit",
     "cs_simple_statistic", "derive_outcomes", "describe_cba", "describe_cohorts",
     "evaluate_outcome", "evaluate_outcomes", "evaluate_regional", "event_study_covariances",
     "figure_theme", "format_krw",

@@ -291,8 +291,44 @@ def cmd_check(args) -> int:
     return 0
 
 
+# --- compare -------------------------------------------------------------------------------------
+
+def add_compare(sub) -> None:
+    """``hubeval compare BATCH_A BATCH_B``: parameters, data and estimates that changed."""
+    p = sub.add_parser(
+        "compare", help="what changed between two batch folders: parameters, data files and "
+                        "the estimates that moved (in standard errors)",
+        description="Compare two batch folders (runs/<batch>/<timestamp>-<id>): the parameters "
+                    "and data files that differ run by run, and each estimate's change "
+                    "(B - A) in standard errors of A. An estimate moved when the change exceeds "
+                    "the threshold or it is in one batch only.")
+    p.add_argument("batch_a", help="the reference batch folder (e.g. the earlier run)")
+    p.add_argument("batch_b", help="the batch folder to compare with it")
+    p.add_argument("--threshold", type=float, default=1.0,
+                   help="standard errors beyond which an estimate moved (default 1.0)")
+    p.add_argument("--all", action="store_true",
+                   help="list every estimate that changed, not only the moved ones")
+    p.add_argument("--out", metavar="FILE.csv",
+                   help="write the full estimate comparison (every row) to this CSV file")
+    p.set_defaults(handler=cmd_compare)
+
+
+def cmd_compare(args) -> int:
+    """Print what changed; exit status 0 whether or not estimates moved."""
+    from hubeval.store.compare import compare_batches
+
+    result = compare_batches(os.path.abspath(args.batch_a), os.path.abspath(args.batch_b),
+                             threshold=args.threshold)
+    print(result.format(changed=args.all))
+    if args.out:
+        result.estimates.to_csv(args.out, index=False, encoding="utf-8-sig")
+        print(f"\nestimate comparison ({len(result.estimates)} rows) written to {args.out}")
+    return 0
+
+
 #: Subcommand registrars, in the order `hubeval --help` lists them.
-SUBCOMMANDS = [add_run, add_params, add_kernel, add_lab, add_example_data, add_init, add_check]
+SUBCOMMANDS = [add_run, add_params, add_kernel, add_lab, add_example_data, add_init, add_check,
+               add_compare]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hubeval.store.batch_index import catalog
+from hubeval.store.compare import BatchComparison, compare_batches
 from hubeval.store.provenance import read_provenance
 from hubeval.store.records import record
 from hubeval.store.results import BatchResult, load_batch_results, read_batch
@@ -11,4 +12,5 @@ from hubeval.store.tables import collect_store, read_store, write_store
 __all__ = [
     "record", "load_batch_results", "read_batch", "BatchResult", "read_provenance", "catalog",
     "collect_store", "read_store", "write_store",
+    "compare_batches", "BatchComparison",
 ]
