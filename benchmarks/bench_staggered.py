@@ -72,9 +72,12 @@ def run_hubeval(data: pd.DataFrame, covariate: bool) -> dict:
         warnings.simplefilter("ignore")
         panel = hb.Panel(data, unit="firm_id", time="year", cohort="cohort", outcomes=["y"])
         built = time.perf_counter()
-        gt = hb.att_gt(panel, outcome="y", covariates="x" if covariate else None, method="dr")
+        # csdid's definitions (no small-sample factor, estimated cohort shares), so the numbers
+        # can agree to rounding; hubeval's defaults differ on purpose (README, "Methods note")
+        gt = hb.att_gt(panel, outcome="y", covariates="x" if covariate else None, method="dr",
+                       small_sample=False)
         estimated = time.perf_counter()
-        aggs = {by: hb.aggregate(gt, by=by) for by in BYS}
+        aggs = {by: hb.aggregate(gt, by=by, cohort_shares="estimated") for by in BYS}
     end = time.perf_counter()
     return {"seconds": end - start, "panel_seconds": built - start,
             "att_gt_seconds": estimated - built, "aggregate_seconds": end - estimated,

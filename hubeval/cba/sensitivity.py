@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile
 from hubeval.cba._arithmetic import _prepare, _present_values, _ratio
 from hubeval.cba.inputs import ADDITIONALITY_DEFAULTS, SENSITIVITY_RANGES
 from hubeval.cba.model import _covariance, _settings
 from hubeval.core.errors import SpecError
-from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
 
 __all__ = ["CostBenefitSensitivityResult", "cba_sensitivity"]
@@ -126,7 +126,7 @@ def cba_sensitivity(costs: pd.DataFrame, effects: Any, *, baseline: Mapping | pd
             varied = _settings(**{**base, term: value})
             rows.append((term, scenario, float(value), _value_label(term, value), *run(varied)))
     shift = _joint_shift(inputs, base, _covariance(inputs.path, vcov))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     for scenario, sign in (("low", -1), ("high", 1)):
         rows.append(("effect", scenario, np.nan, f"{scenario} {1 - alpha:.0%} bound",
                      *run(base, point + sign * z * shift)))

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import statistics
 import warnings
 from typing import Any
 
@@ -53,6 +54,24 @@ _GLANCE_COUNTS = ("n_obs", "n_units", "n_treated", "n_control", "n_firms", "n_si
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 
 
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def normal_two_sided_p(z) -> np.ndarray:
+    """Two-sided normal p-value ``2 * (1 - Phi(|z|)) = erfc(|z| / sqrt(2))`` (NaN stays NaN).
+
+    From :func:`math.erfc` (the C library's, accurate to a few ulp, as scipy's ``ndtr``): the first
+    test statistic of a session does not pay for importing :mod:`scipy.stats`.
+    """
+    z = np.abs(np.asarray(z, dtype=float))
+    return np.asarray(_ERFC(z / math.sqrt(2)), dtype=float)
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile ``Phi^{-1}(p)`` (:class:`statistics.NormalDist`, AS 241)."""
+    return statistics.NormalDist().inv_cdf(float(p))
+
+
 def add_inference(frame: pd.DataFrame, *, alpha: float = 0.05, df: float | None = None,
                   crit: float | None = None) -> pd.DataFrame:
     """Return a copy of ``frame`` with statistic, two-sided p-value and confidence interval.
@@ -65,10 +84,14 @@ def add_inference(frame: pd.DataFrame, *, alpha: float = 0.05, df: float | None 
     se = out["std_error"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = est / se.where(se > 0)
-    dist = stats.norm if df is None else stats.t(df)
     out["statistic"] = stat
-    out["p_value"] = 2 * dist.sf(np.abs(stat))
-    q = crit if crit is not None else dist.ppf(1 - alpha / 2)
+    if df is None:  # the standard library's normal distribution: no scipy.stats import (0.9 s)
+        out["p_value"] = normal_two_sided_p(stat.to_numpy())
+        q = crit if crit is not None else normal_quantile(1 - alpha / 2)
+    else:
+        dist = stats.t(df)
+        out["p_value"] = 2 * dist.sf(np.abs(stat))
+        q = crit if crit is not None else dist.ppf(1 - alpha / 2)
     out["conf_low"] = est - q * se
     out["conf_high"] = est + q * se
     return out

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from hubeval.core.results import normal_quantile
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
@@ -392,7 +393,7 @@ def _simulated_row(draws, n_treated, n_control, alpha, power, scale, baseline_me
     # The effect is additive and the draws do not depend on it (common random numbers), so the
     # null draws shifted by tau are draws at effect tau: power(tau) = P(|est + tau| / se > z).
     est, se = draws[:, 0], draws[:, 1]
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
 
     def rejects(tau):
         return float(np.mean(np.abs(est + tau) / se > z))

@@ -24,8 +24,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile, normal_two_sided_p
 from hubeval.core.errors import EstimationWarning, SpecError
-from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.did._aggregate_cells import HANDLERS, cells_of
 from hubeval.did._common import check_log_scale
@@ -174,10 +174,10 @@ def _rows_table(by, keys, theta, se, masks, cells, gt, alpha) -> pd.DataFrame:
 
 def _overall(by, estimate, inf, cluster, alpha) -> dict:
     se = influence_se(inf, cluster) if np.isfinite(estimate) else np.nan
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     statistic = estimate / se if se > 0 else np.nan
     return {"term": f"ATT(overall, {by})", "estimate": float(estimate), "std_error": float(se),
-            "statistic": float(statistic), "p_value": float(2 * stats.norm.sf(abs(statistic))),
+            "statistic": float(statistic), "p_value": float(normal_two_sided_p(statistic)),
             "conf_low": float(estimate - z * se), "conf_high": float(estimate + z * se)}
 
 
@@ -270,7 +270,7 @@ def aggregate(gt: GroupTimeResult, *, by: By = "simple", min_event_time: int | N
         crit = multiplier_bootstrap(inf, n_boot=int(n_boot), alpha=alpha, std_error=se,
                                     cluster=gt.cluster, boot_weights=boot_weights,
                                     seed=seed)["crit_value"]
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = normal_quantile(1 - alpha / 2)
         if not np.isfinite(crit) or crit < z:
             notes.append(f"The bootstrap critical value ({crit:.3f}) is below the pointwise one "
                          f"({z:.3f}); the band uses the pointwise value.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from hubeval.core.lazy import stats
+from hubeval.core.results import normal_quantile
 from hubeval.core.random import as_generator
 
 __all__ = ["influence_se", "influence_vcov", "multiplier_bootstrap"]
@@ -85,7 +85,7 @@ def multiplier_bootstrap(influence: np.ndarray, *, n_boot: int, alpha: float = 0
         draws += _draw_weights(rng, (n_boot, len(block)), boot_weights) @ block
     draws /= n
     q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0)
-    boot_se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    boot_se = (q75 - q25) / (normal_quantile(0.75) - normal_quantile(0.25))
     se = influence_se(influence, cluster) if std_error is None else np.asarray(std_error, float)
     usable = np.isfinite(se) & (se > 0)
     if not usable.any():

@@ -39,8 +39,8 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile, normal_two_sided_p
 from hubeval.core.errors import EstimationWarning, SpecError, format_examples
-from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin, percent_effect, result_field
 from hubeval.data.panel import Panel
 from hubeval.did._common import check_log_scale
@@ -207,9 +207,9 @@ def tidy_table(keys: dict, estimate, std_error, alpha: float, extra: dict | None
     estimate, std_error = np.asarray(estimate, dtype=float), np.asarray(std_error, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = estimate / np.where(std_error > 0, std_error, np.nan)
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     columns = dict(keys, estimate=estimate, std_error=std_error, statistic=statistic,
-                   p_value=2 * stats.norm.sf(np.abs(statistic)), conf_low=estimate - z * std_error,
+                   p_value=normal_two_sided_p(statistic), conf_low=estimate - z * std_error,
                    conf_high=estimate + z * std_error)
     return pd.DataFrame(dict(columns, **(extra or {})))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile, normal_two_sided_p
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.inference._ri_kernels import CsSimple
@@ -49,10 +50,10 @@ def att_gt_rows(panel, outcome, settings: dict, cluster, n_boot, alpha, rng) -> 
     agg = aggregate(gt, by="simple")
     est, se = agg.overall["estimate"], agg.overall["std_error"]
     n_clusters = (int(agg.cluster.max()) + 1) if agg.cluster is not None else agg.n_units
-    z, t = stats.norm.ppf(1 - alpha / 2), stats.t.ppf(1 - alpha / 2, n_clusters - 1)
+    z, t = normal_quantile(1 - alpha / 2), stats.t.ppf(1 - alpha / 2, n_clusters - 1)
     boot = bootstrap_influence(agg, n_boot=n_boot, alpha=alpha, seed=rng).estimates.iloc[0]
     return [
-        row("conventional (influence function, normal)", est, se, 2 * stats.norm.sf(abs(est / se)),
+        row("conventional (influence function, normal)", est, se, float(normal_two_sided_p(est / se)),
             est - z * se, est + z * se, term=str(agg.estimates["term"].iloc[0])),
         row(f"small-sample cluster (t, {n_clusters - 1} df)", est, se,
             2 * stats.t.sf(abs(est / se), n_clusters - 1), est - t * se, est + t * se),
@@ -69,12 +70,12 @@ def twfe_rows(bench, treatment, trends, outcome, cluster, weights, n_boot, alpha
     fit = twfe(bench, **kw)
     head = fit.estimates.iloc[0]
     est, se, g = head["estimate"], head["std_error"], fit.n_clusters
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     cv3 = twfe(bench, vcov="cv3", **kw).estimates.iloc[0]
     wcr = wild_cluster_bootstrap(fit, term=str(head["term"]), n_boot=n_boot, alpha=alpha,
                                  seed=rng).estimates.iloc[0]
     return [
-        row("conventional (CRV1, normal)", est, se, 2 * stats.norm.sf(abs(est / se)), est - z * se,
+        row("conventional (CRV1, normal)", est, se, float(normal_two_sided_p(est / se)), est - z * se,
             est + z * se, term=str(head["term"])),
         row(f"small-sample cluster (CRV1, t {g - 1} df)", est, se, head["p_value"], head["conf_low"],
             head["conf_high"]),

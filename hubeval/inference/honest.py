@@ -42,6 +42,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile
 from hubeval.core.errors import SpecError
 from hubeval.core.lazy import stats
 from hubeval.core.results import ResultMixin
@@ -132,7 +133,7 @@ def relative_magnitudes(estimate, vcov=None, *, n_pre: int | None = None, n_post
         raise SpecError(f"`l_vec` must have one weight per post period ({n_post}); got {l_vec.shape}.")
     theta = float(l_vec @ beta[n_pre:])
     sd = float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     rows = [dict(term="theta", mbar=np.nan, estimate=theta, conf_low=theta - z * sd, conf_high=theta + z * sd,
                  method="original")]
     for m in mbar:
@@ -188,7 +189,7 @@ def smoothness_bounds(estimate, vcov=None, *, n_pre: int | None = None, n_post: 
     l_vec, m_values = _honest_sd.check_arguments(l_vec, n_post, m_values, alpha)
     theta = float(l_vec @ beta[n_pre:])
     sd = float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     original = {"term": "theta", "mbar": np.nan, "estimate": theta, "std_error": sd,
                 "conf_low": theta - z * sd, "conf_high": theta + z * sd, "method": "original"}
     fits = _honest_sd.flci(beta, sigma, n_pre, n_post, l_vec, m_values, alpha)
@@ -325,7 +326,7 @@ def _dual_vertices(W: np.ndarray) -> np.ndarray:
 
 def _truncnorm_quantile(p: float, lo: float, hi: float) -> float:
     if not np.isfinite(lo) and not np.isfinite(hi):
-        return float(stats.norm.ppf(p))
+        return float(normal_quantile(p))
     return float(stats.truncnorm.ppf(p, lo, hi))
 
 

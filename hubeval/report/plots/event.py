@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hubeval.core.results import normal_quantile
 from hubeval.core.errors import SpecError
-from hubeval.core.lazy import stats
 from hubeval.report.figures import COLORS, FIGSIZE, PALETTE, label, record_drawn, text_font
 from hubeval.report.plots._layout import (
     codebook_label,
@@ -291,7 +291,7 @@ def _headline(result) -> dict:
     estimate, se = float(get("estimate")), get("std_error")
     low, high = get("conf_low"), get("conf_high")
     if low is None or high is None or pd.isna(low) or pd.isna(high):
-        q = stats.norm.ppf(1 - spec.get("alpha", 0.05) / 2)
+        q = normal_quantile(1 - spec.get("alpha", 0.05) / 2)
         low, high = estimate - q * float(se), estimate + q * float(se)
     term = str(get("term") or getattr(result, "headline_term", ""))
     scale = "percent" if "percent" in term else "level"
