@@ -224,9 +224,11 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
 
 # --- sample and first step ---------------------------------------------------------------------
 def _sample(panel: Panel, outcome: str, covariates: list[str], notes: list[str]) -> pd.DataFrame:
-    data = panel.data
-    data["_event_time"] = panel.event_time().to_numpy()
+    # Only the columns the estimator reads: the rows are copied below, so every other column of a
+    # national panel (tens of them, millions of rows) would be copied for nothing.
     needed = [outcome] + covariates
+    data = panel.data[list(dict.fromkeys([panel.unit, panel.time, panel.cohort] + needed))]
+    data["_event_time"] = panel.event_time().to_numpy()
     complete = data[needed].notna().all(axis=1)
     if not complete.all():
         notes.append(f"{int((~complete).sum())} of {len(data)} rows dropped for missing values in "
@@ -313,8 +315,10 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, anticipation,
     formula = f"{outcome} ~ {' + '.join(names + covariates)} | {panel.unit} + {panel.time}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # lean: only coefficients and covariance are read, so pyfixest drops its firm-year arrays
+        # (design, scores, residuals) before returning; the frame is ours, so it is not copied.
         fit = pf.feols(formula, data=frame, vcov={"CRV1": panel.unit}, fixef_rm="none",
-                       fixef_tol=FIXEF_TOL)
+                       fixef_tol=FIXEF_TOL, lean=True, copy_data=False, store_data=False)
     if getattr(fit, "_collin_vars", None):
         raise SpecError(f"`pretrends={pretrends}`: lead(s) {format_examples(fit._collin_vars)} are not "
                         "identified in the untreated-only regression. Use a smaller `pretrends`.")
