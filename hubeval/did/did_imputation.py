@@ -203,7 +203,9 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     estimate = weights.T @ tau
     vcov = _bjs_vcov(design, tau, weights, effects, panel, notes)
     table = _post_table(estimate, vcov, effects, horizons, labels, panel, alpha)
-    leads, test = _pretrend_test(panel, data[untreated], outcome, covariates, pretrends, anticipation,
+    n_units, n_obs, untreated_rows = int(data[panel.unit].nunique()), len(data), data[untreated]
+    del data, design  # the first step's rows, sparse design and factor, before pyfixest's copies
+    leads, test = _pretrend_test(panel, untreated_rows, outcome, covariates, pretrends, anticipation,
                                  alpha)
     parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
     estimates = pd.concat(parts, ignore_index=True)[_EVENT_COLUMNS]
@@ -218,8 +220,7 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
                 variance="BJS (2024) Theorem 3, leave-one-out cohort x year averages, clustered by unit")
     used = effects.loc[weights[:, -1] > 0]
     return ImputationResult(estimates, overall, pd.DataFrame(vcov, index=labels, columns=labels), spec,
-                            test, int(data[panel.unit].nunique()), len(data),
-                            treated_by_cohort(used, panel), effects, tuple(notes))
+                            test, n_units, n_obs, treated_by_cohort(used, panel), effects, tuple(notes))
 
 
 # --- sample and first step ---------------------------------------------------------------------

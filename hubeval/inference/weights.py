@@ -61,7 +61,7 @@ MAX_BLOCK = 2**24
 
 
 def weighted_draws(kind: str, sums: np.ndarray, n_boot: int, seed=None, *,
-                   max_block: int = MAX_BLOCK) -> np.ndarray:
+                   max_block: int | None = None) -> np.ndarray:
     """``draw_weights(kind, G, n_boot, seed).T @ sums`` without the G x n_boot weights at once.
 
     The weights are drawn in blocks of clusters (rows), each block multiplied into ``sums``
@@ -71,8 +71,10 @@ def weighted_draws(kind: str, sums: np.ndarray, n_boot: int, seed=None, *,
     generator's state afterwards, are those of :func:`draw_weights`; only the order in which the
     products are added differs (rounding, about 1e-16 relative). Webb's weights (integers drawn
     with a per-call buffer) are drawn at once; they are used below 12 clusters only.
+    ``max_block`` defaults to :data:`MAX_BLOCK`.
     """
     rng = as_generator(seed)
+    max_block = MAX_BLOCK if max_block is None else max_block
     sums = np.asarray(sums, dtype=float)
     n_clusters = len(sums)
     rows = (max_block // max(n_boot, 1)) // 32 * 32  # 32 rows: a whole number of random words
