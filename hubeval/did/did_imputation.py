@@ -203,7 +203,9 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     estimate = weights.T @ tau
     vcov = _bjs_vcov(design, tau, weights, effects, panel, notes)
     table = _post_table(estimate, vcov, effects, horizons, labels, panel, alpha)
-    leads, test = _pretrend_test(panel, data[untreated], outcome, covariates, pretrends, anticipation,
+    n_units, n_obs, untreated_rows = int(data[panel.unit].nunique()), len(data), data[untreated]
+    del data, design  # the first step's rows, sparse design and factor, before pyfixest's copies
+    leads, test = _pretrend_test(panel, untreated_rows, outcome, covariates, pretrends, anticipation,
                                  alpha)
     parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
     estimates = pd.concat(parts, ignore_index=True)[_EVENT_COLUMNS]
@@ -218,15 +220,16 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
                 variance="BJS (2024) Theorem 3, leave-one-out cohort x year averages, clustered by unit")
     used = effects.loc[weights[:, -1] > 0]
     return ImputationResult(estimates, overall, pd.DataFrame(vcov, index=labels, columns=labels), spec,
-                            test, int(data[panel.unit].nunique()), len(data),
-                            treated_by_cohort(used, panel), effects, tuple(notes))
+                            test, n_units, n_obs, treated_by_cohort(used, panel), effects, tuple(notes))
 
 
 # --- sample and first step ---------------------------------------------------------------------
 def _sample(panel: Panel, outcome: str, covariates: list[str], notes: list[str]) -> pd.DataFrame:
-    data = panel.data
-    data["_event_time"] = panel.event_time().to_numpy()
+    # Only the columns the estimator reads: the rows are copied below, so every other column of a
+    # national panel (tens of them, millions of rows) would be copied for nothing.
     needed = [outcome] + covariates
+    data = panel.data[list(dict.fromkeys([panel.unit, panel.time, panel.cohort] + needed))]
+    data["_event_time"] = panel.event_time().to_numpy()
     complete = data[needed].notna().all(axis=1)
     if not complete.all():
         notes.append(f"{int((~complete).sum())} of {len(data)} rows dropped for missing values in "
@@ -313,8 +316,10 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, anticipation,
     formula = f"{outcome} ~ {' + '.join(names + covariates)} | {panel.unit} + {panel.time}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # lean: only coefficients and covariance are read, so pyfixest drops its firm-year arrays
+        # (design, scores, residuals) before returning; the frame is ours, so it is not copied.
         fit = pf.feols(formula, data=frame, vcov={"CRV1": panel.unit}, fixef_rm="none",
-                       fixef_tol=FIXEF_TOL)
+                       fixef_tol=FIXEF_TOL, lean=True, copy_data=False, store_data=False)
     if getattr(fit, "_collin_vars", None):
         raise SpecError(f"`pretrends={pretrends}`: lead(s) {format_examples(fit._collin_vars)} are not "
                         "identified in the untreated-only regression. Use a smaller `pretrends`.")

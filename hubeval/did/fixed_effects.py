@@ -256,8 +256,11 @@ def _fit_feols(design: TwfeDesign, vcov: str):
     spec = {"cluster": {"CRV1": design.cluster}, "cv3": cv3}.get(vcov, _VCOV_PYFIXEST.get(vcov))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity is checked below and raised as SpecError
+        # design.data is the design's own frame (the needed columns, a fresh RangeIndex), so
+        # pyfixest need not copy it; with weights it would rewrite the weights column, so it does.
         fit = pf.feols(design.formula, data=design.data, vcov=spec, fixef_rm="none",
-                       weights=design.weights, fixef_tol=FIXEF_TOL)
+                       weights=design.weights, fixef_tol=FIXEF_TOL,
+                       copy_data=design.weights is not None)
     dropped = list(getattr(fit, "_collin_vars", []) or [])
     if dropped:
         labels = dict(zip(design.coefficients, design.terms))

@@ -21,6 +21,7 @@ group is level 3.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import warnings
 from collections.abc import Sequence
 
@@ -89,7 +90,9 @@ class OutcomeEvaluationResult(ResultMixin):
         The comparison table: one row per estimator with tidy columns, ``estimator``, ``scale``
         (percent or level), ``horizon``, ``evidence_level``, ``design`` and ``n_units``.
     naive, twfe, group_time, event_study, simple, by_cohort, calendar, imputation, pretrend
-        The underlying results (each renders on its own in a notebook).
+        The underlying results (each renders on its own in a notebook). ``twfe.fit`` is None: the
+        evaluation keeps the TWFE estimates and design, not pyfixest's fitted model (its firm-year
+        arrays are the largest object at national scale); ``hb.twfe`` returns the model.
     reading : str
         Plain-language reading generated from the numbers.
     """
@@ -312,12 +315,14 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
                              alpha=alpha)
         trended, trends = covariate_year_effects(panel, covariates, outcome)
         twfe_panel, treatment = twfe_treatments(trended, anticipation)
-        bench = twfe(twfe_panel, outcome=outcome, covariates=trends or None, alpha=alpha, **treatment)
+        bench = _without_fit(twfe(twfe_panel, outcome=outcome, covariates=trends or None, alpha=alpha,
+                                  **treatment))
         gt = att_gt(panel, outcome=outcome, control=control, method=method, covariates=covariates or None,
                     anticipation=anticipation, alpha=alpha, n_boot=n_boot, seed=seed)
         aggs = {by: aggregate(gt, by=by) for by in ("event_time", "simple", "cohort", "calendar")}
         imp = imputation(trended, outcome=outcome, covariates=trends or None, anticipation=anticipation,
                          alpha=alpha)
+        gc.collect()  # pyfixest's models (pre-trend test) sit in reference cycles
         pre = _pretrend_or_none(gt)
     base = _baseline_mean(panel, outcome, anticipation)
     table = _comparison_table(outcome, naive, bench, aggs, imp, horizon, base, alpha)
@@ -328,6 +333,16 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
     reading = outcome_reading(outcome, table, pre, gt, lang)
     return OutcomeEvaluationResult(outcome, table, spec, naive, bench, gt, aggs["event_time"], aggs["simple"],
                              aggs["cohort"], aggs["calendar"], imp, pre, reading, tuple(caught))
+
+
+def _without_fit(bench):
+    """The TWFE result without pyfixest's fitted model, whose firm-year arrays (design, scores,
+    residuals: about 1.5 GB per outcome at 100,000 firms) the evaluation never reads; its
+    estimates and design (for the wild bootstrap) stay. The model's reference cycles are
+    collected at once, so they do not pile up over the outcomes."""
+    bench = dataclasses.replace(bench, fit=None)
+    gc.collect()
+    return bench
 
 
 def _pretrend_or_none(gt):

@@ -169,6 +169,25 @@ def test_pretrend_test_detects_violated_parallel_trends():
     assert none.pretrend_test == {} and (none.estimates["event_time"] >= 0).all()
 
 
+def test_pretrend_rows_equal_a_full_pyfixest_fit_on_every_column(sim):
+    """The pre-trend regression reads only its columns and keeps a lean pyfixest model: its rows
+    are those of an ordinary fit on the whole untreated frame (extra columns included)."""
+    import pyfixest as pf
+    data = sim.data.assign(w=np.random.default_rng(4).normal(size=len(sim.data)), junk=1.5)
+    res = hb.imputation(make_panel(data), outcome="y", covariates=["w"], anticipation=1)
+    e = data["year"] - data["cohort"].where(data["cohort"] > 0)
+    frame = data[~(e >= -1)].assign(**{f"lead_{k}": (e == -k - 1).astype(float) for k in (1, 2, 3)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols("y ~ lead_3 + lead_2 + lead_1 + w | firm_id + year", data=frame,
+                       vcov={"CRV1": "firm_id"}, fixef_rm="none", fixef_tol=1e-12)
+    rows = res.estimates.set_index("event_time").loc[[-4, -3, -2]]
+    np.testing.assert_allclose(rows["estimate"], fit.coef()[["lead_3", "lead_2", "lead_1"]],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rows["std_error"], fit.se()[["lead_3", "lead_2", "lead_1"]],
+                               rtol=0, atol=1e-12)
+
+
 def test_horizons_subset(panel, result):
     sub = hb.imputation(panel, outcome="y", horizons=[0, 2], pretrends=1)
     assert sub.estimates["event_time"].tolist() == [-1, 0, 2]

@@ -145,6 +145,24 @@ def test_covariate_year_effects_columns(example_panel):
     assert covariate_year_effects(example_panel, []) == (example_panel, [])
 
 
+def test_twfe_kept_without_pyfixest_model_and_equal_to_a_direct_fit(evaluation, example_panel):
+    """The evaluation drops pyfixest's fitted model (its firm-year arrays) but not a number."""
+    from hubeval.data.restrict import anticipation_sample
+    from hubeval.did.fixed_effects import twfe_treatments
+    kept = evaluation["log_va_per_worker"].twfe
+    assert kept.fit is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = anticipation_sample(example_panel, "log_va_per_worker", 1)
+        trended, trends = covariate_year_effects(sample, SETTINGS["covariates"], "log_va_per_worker")
+        panel, treatment = twfe_treatments(trended, 1)
+        direct = hb.twfe(panel, outcome="log_va_per_worker", covariates=trends, **treatment)
+    assert direct.fit is not None
+    pd.testing.assert_frame_equal(kept.estimates, direct.estimates, check_exact=True)
+    assert kept.regression.formula == direct.regression.formula
+    pd.testing.assert_frame_equal(kept.regression.data, direct.regression.data)
+
+
 def test_empty_outcomes_is_an_error(example_panel):
     with pytest.raises(hb.SpecError, match=r"^`outcomes` is empty; name at least one outcome"):
         hb.evaluate_outcomes(example_panel, outcomes=[])
