@@ -17,9 +17,11 @@ from hubeval.report.publication import (
     report_folder,
     save_table,
 )
+from hubeval.report.speccurve import SpecificationCurveResult, specification_curve
 
 __all__ = [
     "cba_table", "describe_cba", "format_krw", "DisclosureResult", "assert_publishable",
     "check_estimates", "check_result", "protect_table", "public", "report_folder", "save_table",
     "figure_theme", "label", "save_figure", "set_theme",
+    "SpecificationCurveResult", "specification_curve",
 ]
