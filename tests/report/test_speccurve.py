@@ -286,3 +286,17 @@ def test_single_specification_outcomes_are_left_out_with_a_warning(small):
     assert curve.outcomes == ["log_va_per_worker"]
     with pytest.raises(hb.ParameterError, match="`outcome` 'sales' has no headline effect"):
         hb.specification_curve(batch, outcome="sales")
+
+
+def test_the_robustness_batch_ends_in_the_specification_curve():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    plan = hb.plan_batch(root / "params" / "batches" / "robustness.yaml")
+    outcome_runs = [r for r in plan.runs if r.notebook.stem == "10_outcomes"]
+    assert len(outcome_runs) == 24 + 8
+    assert {json.dumps(r.params["covariates"]) for r in outcome_runs} == {
+        "[]", '["posco_supplier", "metal"]'}
+    last = plan.runs[-1]
+    assert last.notebook.stem == "60_specification_curve" and last.stage == 2
+    assert "results_dir" in last.declared and plan.stages == [1, 2]
