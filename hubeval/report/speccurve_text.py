@@ -90,13 +90,14 @@ def _decisive_sentence(row, lang: str) -> str:
                 low_value=value_label(choice, str(row.decisive_low_value), lang))
 
 
-def outcome_reading(curve, outcome: str, lang: str) -> str:
-    """The paragraph on one outcome's curve."""
+def outcome_reading(curve, outcome: str, lang: str, *, markdown: bool = False) -> str:
+    """The paragraph on one outcome's curve, led by the outcome's name (bold in Markdown)."""
     row = next(r for r in curve.overview.itertuples(index=False) if r.outcome == outcome)
     effect = lambda v: format_curve_effect(v, row.scale, lang)  # noqa: E731
     joint = " × "
     choices = joint.join(choice_label(c, lang, in_sentence=True) for c in curve.choices[outcome])
-    return text("speccurve.text", lang, outcome=outcome_name(outcome, lang),
+    name = outcome_name(outcome, lang)
+    return text("speccurve.text", lang, lead=f"**{name}.**" if markdown else f"{name}.",
                 n=row.n_specifications, choices=choices, low=effect(row.low),
                 high=effect(row.high), median=effect(row.median), n_positive=row.n_positive,
                 n_sig_positive=row.n_significant_positive,
@@ -121,4 +122,4 @@ def specification_reading(curve, lang: str = "en", outcomes=None) -> Reading:
         A string (Markdown in Jupyter), paragraphs separated by a blank line.
     """
     outcomes = curve.outcomes if outcomes is None else list(outcomes)
-    return Reading("\n\n".join(outcome_reading(curve, o, lang) for o in outcomes))
+    return Reading("\n\n".join(outcome_reading(curve, o, lang, markdown=True) for o in outcomes))
