@@ -36,7 +36,8 @@ evaluate: $(STAMP) data/example/firms.csv
 	$(BIN)/hubeval run $(BATCH)
 	@report=$$(ls -dt reports/*/*/ 2>/dev/null | head -1); \
 	 echo "policy memo in $$report:"; \
-	 for f in memo_en.html memo_ko.html memo_en.docx memo_ko.docx memo_en.pdf memo_ko.pdf; do \
+	 for f in memo_en.html memo_ko.html memo_en.docx memo_ko.docx memo_en.pdf memo_ko.pdf \
+	          memo_tables_en.xlsx memo_tables_ko.xlsx; do \
 	   test -f "$$report$$f" && echo "  $$report$$f"; done; \
 	 echo "  figures: $$report*.png (and .svg)"
 

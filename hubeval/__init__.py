@@ -72,7 +72,7 @@ _EXPORTS = {
     "hubeval.report": (
         "DisclosureResult", "assert_publishable", "cba_table", "check_estimates", "check_result",
         "describe_cba", "figure_theme", "format_krw", "label", "protect_table", "public",
-        "report_folder", "save_figure", "save_table", "set_theme",
+        "report_folder", "save_figure", "save_table", "save_tables", "set_theme", "WorkbookSheet",
         "SpecificationCurveResult", "specification_curve",
     ),
     "hubeval.report.memo": (
@@ -88,7 +88,8 @@ _EXPORTS = {
         "plot_specification_curve", "publish_specification_curve",
     ),
     "hubeval.store": (
-        "BatchResult", "collect_records", "load_batch_results", "read_provenance", "record",
+        "BatchResult", "catalog", "collect_store", "load_batch_results", "read_provenance",
+        "record", "write_store",
     ),
     "hubeval.synthetic": (
         "SynthPlaceboResult", "SynthResult", "synth", "synth_placebo",
@@ -100,7 +101,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "DataWarning", "DisclosureError", "EstimationError", "EstimationWarning", "HubevalError",
     "HubevalWarning", "PanelError", "ParameterError", "SpecError", "TIDY_COLUMNS",
-    "percent_effect", "record", "collect_records", "load_batch_results", "BatchResult",
+    "percent_effect", "record", "collect_store", "write_store", "catalog", "load_batch_results",
+    "BatchResult",
     "read_provenance", "read_table", "Panel", "DataQualityResult", "NEVER_TREATED",
     "derive_outcomes", "codebook", "outcome_family", "OUTCOMES", "FAMILIES", "simulate_panel",
     "SimulatedPanel", "ramp_effect", "simulate_program", "write_example_data", "load_example",
@@ -118,7 +120,7 @@ __all__ = [
     "ADDITIONALITY_DEFAULTS", "SENSITIVITY_RANGES", "cost_benefit", "CostBenefitResult",
     "cba_sensitivity", "CostBenefitSensitivityResult", "cba_table", "describe_cba", "format_krw",
     "DisclosureResult", "assert_publishable", "check_estimates", "check_result", "protect_table",
-    "public", "report_folder", "save_table", "figure_theme", "label", "save_figure", "set_theme",
+    "public", "report_folder", "save_table", "save_tables", "WorkbookSheet", "figure_theme", "label", "save_figure", "set_theme",
     "plot_balance", "plot_cba_summary", "plot_tornado", "plot_comparison", "plot_event_study",
     "plot_group_time", "plot_balance_memo", "plot_cba_panel", "plot_estimators", "plot_event_grid",
     "plot_headline", "plot_headline_levels", "plot_regional", "plot_regional_grid",

@@ -54,19 +54,18 @@ def test_every_notebook_runs_under_papermill(tmp_path):
     result = hb.run_batch(ROOT / "tests" / "batches" / "smoke.yaml", runs_dir=tmp_path / "runs",
                           params={"reports_dir": str(reports)}, jobs=2)
     assert result.ok, result.summary()
-    table = result.records
-    comparison = table[table["record"] == "comparison"]
+    comparison = result.comparison
     assert set(comparison["outcome"]) == {"log_va_per_worker", "cost_ratio", "any_investment",
                                           "log_employment"}
-    runs = comparison.groupby("run_id")[["param_family", "outcome"]].first()
-    assert runs.to_dict("index") == {
-        "10_outcomes-costs": {"param_family": "costs", "outcome": "cost_ratio"},
-        "10_outcomes-investment": {"param_family": "investment", "outcome": "any_investment"},
-        "10_outcomes-jobs": {"param_family": "jobs", "outcome": "log_employment"},
-        "10_outcomes-productivity": {"param_family": "productivity",
-                                     "outcome": "log_va_per_worker"}}
+    runs = comparison.groupby("run_id")["outcome"].first().to_dict()
+    assert {r: (result.params(r)["family"], o) for r, o in runs.items()} == {
+        "10_outcomes-costs": ("costs", "cost_ratio"),
+        "10_outcomes-investment": ("investment", "any_investment"),
+        "10_outcomes-jobs": ("jobs", "log_employment"),
+        "10_outcomes-productivity": ("productivity", "log_va_per_worker")}
     assert result.estimates.equals(hb.load_batch_results(result.folder).estimates)
-    assert set(comparison["evidence_level"]) == {1, 3}
+    assert set(comparison["evidence"]) == {1, 3}
+    assert result.statistic("pretrend_p", outcome="log_va_per_worker")["value"].between(0, 1).all()
     figures = list(reports.rglob("*.png"))
     assert any("headline" in f.name for f in figures)
 

@@ -17,7 +17,7 @@ To add a subcommand, write both and append ``add_<name>`` to :data:`SUBCOMMANDS`
 Exit status: 0 success; 1 one or more runs failed; 2 bad arguments or parameters (a
 :class:`~hubeval.core.errors.HubevalError`, printed without a traceback); 130 interrupted
 (Ctrl-C); 143 terminated (SIGTERM). Either way the batch folder is finished: workers stopped,
-manifest ``cancelled``, ``results.csv`` of the runs that finished.
+manifest ``cancelled``, the results store of the runs that finished.
 """
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def batch_folders(parent: Path) -> list[Path]:
 
 
 def latest_batch(name: str, *, runs_dir: str | Path = "runs") -> Path:
-    """The newest folder of batch ``name`` that has a ``results.csv``.
+    """The newest folder of batch ``name`` that has a results store (``tables.csv``).
 
     For a notebook run outside a batch, e.g. the policy memo opened in JupyterLab::
 
@@ -80,7 +80,7 @@ def latest_batch(name: str, *, runs_dir: str | Path = "runs") -> Path:
         When no such folder exists.
     """
     parent = Path(runs_dir) / name
-    folders = [p for p in batch_folders(parent) if (p / "results.csv").exists()]
+    folders = [p for p in batch_folders(parent) if (p / "tables.csv").exists()]
     if not folders:
         raise ParameterError(f"No finished batch `{name}` under `{parent}`: run one first "
                              f"(hubeval run params/batches/{name}.yaml) or set `runs_dir`.")

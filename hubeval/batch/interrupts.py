@@ -5,7 +5,7 @@ whose default action ends the process at once: its worker processes and kernels 
 as orphans and the manifest would stay ``running``. While a batch runs,
 :func:`terminate_as_interrupt` turns SIGTERM into :class:`BatchTerminated`, a
 ``KeyboardInterrupt``, so the runner's Ctrl-C path stops the workers, marks the manifest
-``cancelled`` and writes ``results.csv`` for the runs that finished. The CLI exits with 143
+``cancelled`` and writes the results store for the runs that finished. The CLI exits with 143
 after SIGTERM (128 + 15) and 130 after Ctrl-C.
 """
 from __future__ import annotations

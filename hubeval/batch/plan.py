@@ -32,7 +32,7 @@ notebook declares is an error, which catches typos); everything else is checked 
 
 The runner fills in ``output_dir`` (each run's own folder; never set it yourself) and, for runs
 after the first stage whose notebook declares ``results_dir``, the batch folder holding the
-``results.csv`` collected so far.
+results store collected so far.
 """
 from __future__ import annotations
 

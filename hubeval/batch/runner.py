@@ -4,7 +4,7 @@
 
     plan  = hb.plan_batch("params/batches/main.yaml")     # read + check every run's parameters
     batch = hb.run_batch("params/batches/main.yaml", jobs=2, progress="plain")
-    batch.records                                        # the collected tidy results.csv
+    batch.estimates                                      # the results store's estimates
 
 Design
 ------
@@ -21,12 +21,12 @@ Design
   into place atomically when it ends, so a retried Dask task never shares a folder with the
   dead worker's run; each run's ``attempts`` and ``retries`` are in the manifest.
 - Interruption: Ctrl-C and SIGTERM (:mod:`hubeval.batch.interrupts`) stop the running workers
-  and their kernels, mark the manifest ``cancelled`` and write ``results.csv`` for the runs
+  and their kernels, mark the manifest ``cancelled`` and write the results store for the runs
   that finished.
 - Every batch writes a new folder ``runs/<batch>/<timestamp>-<id>/`` (created with
   ``exist_ok=False``, so never an earlier one): one sub-folder per run (executed notebook,
   ``run.json``, ``records/``, whatever the notebook saves, ``run.log``), ``batch.log``,
-  ``manifest.json`` and ``results.csv`` (every record, collected after each stage, so a later
+  ``manifest.json`` and the results store (``estimates``, ``statistics``, ... collected after each stage, so a later
   stage, e.g. the policy memo, reads the earlier stages' results through ``results_dir``).
 - Resume: a run's *key* hashes its notebook's cell sources, its parameters, the contents of the
   files its parameters name (folders only for declared path parameters, never output
@@ -48,8 +48,6 @@ import shutil
 import time
 from pathlib import Path
 from typing import Literal
-
-import pandas as pd
 
 from hubeval.batch.executors import (
     ATTEMPT_FILE,
@@ -89,7 +87,8 @@ from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
 from hubeval.core.paths import ROOT_ENV
 from hubeval.core.threads import THREAD_ENV
-from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV, collect_records
+from hubeval.store.records import CONTEXT_ENV, CONTEXT_FILE, OUTPUT_ENV
+from hubeval.store.tables import collect_store, write_store
 from hubeval.store.results import BatchResult, read_batch
 
 __all__ = ["run_batch", "plan_batch", "latest_batch", "ExecutorName", "ProgressMode",
@@ -198,12 +197,11 @@ class _Batch:
     def save(self) -> None:
         write_json(self.folder / "manifest.json", self.manifest)
 
-    def collect(self) -> pd.DataFrame:
-        results = collect_records(self.folder, order=[e["id"] for e in self.manifest["runs"]])
-        tmp = self.folder / "results.csv.tmp"
-        results.to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, self.folder / "results.csv")
-        return results
+    def collect(self) -> dict:
+        """Write the batch's results store (runs, estimates, statistics, other tables)."""
+        tables = collect_store(self.folder, manifest=self.manifest)
+        write_store(self.folder, tables)
+        return tables
 
 
 _BOOKKEEPING = {"task.json", "status.json", "run.log", CONTEXT_FILE, ATTEMPT_FILE}
@@ -282,7 +280,7 @@ def _cancel(batch: _Batch, pool, progress: Progress, exc: KeyboardInterrupt) -> 
                     entry["id"] in stopped and entry["status"] != "ok"):
                 entry.update(status="cancelled", error=f"cancelled (the batch got {how})")
         batch.save()
-        batch.collect()  # results.csv of the runs that finished
+        batch.collect()  # the results store of the runs that finished
 
 
 def _options(plan: BatchPlan, jobs, executor, scheduler, kernel, threads_per_kernel, resume):
@@ -338,8 +336,8 @@ def run_batch(source: str | Path | BatchPlan, *, params: dict | None = None,
     -------
     BatchResult
         Check ``.ok`` / ``.failed``: failed runs do not raise. ``.runs`` holds each run's
-        status, ``.records`` the collected ``results.csv``, ``.estimates`` the outcome
-        comparisons (as :func:`hubeval.load_batch_results` reads them back).
+        status, ``.estimates`` / ``.statistics`` / ``.tables`` the batch's results store (as
+        :func:`hubeval.load_batch_results` reads them back).
 
     Raises
     ------

@@ -95,6 +95,14 @@ __all__ = ["cost_benefit", "CostBenefitResult"]
 
 # --- results ----------------------------------------------------------------------------------
 
+#: Units of the cost-benefit terms in the results store's ``statistics``.
+_GLANCE_UNITS = {"pv_benefits": "money", "pv_costs": "money", "npv": "money", "bcr": "ratio",
+                 "prob_bcr_above_1": "probability", "net_additional_jobs": "count",
+                 "productivity_effect_pct": "percent", "cost_per_firm": "money",
+                 "cost_per_net_job": "money", "cost_per_pp_productivity": "money",
+                 "break_even_persistence": "ratio"}
+
+
 @dataclasses.dataclass(frozen=True)
 class CostBenefitResult(ResultMixin):
     """Cost-benefit result: NPV, benefit-cost ratio, cost-effectiveness and their uncertainty.
@@ -133,6 +141,22 @@ class CostBenefitResult(ResultMixin):
     n_sim: int
     seed: Any
     notes: tuple = ()
+    #: The results store keeps these numbers in ``statistics`` (they are not model terms).
+    _store_kind = "statistics"
+
+    def _glance_rows(self) -> list[dict]:
+        """Every term's value and, where simulated, its standard error and interval."""
+        rows = []
+        for row in self.estimates.itertuples(index=False):
+            unit = _GLANCE_UNITS.get(row.term, "level")
+            for column, suffix in (("estimate", ""), ("std_error", "_std_error"),
+                                   ("conf_low", "_conf_low"), ("conf_high", "_conf_high")):
+                value = getattr(row, column, None)
+                if value is not None and value == value:
+                    rows.append({"term": row.term, "statistic": row.term + suffix,
+                                 "value": float(value), "unit": unit,
+                                 "label": f"{row.term} ({column})"})
+        return rows
     title = "Cost-benefit analysis"
     note = "Real base-year KRW; present values at the first cohort's year."
 

@@ -45,6 +45,10 @@ def result_field(*, serialize="full", **kwargs):
     metadata = {**kwargs.pop("metadata", {}), SERIALIZE: serialize}
     return dataclasses.field(metadata=metadata, **kwargs)
 
+#: Count attributes a result's :meth:`ResultMixin.glance` reports when it has them.
+_GLANCE_COUNTS = ("n_obs", "n_units", "n_treated", "n_control", "n_firms", "n_sim", "n_boot",
+                  "n_permutations", "n_treated_clusters", "n_control_clusters", "n_donors")
+
 #: Column names shared by every tidy table in hubeval.
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 
@@ -152,6 +156,31 @@ class ResultMixin:
     def tidy(self) -> pd.DataFrame:
         """The tidy estimates table (a copy: results are never mutated from outside)."""
         return self._main_table().copy()
+
+    def _glance_rows(self) -> list[dict]:
+        """Result-specific rows of :meth:`glance` (subclasses extend this)."""
+        return []
+
+    def glance(self) -> pd.DataFrame:
+        """Per-model statistics in long form, as broom's ``glance()``: one row per number.
+
+        Columns ``statistic`` (a stable code such as ``n_units``, ``pretrend_p``,
+        ``breakdown_mbar``, ``npv``), ``value`` (float), ``unit`` (``count``, ``probability``,
+        ``ratio``, ``statistic``, ``money``, ...) and ``label``; results that cover several
+        outcomes or terms add ``outcome``, ``estimator`` or ``term``. The counts a result carries
+        (``n_obs``, ``n_units``, ``n_treated``, ...) always come first.
+        """
+        rows = []
+        for attr in _GLANCE_COUNTS:
+            value = getattr(self, attr, None)
+            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, (bool, np.bool_)):
+                rows.append({"statistic": attr, "value": float(value), "unit": "count",
+                             "label": attr})
+        rows += list(self._glance_rows())
+        columns = ["statistic", "value", "unit", "label"]
+        extra = [c for c in ("outcome", "estimator", "term") if any(c in r for r in rows)]
+        return pd.DataFrame(rows, columns=[*extra, *columns])
 
     def _summary_lines(self) -> list[str]:
         lines = [self.title]

@@ -94,6 +94,20 @@ class AggregateResult(ResultMixin):
     warnings: tuple[str, ...] = ()
     seed: object = None
 
+    def tidy(self) -> pd.DataFrame:
+        """The estimates with the overall effect as a last row (``aggregation`` says which is
+        which: ``dynamic``/``group``/``calendar`` rows, then the overall ``simple`` row; for
+        ``by="simple"`` the one row)."""
+        rows = self.estimates.assign(aggregation=_AGGREGATION[self.spec["by"]])
+        if self.spec["by"] == "simple":
+            return rows
+        overall = pd.DataFrame([self.overall]).assign(aggregation="simple")
+        return pd.concat([rows, overall], ignore_index=True)
+
+    def _glance_rows(self) -> list[dict]:
+        return [{"statistic": "n_cells", "value": float(len(self.estimates)), "unit": "count",
+                 "label": "rows aggregated"}]
+
     def _summary_lines(self) -> list[str]:
         o = self.overall
         return super()._summary_lines() + [
@@ -113,6 +127,11 @@ class AggregateResult(ResultMixin):
         if self.spec["by"] != "simple":
             frame = pd.concat([frame, pd.DataFrame([self.overall])], ignore_index=True)
         return _percent(frame)
+
+
+#: The results store's name of each ``by`` (:data:`hubeval.store.schema.AGGREGATIONS`).
+_AGGREGATION = {"event_time": "dynamic", "cohort": "group", "calendar": "calendar",
+                "simple": "simple"}
 
 
 # --- public functions ------------------------------------------------------------------------

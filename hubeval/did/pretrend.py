@@ -45,6 +45,14 @@ class PretrendResult(ResultMixin):
     n_units: int
     warnings: tuple[str, ...] = ()
 
+    def _glance_rows(self) -> list[dict]:
+        return [{"statistic": "pretrend_wald", "value": float(self.statistic), "unit": "statistic",
+                 "label": "pre-trend Wald statistic (chi-squared)"},
+                {"statistic": "pretrend_df", "value": float(self.df), "unit": "count",
+                 "label": "pre-trend test degrees of freedom"},
+                {"statistic": "pretrend_p", "value": float(self.p_value), "unit": "probability",
+                 "label": "pre-trend test p-value"}]
+
 
 def pretrend_test(gt: GroupTimeResult, *, by: str = "event_time", max_lead: int | None = 5,
                   cohort_shares: CohortShares = "fixed") -> PretrendResult:

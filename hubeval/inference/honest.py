@@ -80,6 +80,10 @@ class SensitivityResult(ResultMixin):
     def note(self) -> str:
         return self.statement
 
+    def _glance_rows(self) -> list[dict]:
+        return [{"statistic": "breakdown_mbar", "value": float(self.breakdown_mbar),
+                 "unit": "ratio", "label": "Rambachan-Roth breakdown value"}]
+
     @property
     def title(self) -> str:
         kind = "smoothness, FLCI" if self.spec.get("restriction") == "SD" else "relative magnitudes"

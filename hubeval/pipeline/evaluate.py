@@ -131,6 +131,24 @@ class EvaluationResult(ResultMixin):
     spec: dict
     title = "Program effects: naive claim vs causal estimates"
 
+    def _glance_rows(self) -> list[dict]:
+        """Per outcome: the pre-trend test and the Callaway-Sant'Anna sample's counts."""
+        rows = []
+        for item in self.evaluations:
+            keys = {"outcome": item.outcome, "estimator": "callaway_santanna"}
+            if item.pretrend is not None:
+                rows += [{**keys, **row} for row in item.pretrend._glance_rows()]
+            simple = item.simple
+            if isinstance(getattr(simple, "n_units", None), (int, np.integer)):
+                rows.append({**keys, "statistic": "n_units", "value": float(simple.n_units),
+                             "unit": "count", "label": "firms in the estimation sample"})
+            treated = getattr(simple, "n_treated", None)
+            if isinstance(treated, dict) and treated:
+                rows.append({**keys, "statistic": "n_treated",
+                             "value": float(sum(treated.values())), "unit": "count",
+                             "label": "participating firms"})
+        return rows
+
     def __getitem__(self, outcome: str) -> OutcomeEvaluationResult:
         for item in self.evaluations:
             if item.outcome == outcome:
@@ -150,7 +168,7 @@ class EvaluationResult(ResultMixin):
 
     def event_studies(self) -> pd.DataFrame:
         """Callaway-Sant'Anna event studies of every outcome, stacked (with an ``outcome`` column)."""
-        frames = [e.event_study.tidy().assign(outcome=e.outcome) for e in self.evaluations]
+        frames = [e.event_study.estimates.assign(outcome=e.outcome) for e in self.evaluations]
         return pd.concat(frames, ignore_index=True)
 
     def readings(self) -> Readings:

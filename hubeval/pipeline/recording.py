@@ -43,7 +43,7 @@ def event_study_covariances(result) -> pd.DataFrame:
 
 
 def record_outcome_results(result, credibility=None, *, out_dir: str | Path | None = None) -> list[str]:
-    """Record an outcome run's results for the batch's ``results.csv`` and the memo.
+    """Record an outcome run's results for the batch's results store and the memo.
 
     Parameters
     ----------

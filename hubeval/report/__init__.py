@@ -1,7 +1,7 @@
 """Presentation: figure theme and labels, disclosure control, plots, cost-benefit text and the memo.
 
 Inside this folder ``catalogue`` < ``seal`` < ``suppression`` < ``disclosure`` < ``firm_level``
-< ``gate`` < ``audit`` < ``publication`` < ``figures`` < ``cba_text`` < ``plots`` < ``memo``:
+< ``gate`` < ``audit`` < ``xlsx`` < ``publication`` < ``figures`` < ``cba_text`` < ``plots`` < ``memo``:
 the memo uses plots, plots never use the memo. The disclosure gate (threat model and
 guarantees in :mod:`hubeval.report.disclosure`) spans ``seal`` to ``publication``.
 """
@@ -16,12 +16,14 @@ from hubeval.report.publication import (
     check_result,
     report_folder,
     save_table,
+    save_tables,
 )
 from hubeval.report.speccurve import SpecificationCurveResult, specification_curve
+from hubeval.report.xlsx import WorkbookSheet
 
 __all__ = [
     "cba_table", "describe_cba", "format_krw", "DisclosureResult", "assert_publishable",
     "check_estimates", "check_result", "protect_table", "public", "report_folder", "save_table",
-    "figure_theme", "label", "save_figure", "set_theme",
+    "save_tables", "WorkbookSheet", "figure_theme", "label", "save_figure", "set_theme",
     "SpecificationCurveResult", "specification_curve",
 ]

@@ -20,7 +20,7 @@ from hubeval.report.figures import label
 if TYPE_CHECKING:
     from hubeval.cba.model import CostBenefitResult
 
-__all__ = ["format_krw", "describe_cba", "cba_table"]
+__all__ = ["format_krw", "describe_cba", "cba_rows", "cba_table", "MONEY_TERMS"]
 
 
 def format_krw(value: float, lang: str = "en") -> str:
@@ -103,8 +103,9 @@ def _why(note: str, lang: str) -> str:
     return text(f"cba_why.{key}", lang) if key is not None else note
 
 
-_MONEY_TERMS = ("pv_costs", "pv_benefits", "npv", "cost_per_firm", "cost_per_net_job",
-                "cost_per_pp_productivity")
+#: Cost-benefit measures in won.
+MONEY_TERMS = ("pv_costs", "pv_benefits", "npv", "cost_per_firm", "cost_per_net_job",
+               "cost_per_pp_productivity")
 _TABLE_TERMS = ("pv_costs", "pv_benefits", "npv", "bcr", "prob_bcr_above_1", "cost_per_firm",
                 "net_additional_jobs", "cost_per_net_job", "productivity_effect_pct",
                 "cost_per_pp_productivity", "break_even_persistence")
@@ -113,7 +114,7 @@ _TABLE_TERMS = ("pv_costs", "pv_benefits", "npv", "bcr", "prob_bcr_above_1", "co
 def _format_value(term: str, value: float, lang: str) -> str:
     if not np.isfinite(value):
         return "∞" if value == np.inf else ""
-    if term in _MONEY_TERMS:
+    if term in MONEY_TERMS:
         return format_krw(value, lang)
     if term in ("prob_bcr_above_1", "break_even_persistence"):
         return f"{value:.0%}"
@@ -122,6 +123,24 @@ def _format_value(term: str, value: float, lang: str) -> str:
     if term == "net_additional_jobs":
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def cba_rows(result: CostBenefitResult) -> pd.DataFrame:
+    """The measures of the cost-benefit table in print order, as numbers.
+
+    Columns ``term, estimate, conf_low, conf_high``; measures without a value are left out and
+    the interval is missing unless both ends are finite (as :func:`cba_table` prints them).
+    """
+    est = result.estimates.set_index("term")
+    rows = []
+    for term in _TABLE_TERMS:
+        value = est.at[term, "estimate"]
+        if np.isnan(value):
+            continue
+        lo, hi = est.at[term, "conf_low"], est.at[term, "conf_high"]
+        both = np.isfinite(lo) and np.isfinite(hi)
+        rows.append((term, value, lo if both else np.nan, hi if both else np.nan))
+    return pd.DataFrame(rows, columns=["term", "estimate", "conf_low", "conf_high"])
 
 
 def cba_table(result: CostBenefitResult, *, lang: str = "en") -> pd.DataFrame:
@@ -139,16 +158,11 @@ def cba_table(result: CostBenefitResult, *, lang: str = "en") -> pd.DataFrame:
         net job when no employment effect was given) are left out.
     """
     _check_lang(lang)
-    est = result.estimates.set_index("term")
     level = 1 - result.spec["alpha"]
     rows = []
-    for term in _TABLE_TERMS:
-        value = est.at[term, "estimate"]
-        if np.isnan(value):
-            continue
-        lo, hi = est.at[term, "conf_low"], est.at[term, "conf_high"]
+    for term, value, lo, hi in cba_rows(result).itertuples(index=False, name=None):
         interval = f"{_format_value(term, lo, lang)} ~ {_format_value(term, hi, lang)}" \
-            if np.isfinite(lo) and np.isfinite(hi) else ""
+            if np.isfinite(lo) else ""
         rows.append((label(term, lang), _format_value(term, value, lang), interval))
     columns = [label("measure", lang), label("value", lang), label("interval", lang, level=level)]
     return pd.DataFrame(rows, columns=columns)

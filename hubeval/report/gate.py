@@ -57,7 +57,8 @@ def check_estimates(estimates: pd.DataFrame, *, min_units: int = DEFAULT_MIN_UNI
         Minimum number of firms; at least 3.
     count : str or sequence of str, optional
         Count column(s) to check. By default every present column of ``n_treated``,
-        ``n_units``, ``n_firms``; a row is suppressed when the smallest is below ``min_units``
+        ``n_units``, ``n_firms`` that is filled on some row (a column empty throughout was not
+        recorded for this table); a row is suppressed when the smallest is below ``min_units``
         (an effect on 3 treated firms is disclosive even with 200 controls). A missing count
         suppresses the row too (it cannot be verified).
     keys : sequence of str, optional
@@ -110,7 +111,10 @@ def _count_columns(frame: pd.DataFrame, count: str | Sequence[str] | None) -> li
         columns = [count] if isinstance(count, str) else list(count)
         _check_columns(frame, columns, "count")
         return columns
-    columns = [c for c in COUNT_COLUMNS if c in frame.columns]
+    present = [c for c in COUNT_COLUMNS if c in frame.columns]
+    # a count column that is empty throughout was not recorded for this table (e.g. `n_units` of
+    # an event study in the results store's fixed schema); one missing on some rows fails closed
+    columns = [c for c in present if frame[c].notna().any()] or present
     if not columns:
         raise _unverifiable(
             f"Cannot verify the table: it has none of the count columns {list(COUNT_COLUMNS)}, "

@@ -2,7 +2,9 @@
 
 :func:`save_table` writes exactly what was checked (a sealed check's table, or a table that the
 gate :func:`~hubeval.report.gate.assert_publishable` passes as it is) and records the check and
-any exemption beside the output (:mod:`hubeval.report.audit`). The checks themselves are in
+any exemption beside the output (:mod:`hubeval.report.audit`); :func:`save_tables` does the same
+for several tables written as the sheets of one formatted Excel workbook
+(:mod:`hubeval.report.xlsx`). The checks themselves are in
 :mod:`hubeval.report.gate` (re-exported here), the suppression rules, threat model and
 guarantees in :mod:`hubeval.report.disclosure`.
 """
@@ -39,9 +41,10 @@ from hubeval.report.gate import (
     check_result,
 )
 from hubeval.report.seal import table_digest
+from hubeval.report.xlsx import WorkbookSheet, check_sheet_names, write_workbook
 
 __all__ = ["check_estimates", "check_result", "assert_publishable", "output_paths", "save_table",
-           "report_folder"]
+           "save_tables", "WorkbookSheet", "report_folder"]
 
 _TABLE_HTML = jinja2.Environment(autoescape=True).from_string(
     "{{ table }}{% if suppressed %}<p>Suppressed:</p><ul>{% for r in suppressed %}"
@@ -107,6 +110,9 @@ def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
     out_dir : str or Path, default "reports"
     formats : sequence of {"csv", "html", "xlsx"}, default ("csv",)
         CSV is written as UTF-8 with a byte-order mark so Excel shows Korean text correctly.
+        XLSX is a workbook with one sheet named ``name`` (cut to 31 characters): a bold header
+        row with the column names, panes frozen under it, fitted column widths, numbers stored
+        as numbers (see :func:`save_tables` for titles, two-language headers and number formats).
     exists : {"error", "suffix", "replace"}, default "error"
         What to do when a file exists; never overwrites silently (see :func:`output_paths`).
     min_units : int, default 5
@@ -138,9 +144,76 @@ def save_table(table: Any, name: str, *, check: DisclosureResult | None = None,
                                                suppressed=list(checked.suppressed.itertuples())),
                             encoding="utf-8")
         else:
-            frame.to_excel(path, index=False)
+            write_workbook(path, [(name[:31], frame, WorkbookSheet(frame))])
     write_disclosure_record(paths, kind="table", entries=[entry], exemption=checked.exemption,
                             min_units=min_units)
+    return paths
+
+
+def save_tables(sheets: Mapping[str, Any], name: str, *, out_dir: str | Path = "reports",
+                exists: ExistsPolicy = "error",
+                min_units: int = DEFAULT_MIN_UNITS) -> dict[str, Path]:
+    """Write several tables as the sheets of one Excel workbook, each through the disclosure check.
+
+    Every table passes the same gate as in :func:`save_table` (a sealed check's protected table,
+    or a table :func:`assert_publishable` passes as it is, or an exemption given as the sheet's
+    ``check``) before anything is written: one disclosive table and no file is written.
+
+    Parameters
+    ----------
+    sheets : mapping of sheet name to WorkbookSheet, DisclosureResult, DataFrame or result object
+        In workbook order. A :class:`~hubeval.report.xlsx.WorkbookSheet` adds a title row,
+        header rows (e.g. Korean and English), the columns to write and their number formats,
+        and the text of suppressed cells; a bare table is written with its column names as the header.
+    name : str
+        File stem; the workbook is ``out_dir/name.xlsx``.
+    out_dir : str or Path, default "reports"
+    exists : {"error", "suffix", "replace"}, default "error"
+        What to do when the file exists (see :func:`output_paths`).
+    min_units : int, default 5
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"xlsx": path}``. ``<name>.disclosure.json`` beside it records each sheet's check
+        (entry ``sheet``) and any exemption (:mod:`hubeval.report.audit`).
+
+    Raises
+    ------
+    DisclosureError
+        A table is disclosive, cannot be verified, is firm-level, or differs from its ``check``.
+    SpecError
+        No sheets, an invalid sheet name, or headers naming columns a table does not have.
+    FileExistsError
+        The workbook exists and ``exists="error"``.
+
+    Examples
+    --------
+    >>> import pandas as pd, hubeval as hb
+    >>> table = pd.DataFrame({"term": ["att"], "estimate": [0.061], "n_units": [120]})
+    >>> sheet = hb.WorkbookSheet(table, title="Effect", formats={"estimate": "0.000"},
+    ...                  headers={"term": ("항목", "Term"), "estimate": ("효과", "Effect")})
+    >>> hb.save_tables({"effects": sheet}, "effects", out_dir=tmp)["xlsx"].name  # doctest: +SKIP
+    'effects.xlsx'
+    """
+    layouts = {sheet: item if isinstance(item, WorkbookSheet) else WorkbookSheet(item)
+               for sheet, item in dict(sheets).items()}
+    if not layouts:
+        raise SpecError("`sheets` is empty: pass at least one {sheet name: table}.")
+    check_sheet_names(list(layouts))
+    written, entries, reasons = [], [], []
+    for sheet, layout in layouts.items():
+        frame, checked, entry = _table_to_write(layout.table, layout.check, min_units,
+                                                list(layout.keys))
+        refuse_firm_level(frame, checked.spec.get("keys", layout.keys))
+        written.append((sheet, frame, layout))
+        entries.append({"sheet": sheet, **entry})
+        if checked.exemption is not None:
+            reasons.append(f"{sheet}: {checked.exemption}")
+    paths = output_paths(out_dir, name, ["xlsx"], exists=exists, allowed=get_args(TableFormat))
+    write_workbook(paths["xlsx"], written)
+    write_disclosure_record(paths, kind="workbook", entries=entries,
+                            exemption="; ".join(reasons) or None, min_units=min_units)
     return paths
 
 

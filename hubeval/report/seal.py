@@ -33,7 +33,7 @@ KEY_COLUMNS = (
     "subgroup", "industry", "ksic", "sector", "size", "size_class", "region", "city", "category",
     "variable", "covariate", "level", "label", "estimator", "design", "method", "scale",
     "evidence_level", "family", "restriction", "metric", "scenario", "run_id", "notebook",
-    "record", "stage", "suppressed",
+    "record", "stage", "suppressed", "aggregation", "inference", "evidence", "statistic", "unit",
 )
 #: Column-name prefixes of keys: ``param_*`` are the run settings a batch records.
 KEY_PREFIXES = ("param_",)

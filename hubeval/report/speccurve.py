@@ -65,14 +65,25 @@ def _params(value: Any) -> dict:
     return {}
 
 
-def specification_choices(params: list[dict]) -> list[str]:
-    """The parameter names whose values differ between runs (in first-seen order).
+def specification_choices(params: list[dict], order: dict | None = None) -> list[str]:
+    """The parameter names whose values differ between runs.
 
-    A name missing from some runs (their notebook default) counts as a value of its own.
+    A name missing from some runs (their notebook default) counts as a value of its own. The
+    names come in ``order`` (name to position, e.g. the batch file's), then first-seen order.
     """
     names = list(dict.fromkeys(name for p in params for name in p if name not in _IGNORED))
-    return [name for name in names
-            if len({choice_text(p.get(name)) for p in params}) > 1]
+    varying = [name for name in names if len({choice_text(p.get(name)) for p in params}) > 1]
+    order = order or {}
+    return sorted(varying, key=lambda name: (order.get(name, len(order)), names.index(name)))
+
+
+def _batch_order(manifest: Any) -> dict:
+    """Position of each parameter as the batch file sets it (the runs' ``set_params`` in the
+    manifest: defaults, then the run's params, then its grid), since the store's ``params``
+    JSON is sorted by name."""
+    runs = manifest.get("runs", []) if isinstance(manifest, dict) else []
+    names = dict.fromkeys(name for entry in runs for name in (entry.get("set_params") or {}))
+    return {name: i for i, name in enumerate(names)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +99,8 @@ class SpecificationCurveResult(ResultMixin):
         conf_high, scale, significant`` (p-value below ``alpha``), ``rank`` (1 = smallest
         estimate of its outcome) and the firm counts. Sorted by outcome, then rank.
     choices : dict of str to tuple of str
-        Per outcome, the choices that vary across its specifications (its matrix rows).
+        Per outcome, the choices that vary across its specifications (its matrix rows), in the
+        order the batch file sets them (from the manifest; by name without one).
     levels : dict of str to tuple of str
         Per choice, its values in the order the runs first used them (the grid's order).
     overview : DataFrame
@@ -111,6 +123,11 @@ class SpecificationCurveResult(ResultMixin):
     by_choice: pd.DataFrame = result_field()
     spec: dict = result_field(default_factory=dict)
     title = "Specification curve"
+
+    def tidy(self) -> pd.DataFrame:
+        """The curve table with ``run_id`` named ``specification`` (the run of each
+        specification): in a batch's store ``run_id`` is the run that recorded the curve."""
+        return self.estimates.rename(columns={"run_id": "specification"})
 
     @property
     def outcomes(self) -> list[str]:
@@ -137,23 +154,25 @@ class SpecificationCurveResult(ResultMixin):
         outcomes = self.outcomes if outcome is None else [self._outcome(outcome)]
         return specification_reading(self, lang, outcomes)
 
-    def glance(self) -> pd.DataFrame:
-        """The summary numbers, long: ``outcome, statistic, value, unit, label``."""
+    def _glance_rows(self) -> list[dict]:
+        """Per outcome: the number of specifications, median and range, and the shares."""
         rows = []
         for row in self.overview.itertuples(index=False):
             unit = row.scale if row.scale in ("percent", "level", "log_points", "pp") else "level"
-            rows += [(row.outcome, "n_specifications", row.n_specifications, "count",
-                      "specifications"),
-                     (row.outcome, "median_estimate", row.median, unit, "median estimate"),
-                     (row.outcome, "min_estimate", row.low, unit, "smallest estimate"),
-                     (row.outcome, "max_estimate", row.high, unit, "largest estimate"),
-                     (row.outcome, "share_positive", row.share_positive, "ratio",
-                      "share of positive estimates"),
-                     (row.outcome, "share_significant_positive", row.share_significant_positive,
-                      "ratio", "share significantly positive"),
-                     (row.outcome, "share_significant_negative", row.share_significant_negative,
-                      "ratio", "share significantly negative")]
-        return pd.DataFrame(rows, columns=["outcome", "statistic", "value", "unit", "label"])
+            rows += [{"outcome": row.outcome, "statistic": statistic, "value": float(value),
+                      "unit": what, "label": text}
+                     for statistic, value, what, text in (
+                         ("n_specifications", row.n_specifications, "count", "specifications"),
+                         ("median_estimate", row.median, unit, "median estimate"),
+                         ("min_estimate", row.low, unit, "smallest estimate"),
+                         ("max_estimate", row.high, unit, "largest estimate"),
+                         ("share_positive", row.share_positive, "ratio",
+                          "share of positive estimates"),
+                         ("share_significant_positive", row.share_significant_positive, "ratio",
+                          "share significantly positive"),
+                         ("share_significant_negative", row.share_significant_negative, "ratio",
+                          "share significantly negative"))]
+        return rows
 
     def _summary_lines(self) -> list[str]:
         lines = [self.title, f"alpha: {self.spec.get('alpha')}"]
@@ -198,10 +217,11 @@ def choice_column(choice: str) -> str:
         else choice
 
 
-def _curve_rows(rows: pd.DataFrame, params: dict, alpha: float) -> tuple[pd.DataFrame, list]:
+def _curve_rows(rows: pd.DataFrame, params: dict, alpha: float,
+                order: dict) -> tuple[pd.DataFrame, list]:
     """One outcome's specifications, sorted, with its choice columns."""
     run_params = [params.get(str(r), {}) for r in rows["run_id"]]
-    choices = specification_choices(run_params)
+    choices = specification_choices(run_params, order)
     table = rows.reindex(columns=CURVE_COLUMNS).copy()
     table["run_id"] = rows["run_id"].astype(str).to_numpy()
     for choice in choices:
@@ -332,10 +352,11 @@ def specification_curve(results, *, outcome: str | None = None,
         raise ParameterError(f"`outcome` {outcome!r} has no headline effect in the batch; "
                              f"outcomes found: {format_examples(present)}.")
     params = _run_params(getattr(results, "runs", None))
+    order = _batch_order(getattr(results, "manifest", None))
     tables, choices, levels, single = [], {}, {}, []
     for name in present if outcome is None else [outcome]:
         part = rows[rows["outcome"] == name]
-        table, found = _curve_rows(part, params, alpha)
+        table, found = _curve_rows(part, params, alpha, order)
         if len(table) < 2 or not found:
             single.append((name, len(table), table["run_id"].tolist()))
             continue

@@ -8,10 +8,10 @@ file the runner writes into each run's folder (found through the ``HUBEVAL_RUN_C
 environment variable, or in ``out_dir``); run interactively, the notebook is ``interactive``
 and the run id empty.
 
-:func:`collect_records` stacks every record CSV below a batch folder into one tidy table, the
-batch's ``results.csv``: one row per estimate, with columns ``run_id, notebook, record,
-outcome``, the result's own tidy columns, then one ``param_<name>`` column per run parameter
-(lists and dicts as JSON text; the runner-owned ``output_dir`` and ``results_dir`` left out).
+The JSON document also carries the record's rows of the batch's store tables (``store``:
+``estimates``, ``statistics`` and tables of other kinds, see :mod:`hubeval.store.parts`), which
+:func:`hubeval.store.tables.collect_store` gathers into the batch's tables; the CSV holds the tidy
+table only (the run's parameters are in the batch's ``runs`` table, once).
 """
 from __future__ import annotations
 
@@ -27,14 +27,15 @@ import pandas as pd
 from hubeval.core.errors import ParameterError
 from hubeval.core.paths import project_path
 from hubeval.core.results import to_jsonable
+from hubeval.store.parts import store_parts
 
-__all__ = ["record", "collect_records", "CONTEXT_ENV", "OUTPUT_ENV", "KEY_COLUMNS"]
+__all__ = ["record", "read_record_documents", "CONTEXT_ENV", "OUTPUT_ENV", "KEY_COLUMNS"]
 
 CONTEXT_ENV = "HUBEVAL_RUN_CONTEXT"
 OUTPUT_ENV = "HUBEVAL_OUTPUT_DIR"
 CONTEXT_FILE = "run.json"
 KEY_COLUMNS = ["run_id", "notebook", "record", "outcome"]
-_PRIVATE_PARAMS = {"output_dir", "results_dir"}
+PRIVATE_PARAMS = {"output_dir", "results_dir"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -92,13 +93,11 @@ def _outcome(table: pd.DataFrame, obj: Any, params: dict, outcome: str | None) -
     return value if isinstance(value, str) else None
 
 
-def _param_columns(params: dict) -> dict:
-    out = {}
-    for key, value in params.items():
-        if key in _PRIVATE_PARAMS:
-            continue
-        plain = value is None or isinstance(value, (str, int, float, bool))
-        out[f"param_{key}"] = value if plain else json.dumps(to_jsonable(value))
+def _store_json(parts: dict) -> dict:
+    """The record's rows of the batch's store tables, as JSON (see :mod:`hubeval.store.parts`)."""
+    out = {kind: to_jsonable(parts[kind]) for kind in ("estimates", "statistics")
+           if parts[kind] is not None}
+    out["tables"] = {kind: to_jsonable(frame) for kind, frame in parts["tables"].items()}
     return out
 
 
@@ -161,52 +160,40 @@ def record(name: str, obj: Any, *, out_dir: str | Path | None = None,
             "record": name, "outcome": found_outcome}
     folder = out_dir / "records"
     folder.mkdir(parents=True, exist_ok=True)
+    parts = store_parts(name, obj, table, found_outcome)
     document = {**keys, "type": type(obj).__name__, "params": to_jsonable(params),
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "result": payload}
+                "result": payload, "store": _store_json(parts)}
     (folder / f"{name}.json").write_text(json.dumps(document, indent=2, ensure_ascii=False),
                                          encoding="utf-8")
     keys_frame = pd.DataFrame({k: keys[k] for k in ("run_id", "notebook", "record")},
                               index=table.index)
     keys_frame["outcome"] = table["outcome"] if "outcome" in table.columns else found_outcome
-    # a recorded table may itself carry run ids (e.g. a memo summarising results.csv)
+    # a recorded table may itself carry run ids (e.g. a memo summarising the estimates)
     flat = table.drop(columns=[c for c in ["outcome"] if c in table.columns]).rename(
         columns={c: f"source_{c}" for c in ("run_id", "notebook", "record")})
-    param_frame = pd.DataFrame(_param_columns(params), index=table.index)
-    out = pd.concat([keys_frame, flat, param_frame], axis=1)
+    out = pd.concat([keys_frame, flat], axis=1)
     path = folder / f"{name}.csv"
     out.to_csv(path, index=False, encoding="utf-8")
     return path
 
 
-def collect_records(folder: str | Path, *, order: list[str] | None = None) -> pd.DataFrame:
-    """Stack every ``records/*.csv`` below ``folder`` into one tidy table.
+def read_record_documents(folder: str | Path, *, order: list[str] | None = None) -> list[dict]:
+    """Every ``records/*.json`` document below ``folder``, in run order then record name.
 
-    Parameters
-    ----------
-    folder : str or Path
-        A batch folder (``runs/<batch>/<timestamp>-<id>/``) or a single run's folder.
-    order : list of str, optional
-        Run folder names in the order wanted (the batch's run order); others follow by name.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Key columns ``run_id, notebook, record, outcome`` first, then the union of the
-        records' columns, ``param_*`` columns last; rows in run order, then record name.
-        Empty (with the key columns) when nothing was recorded.
+    ``order`` lists run folder names in the batch's run order (others follow by name); folders
+    whose names start with ``.`` (the runner's ``.attempts/``) are never read.
     """
     rank = {name: i for i, name in enumerate(order or [])}
     root = Path(folder)
-    # `.attempts/` holds runs' unfinished or superseded attempts: never results
-    files = sorted((f for f in root.glob("**/records/*.csv")
+    files = sorted((f for f in root.glob("**/records/*.json")
                     if not any(p.startswith(".") for p in f.relative_to(root).parts)),
                    key=lambda f: (rank.get(f.parent.parent.name, len(rank)), str(f)))
-    frames = [pd.read_csv(f) for f in files if f.stat().st_size > 0]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=KEY_COLUMNS)
-    data = pd.concat(frames, ignore_index=True, sort=False)
-    params = sorted(c for c in data.columns if c.startswith("param_"))
-    middle = [c for c in data.columns if c not in KEY_COLUMNS and c not in params]
-    return data[KEY_COLUMNS + middle + params]
+    documents = []
+    for path in files:
+        try:
+            documents.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise ParameterError(f"Record `{path}` cannot be read ({exc}). Re-run that notebook "
+                                 "(hubeval run ... --resume re-runs only what is missing).") from exc
+    return documents

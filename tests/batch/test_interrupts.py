@@ -90,7 +90,7 @@ def test_sigterm_stops_workers_and_kernels_and_keeps_finished_results(tmp_path):
     assert runs["sleep"]["error"] == "cancelled (the batch got SIGTERM)"
     assert runs["sleep"]["cell"] == 3  # the worker saved the partial notebook and said where
     assert (folder / "sleep" / "sleep.ipynb").exists()
-    results = pd.read_csv(folder / "results.csv")  # the finished run's records
+    results = pd.read_csv(folder / "estimates.csv", encoding="utf-8-sig")  # the finished run's
     assert results["run_id"].unique().tolist() == ["ok"] and len(results) == 2
 
 

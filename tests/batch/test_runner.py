@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import hubeval as hb
+from hubeval.store.schema import ESTIMATE_COLUMNS
 from hubeval.batch.progress import Progress
 from hubeval.core.errors import ParameterError
 from hubeval.store import read_batch
@@ -62,10 +63,10 @@ def demo(tmp_path_factory):
 
 
 def test_failures_are_isolated_with_cell_and_error(demo):
-    status = demo.runs.set_index("id")["status"].to_dict()
+    status = demo.runs.set_index("run_id")["status"].to_dict()
     assert status == {"ok-sales": "ok", "ok-jobs": "ok", "fail": "failed", "kill": "failed",
                       "sleep": "failed", "memo": "ok"}
-    errors = demo.runs.set_index("id")["error"]
+    errors = demo.runs.set_index("run_id")["error"]
     assert errors["fail"] == "cell 3: ZeroDivisionError: division by zero"
     assert errors["kill"] == ("cell 3: kernel died (its process exited: killed, crashed or out "
                               "of memory)")
@@ -91,32 +92,35 @@ def test_partial_executed_notebooks_are_kept(demo):
 
 
 def test_results_collected_and_memo_reads_them(demo):
-    results = pd.read_csv(demo.folder / "results.csv")
-    assert list(results.columns) == ["run_id", "notebook", "record", "outcome", "term",
-                                     "estimate", "std_error", "n_rows", "n_runs",
-                                     "param_effect", "param_n_terms", "param_outcome"]
-    assert results["run_id"].tolist() == ["ok-sales"] * 3 + ["ok-jobs"] * 3 + ["memo"]
-    ok = results[results["notebook"] == "ok"]
-    assert ok["outcome"].tolist() == ["sales"] * 3 + ["jobs"] * 3
-    assert (ok["estimate"] == 0.2).all() and (ok["param_n_terms"] == 3).all()
-    memo = results[results["notebook"] == "memo"].iloc[0]
+    index = pd.read_csv(demo.folder / "tables.csv", encoding="utf-8-sig")
+    assert index["table"].tolist() == ["runs", "estimates", "statistics", "summary"]
+    results = pd.read_csv(demo.folder / "estimates.csv", encoding="utf-8-sig")
+    assert list(results.columns) == ESTIMATE_COLUMNS  # the fixed schema, no parameter columns
+    assert results["run_id"].tolist() == ["ok-sales"] * 3 + ["ok-jobs"] * 3
+    assert results["outcome"].tolist() == ["sales"] * 3 + ["jobs"] * 3
+    assert results["term"].tolist() == ["t0", "t1", "t2"] * 2 and set(results["estimator"]) == {"other"}
+    assert (results["estimate"] == 0.2).all()
+    assert [demo.params(r)["n_terms"] for r in ("ok-sales", "ok-jobs")] == [3, 3]  # once per run
+    memo = demo.table("summary").iloc[0]
     # the memo ran after stage 1 and read its results: 6 rows from 2 runs
-    assert (memo["n_rows"], memo["n_runs"], memo["record"]) == (6, 2, "summary")
-    pd.testing.assert_frame_equal(demo.records, results)
+    assert (memo["run_id"], memo["n_rows"], memo["n_runs"]) == ("memo", 6, 2)
+    pd.testing.assert_frame_equal(demo.estimates, pd.read_parquet(demo.folder / "estimates.parquet"))
 
 
 def test_batch_result_is_what_the_store_reads_back(demo):
     assert isinstance(demo, hb.BatchResult)
     again = read_batch(demo.folder)
     pd.testing.assert_frame_equal(again.runs, demo.runs)
-    pd.testing.assert_frame_equal(again.records, demo.records)
+    pd.testing.assert_frame_equal(again.estimates, demo.estimates)
+    pd.testing.assert_frame_equal(again.statistics, demo.statistics)
     assert again.manifest["runs"][0]["id"] == demo.manifest["runs"][0]["id"] == "ok-sales"
-    assert demo.estimates.empty and demo.spec == {"results_dir": str(demo.folder)}
+    assert demo.comparison.empty and demo.spec == {"results_dir": str(demo.folder)}
     out = json.loads(json.dumps(demo.to_dict()))
-    assert out["folder"] == str(demo.folder) and [r["id"] for r in out["runs"]] == list(demo.runs["id"])
-    assert "records" not in out and "manifest" not in out
-    assert demo.summary().splitlines()[1] == (f"results: {demo.folder / 'results.csv'} "
-                                              f"({len(demo.records)} rows)")
+    assert out["folder"] == str(demo.folder)
+    assert [r["run_id"] for r in out["runs"]] == list(demo.runs["run_id"])
+    assert "tables" not in out and "manifest" not in out
+    assert demo.summary().splitlines()[1] == ("results store: 6 estimates, "
+                                              f"{len(demo.statistics)} statistics, tables summary")
 
 
 def test_manifest_and_folder_layout(demo):
@@ -186,7 +190,7 @@ def test_resume_reruns_only_failed_or_changed(tmp_path, monkeypatch):
     reused = next(r for r in second.manifest["runs"] if r["id"] == "ok")
     assert reused["reused_from"] == str(first.folder / "ok")
     assert (second.folder / "ok" / "records" / "effect.csv").exists()
-    assert second.records["run_id"].tolist() == ["ok", "ok"]
+    assert second.estimates["run_id"].tolist() == ["ok", "ok"]
 
     third = hb.run_batch(path, resume=second.folder, runs_dir=runs_dir)
     assert third.runs["status"].tolist() == ["reused", "reused", "reused"] and third.ok
@@ -226,8 +230,8 @@ def test_dask_executor_on_local_cluster(tmp_path):
         result = hb.run_batch(path, executor="dask", scheduler=cluster.scheduler_address)
     assert result.ok and result.runs["status"].tolist() == ["ok", "ok"]
     assert result.manifest["options"]["executor"] == "dask"
-    assert result.runs["id"].tolist() == ["sleep-0", "sleep-0.1"]
-    assert all((result.folder / run / "sleep.ipynb").exists() for run in result.runs["id"])
+    assert result.runs["run_id"].tolist() == ["sleep-0", "sleep-0.1"]
+    assert all((result.folder / run / "sleep.ipynb").exists() for run in result.runs["run_id"])
 
 
 def test_option_errors(tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import hubeval as hb
-from hubeval.store.readers import event_study_vcov, outcome_records
+from hubeval.store.readers import event_study_vcov, statistic_table
 
 
 def study(outcome, times=(-2, -1, 0, 1)):
@@ -50,7 +50,7 @@ def test_recorded_covariance_round_trips_through_the_batch_records(tmp_path):
                                               "params": {"family": "productivity"}}))
     names = hb.record_outcome_results(FakeEvaluation(), None, out_dir=run)
     assert names == ["comparison", "event_study", "event_study_vcov"]
-    records = hb.collect_records(tmp_path)
+    records = hb.store.read_batch(tmp_path)  # gathered from the records: no store written yet
     matrix = event_study_vcov(records, "log_va_per_worker", [0, 1])
     assert matrix.shape == (2, 2)
     assert matrix.to_numpy() == pytest.approx(np.array([[4e-4, 2e-4], [2e-4, 4e-4]]))
@@ -58,4 +58,8 @@ def test_recorded_covariance_round_trips_through_the_batch_records(tmp_path):
     assert list(full.index) == [-2.0, -1.0, 0.0, 1.0]
     assert event_study_vcov(records, "log_va_per_worker", [0, 5]) is None
     assert event_study_vcov(records, "cost_ratio") is None
-    assert outcome_records(records, "power", "log_va_per_worker").empty
+    assert statistic_table(records, "power", "log_va_per_worker").empty
+    studies = records.event_studies  # in the store's fixed schema, with stable term codes
+    assert studies["term"].tolist()[:4] == ["e=-2", "e=-1", "e=0", "e=1"]
+    assert studies["label"].tolist()[:2] == ["ATT(e=-2)", "ATT(e=-1)"]
+    assert set(studies["scale"]) == {"log_points"} and set(studies["aggregation"]) == {"dynamic"}

@@ -83,7 +83,7 @@ def example_run(tmp_path_factory, example_panel) -> tuple[Path, dict]:
         warnings.simplefilter("ignore")
         _outcome_runs(folder, example_panel, objects)
         _other_runs(folder, example_panel, objects)
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     _manifest(folder)
     return folder, objects
 

@@ -89,6 +89,9 @@ def credibility_records(outcome, mbar=0.6, original=(0.02, 0.09)):
     sensitivity = pd.DataFrame({"term": "theta", "mbar": [np.nan, 0.5], "estimate": 0.05,
                                 "conf_low": [original[0], -0.01], "conf_high": [original[1], 0.1],
                                 "method": ["original", "C-LF"], "outcome": outcome})
+    # recorded as the outcome notebook does: the result object, whose glance() has the breakdown
+    sensitivity = hb.SensitivityResult(sensitivity, breakdown_mbar=mbar, statement="",
+                                       spec={"outcome": outcome})
     return {"credibility": summary, "sensitivity": sensitivity,
             "inference_panel": inference_table_rows(outcome), "power": power_table(outcome)}
 
@@ -142,7 +145,7 @@ def make_batch(root, *, small_cost_cell=False, regional=False, name="20260101-00
         "event_study": event_study("log_employment", JOBS_PATH)})
     if regional:
         write_run(folder, "50_regional", {"synth_effect": synth_records()})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     manifest = {"batch": "main", "folder": str(folder), "created": "2026-01-01T00:00:00+00:00",
                 "finished": "2026-01-01T00:01:00+00:00", "status": "ok",
                 "environment": {"hubeval": {"version": "0.1.0", "source_sha256": "ab" * 32},
@@ -335,7 +338,7 @@ def test_memo_cost_benefit_errors(results):
 
 def test_estimates_on_fewer_than_five_firms_are_suppressed_not_published(tmp_path):
     results = hb.load_batch_results(make_batch(tmp_path, small_cost_cell=True))
-    raw = results.estimates
+    raw = results.comparison
     with pytest.raises(DisclosureError, match="^Refusing to publish: 1 entry would disclose"):
         hb.assert_publishable(raw)
     memo = hb.build_memo(results, lang="en")
@@ -365,7 +368,7 @@ def test_raw_figure_of_a_small_table_cannot_be_saved(tmp_path):
     results = hb.load_batch_results(make_batch(tmp_path, small_cost_cell=True))
     ax = hb.plot_headline(results)
     with pytest.raises(DisclosureError, match="^Refusing to publish"):
-        hb.save_figure(ax.figure, "raw", shows=results.estimates, out_dir=tmp_path / "out")
+        hb.save_figure(ax.figure, "raw", shows=results.comparison, out_dir=tmp_path / "out")
     matplotlib.pyplot.close(ax.figure)
     assert not (tmp_path / "out").exists()
 
@@ -474,8 +477,9 @@ def test_memo_notebook_runs_under_papermill(tmp_path):
     report = tmp_path / "reports" / "main" / folder.name
     html = (report / "memo_ko.html").read_text(encoding="utf-8")
     assert "+6.0%" in html and "순현재가치" in html
-    memo_record = run.records[run.records["record"] == "memo"]
-    assert set(memo_record["format"]) >= {"html", "png"}
+    memo_record = run.table("memo_files")
+    assert set(memo_record["format"]) >= {"html", "png", "xlsx"}
+    assert (report / "memo_tables_ko.xlsx").is_file()  # the memo's tables as a workbook
     if importlib.util.find_spec("fpdf") is not None:  # the PDF needs fpdf2
         assert (report / "memo_ko.pdf").exists() and "pdf" in set(memo_record["format"])
 
@@ -486,7 +490,7 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
                             "smd_before": [0.4, 0.5, 0.2], "smd_after": [0.05, 0.02, 0.01],
                             "n_treated": [20, 20, 4]})
     write_run(folder, "60_matching", {"balance": balance})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     assert memo.disclosure[-1] == "metal"  # the row on 4 firms is suppressed and listed
     figures = {f.name: f for f in memo_render.memo_figures(memo)}
@@ -495,8 +499,9 @@ def test_recorded_balance_is_drawn_when_verifiable_and_left_out_otherwise(tmp_pa
     for item in figures.values():
         matplotlib.pyplot.close(item.figure)
     write_run(folder, "61_matching", {"balance": balance.drop(columns="n_treated")})
-    (folder / "60_matching" / "records" / "balance.csv").unlink()
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    for suffix in (".csv", ".json"):
+        (folder / "60_matching" / "records" / f"balance{suffix}").unlink()
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     assert "balance" not in memo.checks
     assert memo.disclosure[-1].startswith("The recorded `balance` table is not published: it carries "
@@ -515,7 +520,7 @@ def test_regional_records_as_the_regional_notebook_writes_them(tmp_path):
                                     "post": years >= 2011})
                       for o in ("mfg_employment", "industrial_investment")], ignore_index=True)
     write_run(folder, "50_regional", {"synth_effect": effects, "synth_gap": gaps})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     results = hb.load_batch_results(folder)
     table, gap_rows = memo_mod.regional_tables(results)
     assert table["outcome"].tolist() == ["mfg_employment", "industrial_investment"]  # recorded order
@@ -538,7 +543,9 @@ def test_cost_per_job_missing_is_said_in_both_languages(results):
 
 
 def test_memo_without_event_studies_or_cost_benefit(results):
-    bare = dataclasses.replace(results, event_studies=results.event_studies.iloc[0:0])
+    keep = results.estimates["record"] != "event_study"
+    bare = dataclasses.replace(results, estimates=results.estimates[keep].reset_index(drop=True),
+                               statistics=results.statistics[results.statistics["record"] != "event_study"])
     memo = hb.build_memo(bare, lang="en")
     assert memo.limitations[0].startswith("Selection: firms choose to apply, so participants may differ")
     assert memo.cba_text == ("Not computed: no cost-benefit analysis was passed to the memo.",)

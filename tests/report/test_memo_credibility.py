@@ -1,6 +1,8 @@
 """The memo's credibility reporting: joint cost-benefit draws, power and robustness read from records."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,11 +78,11 @@ def test_memo_cost_benefit_draws_from_the_recorded_covariance(tmp_path):
 
     folder = make_batch(tmp_path)
     write_run(folder, "11_vcov", {"event_study_vcov": vcov_records("log_va_per_worker", VA_PATH)})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     results = hb.load_batch_results(folder)
     cba = hb.memo_cost_benefit(results, firm_data(), costs=ledger(), n_sim=300, seed=7)
     assert cba.spec["vcov"] == "joint" and cba.result.spec["vcov"] == "given"
-    matrix = hb.store.readers.event_study_vcov(results.records, "log_va_per_worker", [0, 1, 2, 3])
+    matrix = hb.store.readers.event_study_vcov(results, "log_va_per_worker", [0, 1, 2, 3])
     assert matrix.shape == (4, 4) and matrix.iloc[0, 1] == pytest.approx(0.5e-4)
     indep = hb.memo_cost_benefit(hb.load_batch_results(make_batch(tmp_path / "plain")), firm_data(),
                                  costs=ledger(), n_sim=300, seed=7)
@@ -94,11 +96,13 @@ def test_memo_cost_benefit_draws_from_the_recorded_covariance(tmp_path):
 def test_no_near_certainty_when_the_headline_interval_includes_zero(tmp_path):
     folder = make_batch(tmp_path)
     # the productivity run's headline interval now includes zero
-    table = pd.read_csv(folder / "results.csv")
-    pick = (table["outcome"] == "log_va_per_worker") & (table["term"] == "ATT simple")
-    table.loc[pick, ["conf_low", "conf_high"]] = [-1.0, 8.6]
-    table.to_csv(folder / "results.csv", index=False)
     results = hb.load_batch_results(folder)
+    table = results.estimates.copy()
+    pick = ((table["outcome"] == "log_va_per_worker") & (table["record"] == "comparison")
+            & (table["estimator"] == "callaway_santanna") & (table["term"] == "att"))
+    assert pick.sum() == 1
+    table.loc[pick, ["conf_low", "conf_high"]] = [-1.0, 8.6]
+    results = dataclasses.replace(results, estimates=table)
     cba = hb.memo_cost_benefit(results, firm_data(), costs=ledger(), n_sim=200, seed=7)
     assert cba.result.prob_bcr_above_1 > 0.9  # the simulation alone would suggest near-certainty
     for lang in ("en", "ko"):
@@ -166,7 +170,7 @@ def test_inference_rows_on_few_firms_are_suppressed(tmp_path):
                                  n_all=3),
         "event_study": event_study("log_sales", [0.0, 0.0, 0.0, 0.01, 0.01]),
         "inference_panel": inference_table_rows("log_sales")})
-    hb.collect_records(folder).to_csv(folder / "results.csv", index=False)
+    hb.write_store(folder, hb.collect_store(folder))
     memo = hb.build_memo(hb.load_batch_results(folder), lang="en")
     rows = memo.inference[memo.inference["Outcome"] == "log_sales"]
     assert len(rows) == 4 and set(rows["Effect"]) == {"suppressed"}

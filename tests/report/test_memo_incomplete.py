@@ -113,7 +113,8 @@ def test_read_after_the_batch_finished_every_failed_run_counts(failed_batch, tmp
     manifest["runs"][6]["status"] = "ok"  # the English memo finished; the Korean one failed
     folder = tmp_path / "copy"
     folder.mkdir()
-    (folder / "results.csv").write_bytes((failed_batch / "results.csv").read_bytes())
+    for table in [*failed_batch.glob("*.csv"), *failed_batch.glob("*.parquet")]:  # the store
+        (folder / table.name).write_bytes(table.read_bytes())
     (folder / "manifest.json").write_text(json.dumps(manifest))
     missing = missing_parts(hb.load_batch_results(folder))
     assert missing["run"].tolist() == ["10_outcomes-costs", "50_regional", "90_policy_memo-ko"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html as html_module
+import itertools
 
 import matplotlib
 
@@ -85,3 +86,61 @@ def test_specifications_on_too_few_firms_are_suppressed_in_the_appendix(results)
 def test_a_robustness_folder_without_a_grid_is_a_clear_error(results, tmp_path):
     with pytest.raises(hb.ParameterError, match="A specification curve needs"):
         hb.build_memo(results, lang="en", robustness=results)
+
+
+def robustness_folder(root):
+    """A robustness batch folder as the runner leaves it: run folders with records, the store."""
+    from pathlib import Path
+
+    from tests.report.test_memo import comparison, write_run
+
+    folder = Path(root) / "runs" / "robustness" / "20260101-000000-abcdef"
+    folder.mkdir(parents=True)
+    for i, (control, anticipation) in enumerate(itertools.product(
+            ["never_treated", "not_yet_treated"], [0, 1])):
+        cs = 2.0 + 1.5 * i
+        write_run(folder, f"10_outcomes-productivity-{control}-{anticipation}",
+                  {"comparison": comparison("log_va_per_worker", scale="percent", naive=30.0,
+                                            cs=cs, low=cs - 2.0, high=cs + 2.0)},
+                  params={"family": "productivity", "control": control,
+                          "anticipation": anticipation})
+    hb.write_store(folder, hb.collect_store(folder))
+    return folder
+
+
+def test_a_recorded_curve_is_a_table_of_its_own_with_its_summary_in_statistics(tmp_path):
+    from hubeval.store.parts import store_parts
+
+    curve = hb.specification_curve(hb.load_batch_results(robustness_folder(tmp_path)))
+    assert curve.estimates["rank"].tolist() == [1, 2, 3, 4]
+    # no manifest: the store's params are sorted by name, and so are the choices
+    assert curve.choices == {"log_va_per_worker": ("anticipation", "control")}
+    assert curve.estimates["estimate"].tolist() == [2.0, 3.5, 5.0, 6.5]
+    parts = store_parts("specification_curve", curve, curve.tidy(), None)
+    assert parts["estimates"] is None  # the estimates are the comparison rows already stored
+    table = parts["tables"]["specification_curve"]
+    assert table["specification"].tolist() == curve.estimates["run_id"].tolist()
+    statistics = parts["statistics"].set_index("statistic")["value"]
+    assert statistics["median_estimate"] == 4.25 and statistics["n_specifications"] == 4
+
+
+def test_the_specification_curve_notebook_runs_under_papermill(tmp_path):
+    import warnings
+    from pathlib import Path
+
+    folder = robustness_folder(tmp_path)
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "60_specification_curve.ipynb"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = hb.run_batch(notebook, runs_dir=tmp_path / "runs",
+                           params={"results_dir": str(folder), "lang": "ko",
+                                   "reports_dir": str(tmp_path / "reports"),
+                                   "figure_formats": ["png"], "dpi": 40})
+    assert run.ok, run.summary()
+    report = tmp_path / "reports" / "robustness" / folder.name
+    for lang in ("en", "ko"):
+        assert (report / f"{FIGURE}_{lang}.png").is_file()
+    assert set(run.table("specification_curve")["specification"]) == {
+        f"10_outcomes-productivity-{c}-{a}" for c in ("never_treated", "not_yet_treated")
+        for a in (0, 1)}
+    assert set(run.table("specification_curve_files")["lang"]) == {"en", "ko"}

@@ -1,6 +1,7 @@
 """Tests for the memo figures in hubeval.report.plots.memo (drawn from a batch's collected results)."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import matplotlib
@@ -15,7 +16,32 @@ import pytest  # noqa: E402
 import hubeval as hb  # noqa: E402
 from hubeval.core.errors import SpecError
 from hubeval.report import figures as figures  # noqa: E402
-from hubeval.store.results import BatchResult
+from hubeval.store.parts import store_parts
+from hubeval.store.results import from_tables
+
+
+def batch(comparison, events, synth, extra_tables=None):
+    """A BatchResult holding these tables in the results store's schema, translated exactly as
+    hb.record translates the outcome and regional notebooks' records."""
+    parts = [store_parts("comparison", None, comparison, None),
+             store_parts("event_study", None, events, None)]
+    effect = synth[synth["record"] == "synth_effect"].drop(columns="record")
+    if not effect.empty:
+        parts.append(store_parts("synth_effect", None, effect, None))
+    tables = {}
+    for part in parts:
+        for kind, frame in part["tables"].items():
+            tables[kind] = pd.concat([tables.get(kind), frame], ignore_index=True)
+    placebo = synth[synth["record"] == "synth_gap"].drop(columns="record")
+    if not placebo.empty:
+        tables["placebo_gaps"] = placebo.assign(record="synth_placebo")
+    tables.update(extra_tables or {})
+    estimates = pd.concat([p["estimates"] for p in parts if p["estimates"] is not None],
+                          ignore_index=True).assign(run_id="r")
+    statistics = [p["statistics"] for p in parts if p["statistics"] is not None]
+    return from_tables({"estimates": estimates,
+                        **({"statistics": pd.concat(statistics, ignore_index=True)} if statistics else {}),
+                        **tables})
 
 
 def rows(outcome, scale, naive, cs, low, high):
@@ -23,7 +49,7 @@ def rows(outcome, scale, naive, cs, low, high):
         "outcome": outcome, "scale": scale,
         "estimator": ["before_after", "callaway_santanna", "callaway_santanna", "imputation"],
         "term": ["before/after, event time 1", "ATT simple", "ATT event time 1",
-                 "imputation, post average"],
+                 "imputation, post average"], "horizon": ["1", "post average", "1", "post average"],
         "estimate": [naive, cs, cs / 2, cs], "std_error": 0.5,
         "conf_low": [naive - 1, low, cs / 2 - 1, cs - 1], "conf_high": [naive + 1, high, cs / 2 + 1, cs + 1],
         "evidence_level": [1, 3, 3, 3], "n_units": [20, 120, 120, 120]})
@@ -58,8 +84,7 @@ def results():
                            rows("net_jobs", "level", 3.0, 1.0, -0.5, 2.5)], ignore_index=True)
     events = pd.concat([studies("log_va_per_worker"), studies("cost_ratio"), studies("net_jobs")],
                        ignore_index=True)
-    records = pd.concat([estimates.assign(record="comparison"), synth_rows()], ignore_index=True)
-    return BatchResult(estimates, events, synth_rows().iloc[:1], records, {"results_dir": "x"})
+    return batch(estimates, events, synth_rows())
 
 
 @pytest.fixture(autouse=True)
@@ -101,8 +126,8 @@ def test_headline_levels_one_panel_per_outcome_shares_in_points(results):
 
 
 def test_headline_levels_errors(results):
-    percent_only = BatchResult(results.estimates[results.estimates["scale"] == "percent"],
-                                results.event_studies, results.regional, results.records, {})
+    keep = (results.estimates["record"] != "comparison") | (results.estimates["scale"] == "percent")
+    percent_only = dataclasses.replace(results, estimates=results.estimates[keep])
     with pytest.raises(SpecError, match="^No outcome to draw: the batch has no level-scale comparison "
                                         "rows.$"):
         hb.plot_headline_levels(percent_only)
@@ -115,16 +140,15 @@ def test_suppressed_estimates_are_left_out_of_the_headline(results):
     estimates = results.estimates.copy()
     hidden = (estimates["outcome"] == "log_va_per_worker") & (estimates["estimator"] == "before_after")
     estimates.loc[hidden, ["estimate", "conf_low", "conf_high"]] = np.nan
-    protected = BatchResult(estimates, results.event_studies, results.regional, results.records, {})
+    protected = dataclasses.replace(results, estimates=estimates)
     ax = hb.plot_headline(protected, lang="en")
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_gid() == "naive") == [-20.3]
     # the legend still explains both markers
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == [
         "Before/after claim (no comparison group)", "Causal estimate (DiD)"]
-    levels = hb.plot_headline_levels(protected.__class__(
+    levels = hb.plot_headline_levels(dataclasses.replace(results, estimates=
         estimates.assign(estimate=np.where(estimates["scale"] == "level", np.nan,
-                                           estimates["estimate"])),
-        results.event_studies, results.regional, results.records, {}))
+                                           estimates["estimate"]))))
     assert causal_x(levels.ravel()[0]) == []
 
 
@@ -149,8 +173,7 @@ def test_regional_figure_from_records(results):
     assert starts == [2010.5]
     assert ax.get_title(loc="left") == ("City-level effect: Gwangyang minus its synthetic control: "
                                         "Manufacturing employment\n(p = 0.050)")
-    empty = BatchResult(results.estimates, results.event_studies, results.regional.iloc[:0],
-                         results.records[results.records["record"] == "comparison"], {})
+    empty = dataclasses.replace(results, tables={})
     with pytest.raises(SpecError, match=r"^The batch has no synthetic-control gaps"):
         hb.plot_regional(empty)
     with pytest.raises(SpecError, match="^No synthetic-control gaps for population; available: "
@@ -204,8 +227,8 @@ def test_balance_figure_from_a_recorded_table():
 def test_regional_grid_one_panel_per_city_outcome(results):
     extra = synth_rows().assign(outcome="industrial_investment")
     extra = extra[extra["term"].isin(["att", "gap"])]
-    records = pd.concat([results.records, extra], ignore_index=True)
-    both = BatchResult(results.estimates, results.event_studies, results.regional, records, {})
+    both = batch(pd.concat([results.comparison.iloc[:0]]), results.event_studies.iloc[:0],
+                 pd.concat([synth_rows(), extra], ignore_index=True))
     axes = hb.plot_regional_grid(both, lang="en")
     flat = axes.ravel()
     assert [ax.get_visible() for ax in flat] == [True, True]

@@ -137,6 +137,18 @@ def test_choices_are_the_parameters_that_vary_whatever_the_grid():
     assert table.loc[["x0", "x1", "x2"], "alpha"].tolist() == ["0.05", "0.1", "0.1"]
 
 
+def test_choices_follow_the_batch_files_order_from_the_manifest(small):
+    runs = small.runs.assign(params=[json.dumps(json.loads(p), sort_keys=True)
+                                     for p in small.runs["params"]])
+    by_name = hb.specification_curve(types.SimpleNamespace(runs=runs, estimates=small.estimates))
+    assert by_name.choices["log_va_per_worker"] == ("anticipation", "control")
+    manifest = {"runs": [{"id": "r0", "set_params": {"n_boot": 0, "control": "never_treated",
+                                                      "anticipation": 0}}]}
+    ordered = hb.specification_curve(types.SimpleNamespace(runs=runs, estimates=small.estimates,
+                                                           manifest=manifest))
+    assert ordered.choices["log_va_per_worker"] == ("control", "anticipation")
+
+
 def test_one_curve_per_outcome_each_with_its_own_choices():
     runs, rows = grid_batch(ROBUSTNESS_GRID, lambda i, _: (i - 5.0, 0.01))
     cost_grid = {k: ROBUSTNESS_GRID[k] for k in ("control", "anticipation", "covariates")}

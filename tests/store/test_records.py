@@ -1,4 +1,4 @@
-"""hubeval.store.records: hb.record in a notebook (with and without a run context), collect_records."""
+"""hubeval.store.records: hb.record in a notebook (with and without a run context), collected."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,7 @@ import pytest
 import hubeval as hb
 from hubeval.core.errors import ParameterError
 from hubeval.core.results import ResultMixin
+from hubeval.store.schema import ESTIMATE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,16 @@ def test_record_uses_run_context_and_dicts(tmp_path, monkeypatch):
     monkeypatch.setenv("HUBEVAL_RUN_CONTEXT", str(context))
     hb.record("summary", {"n": 3, "share": 0.5}, out_dir=tmp_path / "run")
     hb.record("series", {"year": [2011, 2012], "value": [1.0, 2.0]}, out_dir=tmp_path / "run")
-    table = hb.collect_records(tmp_path)
-    assert table.columns.tolist() == ["run_id", "notebook", "record", "outcome", "year",
-                                      "value", "n", "share", "param_covariates", "param_outcome"]
-    assert table["record"].tolist() == ["series", "series", "summary"]
-    assert table["outcome"].unique().tolist() == ["jobs"]
-    assert table["param_covariates"].iloc[0] == '["a", "b"]'
+    # the record's CSV is its tidy table with the keys; parameters are never repeated on rows
+    table = pd.read_csv(tmp_path / "run" / "records" / "series.csv")
+    assert table.columns.tolist() == ["run_id", "notebook", "record", "outcome", "year", "value"]
+    store = hb.collect_store(tmp_path)
+    assert store["estimates"].empty and store["statistics"].empty  # neither has an `estimate`
+    assert store["series"]["year"].tolist() == [2011, 2012]
+    assert store["series"].columns[:3].tolist() == ["run_id", "record", "outcome"]
+    assert store["summary"][["run_id", "outcome", "n", "share"]].iloc[0].tolist() == ["r1", "jobs", 3, 0.5]
+    doc = json.loads((tmp_path / "run" / "records" / "summary.json").read_text())
+    assert doc["params"]["covariates"] == ["a", "b"]  # the lossless archive keeps them
 
 
 def test_record_errors(tmp_path, monkeypatch):
@@ -81,6 +86,7 @@ def test_record_figure(tmp_path):
     plt.close(fig)
 
 
-def test_collect_records_empty(tmp_path):
-    assert hb.collect_records(tmp_path).columns.tolist() == ["run_id", "notebook", "record",
-                                                             "outcome"]
+def test_collect_store_empty(tmp_path):
+    store = hb.collect_store(tmp_path)
+    assert list(store) == ["runs", "estimates", "statistics"]
+    assert store["estimates"].columns.tolist() == ESTIMATE_COLUMNS and store["estimates"].empty

@@ -143,6 +143,16 @@ class MemoResult(ResultMixin):
     specification_text: tuple = result_field(default=())
     title = "Policy memo"
 
+    @property
+    def inference_rows(self) -> pd.DataFrame:
+        """The inference panels as the memo prints them, as numbers: on the memo's scale (percent
+        for log outcomes), after disclosure control; recorded by the memo notebook
+        (``memo_inference``) so that these numbers are in the results store too."""
+        check = self.checks.get("inference")
+        return check.table.copy() if check is not None else pd.DataFrame(
+            columns=["outcome", "method", "label", "estimate", "p_value", "conf_low", "conf_high",
+                     "scale", "n_units"])
+
     def summary(self) -> str:
         """The memo's text sections as plain text."""
         notice = [*self.incomplete[:1], *[f"- {s}" for s in self.incomplete[1:]], ""] \
@@ -157,19 +167,22 @@ class MemoResult(ResultMixin):
 
 def _protect(results: BatchResult, min_units: int) -> tuple[BatchResult, dict, list]:
     """Disclosure control of every firm-level table the memo publishes (and what was left out)."""
-    checks = {"estimates": check_estimates(results.estimates, min_units=min_units)}
+    # counts as recorded: comparison rows by their estimation sample, event-time rows by the
+    # participants observed at that event time
+    checks = {"estimates": check_estimates(results.comparison, min_units=min_units, count="n_units")}
     studies = results.event_studies
-    checks["event_studies"] = check_estimates(studies, min_units=min_units) if not studies.empty \
-        else public("no event studies in the batch")
+    checks["event_studies"] = check_estimates(studies, min_units=min_units, count="n_treated") \
+        if not studies.empty else public("no event studies in the batch")
     checks["regional"] = public(REGIONAL_PUBLIC)
     balance, left_out = balance_records(results), []
     if not balance.empty and any(c in balance.columns for c in COUNT_COLUMNS):
         checks["balance"] = check_estimates(balance, min_units=min_units)
     elif not balance.empty:  # fail closed: without counts the table cannot be verified
         left_out.append("balance")
-    protected = dataclasses.replace(results, estimates=checks["estimates"].table,
-                                    event_studies=checks["event_studies"].table
-                                    if not studies.empty else studies)
+    others = results.estimates[~results.estimates["record"].isin(["comparison", "event_study"])]
+    checked = [checks["estimates"].table] + ([checks["event_studies"].table] if not studies.empty else [])
+    protected = dataclasses.replace(results, estimates=pd.concat([*checked, others],
+                                                                 ignore_index=True))
     return protected, checks, left_out
 
 
@@ -214,26 +227,26 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
         checks["specification_curve"] = curve_check
     effects, _ = regional_tables(results)
     regional = regional_sentences(effects, lang)
-    cba_text = cba_sentences(cba, lang, protected.estimates)
-    headlines = headline_outcomes(protected.estimates)
-    inference, inference_check = checked_inference(results.records, protected.estimates,
-                                                   headlines, min_units)
+    comparison = protected.comparison
+    cba_text = cba_sentences(cba, lang, comparison)
+    headlines = headline_outcomes(comparison)
+    inference, inference_check = checked_inference(results, comparison, headlines, min_units)
     if inference_check is not None:
         checks["inference"] = inference_check
     cba_ok = cba is not None and cba.result is not None
     parts = {"cba_text": cba_text, "cba_ok": cba_ok, "regional": regional,
              "regional_ok": not effects.empty,
-             "robustness": robustness_finding(inference, results.records, lang)}
+             "robustness": robustness_finding(inference, results, lang)}
     intro, missing = incomplete_sentences(results, lang)
     folder = results.spec.get("results_dir", "")
     provenance = read_provenance(folder, inputs=inputs) if folder else read_provenance(".")
     return MemoResult(
-        lang=lang, estimates=protected.estimates,
-        effects=effects_table(protected.estimates, lang, compact=True),
-        effects_all=effects_table(protected.estimates, lang),
-        findings=tuple(findings(parts, protected.estimates, lang, min_units)),
+        lang=lang, estimates=comparison,
+        effects=effects_table(comparison, lang, compact=True),
+        effects_all=effects_table(comparison, lang),
+        findings=tuple(findings(parts, comparison, lang, min_units)),
         regional=tuple(regional),
-        robustness=tuple(sensitivity_sentences(results.records, headlines, lang)),
+        robustness=tuple(sensitivity_sentences(results, headlines, lang)),
         inference=inference_table(inference, lang), cba=cba, cba_text=tuple(cba_text),
         cba_table=cba_table(cba.result, lang=lang) if cba_ok else pd.DataFrame(),
         limitations=tuple(limitations(protected, cba, lang)),

@@ -53,11 +53,26 @@ class MemoCostBenefitResult(ResultMixin):
     spec: dict = result_field()
     note: str = ""
     title = "Cost-benefit analysis from the batch"
+    #: Recorded (``hb.record("cost_benefit", cba)``) into the results store's ``statistics``.
+    _store_kind = "statistics"
 
     @property
     def estimates(self) -> pd.DataFrame:
         """The cost-benefit estimates (empty when not computed)."""
         return self.result.estimates if self.result is not None else pd.DataFrame()
+
+    def _glance_rows(self) -> list[dict]:
+        """The cost-benefit's statistics (NPV, BCR, P(BCR > 1), ... with simulated intervals)
+        and the tornado's benefit-cost ratios at each assumption's low and high value."""
+        if self.result is None:
+            return []
+        rows = [{"outcome": self.spec.get("outcome"), **row} for row in self.result._glance_rows()]
+        if self.sensitivity is not None and {"term", "scenario", "bcr"} <= set(self.sensitivity.estimates.columns):
+            for row in self.sensitivity.estimates.itertuples(index=False):
+                rows.append({"outcome": self.spec.get("outcome"), "term": f"{row.term}:{row.scenario}",
+                             "statistic": "sensitivity_bcr", "value": float(row.bcr),
+                             "unit": "ratio", "label": f"BCR with {row.term} at its {row.scenario} value"})
+        return rows
 
 
 def effect_path(results: BatchResult, outcome: str) -> pd.DataFrame | None:
@@ -190,7 +205,7 @@ def memo_cost_benefit(results: BatchResult, data: Panel | pd.DataFrame, *,
         f"no event study of `{employment_outcome}`: cost per net job not computed"
     prices = {"price_index": index, "price_base_year": base_year}
     post = path.loc[path["event_time"] >= 0, "event_time"].tolist()
-    vcov = event_study_vcov(results.records, outcome, post)
+    vcov = event_study_vcov(results, outcome, post)
     vcov = None if vcov is None else vcov.to_numpy()
     result = cost_benefit(ledger, path, baseline=baseline, employment_effects=jobs, n_sim=n_sim,
                           vcov=vcov, seed=seed, **prices, **settings)

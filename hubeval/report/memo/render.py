@@ -5,7 +5,9 @@
 document model (:mod:`hubeval.report.memo.document`) and renders it to ``memo_<lang>.html``
 (:mod:`hubeval.report.memo.html`, PNGs and a subset of the bundled Korean font embedded) and
 ``memo_<lang>.pdf`` (:mod:`hubeval.report.memo.pdf`) and ``memo_<lang>.docx``
-(:mod:`hubeval.report.memo.docx`). Without ``fpdf2`` (``python-docx``) installed the PDF (Word
+(:mod:`hubeval.report.memo.docx`), and writes the memo's tables as the Excel workbook
+``memo_tables_<lang>.xlsx`` through :func:`hubeval.save_tables`
+(:mod:`hubeval.report.memo.workbook`). Without ``fpdf2`` (``python-docx``) installed the PDF (Word
 file) is skipped with a :class:`~hubeval.DataWarning` and the reason is kept in ``notes``.
 """
 from __future__ import annotations
@@ -31,8 +33,9 @@ from hubeval.report.memo.docx import render_docx
 from hubeval.report.memo.html import render_html
 from hubeval.report.memo.pdf import render_pdf
 from hubeval.report.memo.text import text
+from hubeval.report.memo.workbook import memo_sheets
 from hubeval.report.plots._pyplot import plt
-from hubeval.report.publication import assert_publishable, output_paths
+from hubeval.report.publication import assert_publishable, output_paths, save_tables
 from hubeval.store.readers import regional_tables
 
 __all__ = ["MemoFigure", "PublishedMemoResult", "memo_figures", "publish_memo"]
@@ -75,6 +78,9 @@ class PublishedMemoResult(ResultMixin):
         The Word document; None when not asked for or ``python-docx`` is missing (``notes``).
     figures : dict of str to dict of str to Path
         Per figure, its file per format.
+    tables : Path or None
+        The Excel workbook of the memo's tables (``memo_tables_<lang>.xlsx``); None when not
+        asked for.
     notes : tuple of str
     spec : dict
     """
@@ -85,6 +91,7 @@ class PublishedMemoResult(ResultMixin):
     figures: dict = result_field(serialize=_figure_paths)
     notes: tuple = result_field()
     spec: dict = result_field()
+    tables: Path | None = result_field(default=None, serialize=_path_or_none)
     title = "Published memo"
 
     @property
@@ -93,6 +100,7 @@ class PublishedMemoResult(ResultMixin):
         rows = [("memo", self.html.stem, "html", str(self.html))]
         rows += [("memo", self.pdf.stem, "pdf", str(self.pdf))] if self.pdf else []
         rows += [("memo", self.docx.stem, "docx", str(self.docx))] if self.docx else []
+        rows += [("tables", self.tables.stem, "xlsx", str(self.tables))] if self.tables else []
         rows += [("figure", name, fmt, str(path)) for name, paths in self.figures.items()
                  for fmt, path in paths.items()]
         return pd.DataFrame(rows, columns=["kind", "name", "format", "path"])
@@ -120,7 +128,7 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     from hubeval.report.plots.regional import plot_regional_grid
 
     lang, results, checks = memo.lang, memo.results, memo.checks
-    scales = set(results.estimates["scale"])
+    scales = set(results.comparison["scale"])
     out = []
     if "percent" in scales:
         ax = plot_headline(results, lang=lang)
@@ -163,9 +171,10 @@ def _specification_figures(memo: MemoResult) -> list[MemoFigure]:
 # --- publishing ------------------------------------------------------------------------------
 
 def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str] = ("png", "svg"),
-                 pdf: bool = True, docx: bool = True, exists: ExistsPolicy = "error", dpi: int = 300,
+                 pdf: bool = True, docx: bool = True, xlsx: bool = True,
+                 exists: ExistsPolicy = "error", dpi: int = 300,
                  min_units: int = DEFAULT_MIN_UNITS) -> PublishedMemoResult:
-    """Save the memo's figures, its HTML and (where possible) its PDF under ``out_dir``.
+    """Save the memo's figures, its HTML, PDF, Word file and tables workbook under ``out_dir``.
 
     Parameters
     ----------
@@ -180,8 +189,14 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
     docx : bool, default True
         Also write ``memo_<lang>.docx``, the same memo as a Word document (needs
         ``python-docx``; skipped with a warning without it).
+    xlsx : bool, default True
+        Also write ``memo_tables_<lang>.xlsx``: every table of the memo (effects with evidence
+        levels, all estimators, credibility, power, cost-benefit, regional; those the memo has)
+        as a sheet of numbers with display formats and headers in Korean and English, through
+        the disclosure gate (:func:`hubeval.save_tables`; see :mod:`hubeval.report.memo.workbook`).
     exists : {"error", "suffix", "replace"}, default "error"
-        Existing files are never overwritten silently (see :func:`hubeval.save_figure`).
+        Existing files are never overwritten silently (see :func:`hubeval.save_figure`); with
+        ``"error"`` an existing memo or workbook stops the call before anything is written.
     dpi : int, default 300
         Resolution of the PNGs (300 for print; lower for quick drafts).
     min_units : int, default 5
@@ -207,6 +222,11 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
     kinds = ["html"] + (["pdf"] if pdf else []) + (["docx"] if docx else [])
     targets = output_paths(out, f"memo_{memo.lang}", kinds, exists=exists,
                            allowed=("html", "pdf", "docx"))
+    book = output_paths(out, f"memo_tables_{memo.lang}", ["xlsx"], exists=exists,
+                        allowed=("xlsx",))["xlsx"] if xlsx else None
+    if book is not None:  # the tables first: a table the gate refuses stops before any figure
+        book = save_tables(memo_sheets(memo), book.stem, out_dir=out, min_units=min_units,
+                           exists="replace" if exists == "replace" else "error")["xlsx"]
     formats = list(dict.fromkeys(["png", *formats]))
     saved, embedded = {}, {}
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):  # byte-identical SVG reruns
@@ -226,7 +246,7 @@ def publish_memo(memo: MemoResult, *, out_dir: str | Path, formats: Sequence[str
     docx_path = _optional(render_docx, document, targets.get("docx"), "python-docx", "docx_note",
                           memo.lang, notes)
     return PublishedMemoResult(html=targets["html"], pdf=pdf_path, docx=docx_path, figures=saved,
-                               notes=tuple(notes),
+                               notes=tuple(notes), tables=book,
                          spec={"lang": memo.lang, "out_dir": str(out), "formats": formats,
                                "dpi": dpi, "min_units": min_units})
 

@@ -2,8 +2,9 @@
 
 Both are computed once by the outcome notebook (:func:`hubeval.assess_credibility`) and recorded
 (``inference_panel``, ``credibility``, ``sensitivity``; :func:`hubeval.record_outcome_results`);
-here they are only read back (:func:`hubeval.store.readers.outcome_records`), put on the memo's
-scale for each outcome and worded from the text catalogue. The inference table passes
+here they are only read back from the results store by columns (``record``, ``inference`` code,
+``statistic == "breakdown_mbar"``), put on the memo's scale for each outcome and worded from the
+text catalogue. The inference table passes
 :func:`hubeval.report.publication.check_estimates` with the firm count of the headline estimate
 before anything is printed from it.
 """
@@ -15,19 +16,20 @@ import pandas as pd
 from hubeval.report.figures import label
 from hubeval.report.memo.text import format_effect, format_interval, outcome_label, text
 from hubeval.report.publication import check_estimates
-from hubeval.store.readers import outcome_records
+from hubeval.store.results import BatchResult
 
 __all__ = ["inference_rows", "inference_table", "checked_inference", "sensitivity_sentences",
-           "robustness_finding", "METHOD_KEYS"]
+           "robustness_finding", "method_label", "METHOD_KEYS"]
 
-#: Catalogue key (``memo.method_<key>``) of each inference-panel method, by its leading words.
-METHOD_KEYS = {"conventional": "conventional", "small-sample": "small_sample",
-               "wild": "wild", "randomization": "randomization"}
+#: Catalogue key (``memo.method_<key>``) of each inference method (the store's ``inference``).
+METHOD_KEYS = {"influence_function": "conventional", "cluster_t": "small_sample",
+               "wild_bootstrap": "wild", "wild_cluster_bootstrap": "wild",
+               "randomization": "randomization"}
 
 
 def _headline(estimates: pd.DataFrame, outcome: str) -> pd.Series | None:
     rows = estimates[(estimates["outcome"] == outcome) & (estimates["estimator"] == "callaway_santanna")
-                     & (estimates["term"] == "ATT simple")]
+                     & (estimates["term"] == "att")]
     return rows.iloc[0] if len(rows) else None
 
 
@@ -40,32 +42,39 @@ def _to_scale(values: pd.Series, outcome: str, causal: pd.Series, raw: float) ->
     return values * causal["estimate"] / raw if raw else values * np.nan
 
 
-def inference_rows(records: pd.DataFrame, estimates: pd.DataFrame,
+def inference_rows(results: BatchResult, estimates: pd.DataFrame,
                    outcomes: list[str]) -> pd.DataFrame:
     """The recorded inference panels of ``outcomes`` on the memo's scale, with firm counts.
 
-    Columns ``outcome, method, term, estimate, p_value, conf_low, conf_high, scale, n_units``;
+    Columns ``outcome, method`` (the store's ``inference`` code), ``label, estimate, p_value,
+    conf_low, conf_high, scale, n_units``;
     ``n_units`` is the firm count of the headline estimate (the same firms), for the
     disclosure check.
     """
     frames = []
     for outcome in outcomes:
-        rows, causal = outcome_records(records, "inference_panel", outcome), _headline(estimates, outcome)
-        if rows.empty or causal is None or "method" not in rows.columns:
+        rows, causal = results.rows("inference_panel", outcome), _headline(estimates, outcome)
+        if rows.empty or causal is None:
             continue
         raw = float(rows["estimate"].iloc[0])
-        out = rows.reindex(columns=["method", "term", "estimate", "p_value", "conf_low", "conf_high"])
+        out = rows.reindex(columns=["inference", "label", "estimate", "p_value", "conf_low",
+                                    "conf_high"]).rename(columns={"inference": "method"})
+        out["p_value"] = out["p_value"].astype(float)
         for column in ("estimate", "conf_low", "conf_high"):
             out[column] = _to_scale(out[column].astype(float), outcome, causal, raw)
         frames.append(out.assign(outcome=outcome, scale=causal["scale"], n_units=causal["n_units"]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["outcome", "method", "term", "estimate", "p_value", "conf_low", "conf_high",
+        columns=["outcome", "method", "label", "estimate", "p_value", "conf_low", "conf_high",
                  "scale", "n_units"])
 
 
-def _method(method: str, lang: str) -> str:
-    key = next((k for lead, k in METHOD_KEYS.items() if str(method).startswith(lead)), None)
-    return text(f"method_{key}", lang) if key else str(method)
+def method_label(method: str, lang: str, label_text=None) -> str:
+    """The name of an inference method (the store's ``inference`` code) in ``lang``; the recorded
+    label (else the code) when the catalogue has no name for it."""
+    key = METHOD_KEYS.get(str(method))
+    if key:
+        return text(f"method_{key}", lang)
+    return str(label_text if label_text is not None and pd.notna(label_text) else method)
 
 
 def _p_value(p: float) -> str:
@@ -81,7 +90,7 @@ def inference_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     for row in rows.itertuples(index=False):
         fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
         shown = np.isfinite(row.estimate)
-        out.append((outcome_label(row.outcome, lang), _method(row.method, lang),
+        out.append((outcome_label(row.outcome, lang), method_label(row.method, lang, row.label),
                     format_effect(row.estimate, **fmt) if shown else hidden,
                     format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",
                     _p_value(row.p_value) if shown else ""))
@@ -90,25 +99,23 @@ def inference_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
-def checked_inference(records, estimates, outcomes, min_units):
+def checked_inference(results, estimates, outcomes, min_units):
     """(checked rows, disclosure check) of the inference panels, or (empty, None)."""
-    rows = inference_rows(records, estimates, outcomes)
+    rows = inference_rows(results, estimates, outcomes)
     if rows.empty:
         return rows, None
     check = check_estimates(rows, min_units=min_units, count="n_units")
     return check.table, check
 
 
-def _breakdown(records: pd.DataFrame, outcome: str) -> float:
-    rows = outcome_records(records, "credibility", outcome)
-    if rows.empty or "term" not in rows.columns:
-        return np.nan
-    pick = rows[rows["term"].astype(str).str.startswith("Rambachan-Roth breakdown")]
-    return float(pick["estimate"].iloc[0]) if len(pick) else np.nan
+def _breakdown(results: BatchResult, outcome: str) -> float:
+    pick = results.statistic("breakdown_mbar", outcome=outcome, record="sensitivity")
+    return float(pick["value"].iloc[0]) if len(pick) else np.nan
 
 
-def _original_excludes_zero(records: pd.DataFrame, outcome: str) -> bool | None:
-    rows = outcome_records(records, "sensitivity", outcome)
+def _original_excludes_zero(results: BatchResult, outcome: str) -> bool | None:
+    rows = results.table("sensitivity")
+    rows = rows[rows["outcome"] == outcome] if "outcome" in rows.columns else rows.iloc[:0]
     if rows.empty or "method" not in rows.columns:
         return None
     original = rows[rows["method"] == "original"]
@@ -118,12 +125,12 @@ def _original_excludes_zero(records: pd.DataFrame, outcome: str) -> bool | None:
     return bool(lo > 0 or hi < 0)
 
 
-def sensitivity_sentences(records: pd.DataFrame, outcomes: list[str], lang: str) -> list[str]:
+def sensitivity_sentences(results: BatchResult, outcomes: list[str], lang: str) -> list[str]:
     """One sentence per headline outcome on the Rambachan-Roth relative-magnitudes breakdown."""
     out = []
     for outcome in outcomes:
         name = outcome_label(outcome, lang)
-        mbar, significant = _breakdown(records, outcome), _original_excludes_zero(records, outcome)
+        mbar, significant = _breakdown(results, outcome), _original_excludes_zero(results, outcome)
         if not np.isfinite(mbar):
             out.append(text("rr_missing", lang, outcome=name))
         elif significant is False or mbar <= 0:
@@ -134,7 +141,7 @@ def sensitivity_sentences(records: pd.DataFrame, outcomes: list[str], lang: str)
     return out
 
 
-def robustness_finding(rows: pd.DataFrame, records: pd.DataFrame, lang: str,
+def robustness_finding(rows: pd.DataFrame, results: BatchResult, lang: str,
                        alpha: float = 0.05) -> str | None:
     """One key finding: how many significant headline effects survive every inference method
     and violations of parallel trends as large as the worst before entry (from the checked
@@ -144,12 +151,12 @@ def robustness_finding(rows: pd.DataFrame, records: pd.DataFrame, lang: str,
     shown = rows.dropna(subset=["estimate"])
     significant, robust, mbars = 0, 0, []
     for outcome, part in shown.groupby("outcome", sort=False):
-        conventional = part[part["method"].astype(str).str.startswith("conventional")]
+        conventional = part[part["method"] == "influence_function"]
         if conventional.empty or not conventional["p_value"].iloc[0] < alpha:
             continue
         significant += 1
         robust += bool((part["p_value"].dropna() < alpha).all())
-        mbars.append(_breakdown(records, outcome))
+        mbars.append(_breakdown(results, outcome))
     if not significant:
         return None
     finite = [m for m in mbars if np.isfinite(m)]

@@ -28,10 +28,10 @@ from hubeval.report.memo.text import (
     outcome_label,
     text,
 )
-from hubeval.store.readers import descriptive_records, outcome_records
+from hubeval.store.readers import descriptive_records, statistic_table
 from hubeval.store.results import BatchResult
 
-__all__ = ["headline_outcomes", "effects_table", "findings", "regional_sentences",
+__all__ = ["headline_outcomes", "effect_rows", "effect_cells", "effects_table", "findings", "regional_sentences",
            "limitations", "cba_sentences", "disclosure_sentences"]
 
 def headline_outcomes(estimates: pd.DataFrame) -> list[str]:
@@ -51,7 +51,7 @@ def _row(rows: pd.DataFrame, estimator: str, term: str | None = None) -> pd.Seri
 
 def _finding(rows: pd.DataFrame, outcome: str, lang: str, min_units: int) -> str:
     names = {"family": family_label(outcome, lang), "outcome": outcome_label(outcome, lang)}
-    causal, naive = _row(rows, "callaway_santanna", "ATT simple"), _row(rows, "before_after")
+    causal, naive = _row(rows, "callaway_santanna", "att"), _row(rows, "before_after")
     if causal is None or not np.isfinite(causal["estimate"]):
         return text("finding_suppressed", lang, n=min_units, **names)
     fmt = {"scale": causal["scale"], "outcome": outcome, "lang": lang}
@@ -73,7 +73,7 @@ def _claim_gap(estimates: pd.DataFrame, outcomes: list[str], lang: str) -> str |
     counted = 0
     for outcome in outcomes:
         rows = estimates[estimates["outcome"] == outcome]
-        causal, naive = _row(rows, "callaway_santanna", "ATT simple"), _row(rows, "before_after")
+        causal, naive = _row(rows, "callaway_santanna", "att"), _row(rows, "before_after")
         if causal is None or naive is None or not np.isfinite([causal["estimate"],
                                                                naive["estimate"]]).all():
             continue
@@ -95,27 +95,53 @@ def findings(memo_parts: dict, estimates: pd.DataFrame, lang: str, min_units: in
     return found
 
 
-def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
-    """The effects table as printed in the memo, one row per design and outcome.
+def effect_rows(estimates: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
+    """The rows of the effects table (the memo's and the workbook's), in print order.
 
     ``compact=True`` keeps, per outcome, the programme's before/after claim and the headline
     causal estimate (Callaway-Sant'Anna, average after entry); the full table adds TWFE, the
     year-1 event-study estimate and the imputation estimator.
     """
-    if compact:
-        keep = (estimates["estimator"] == "before_after") | (
-            (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "ATT simple"))
-        estimates = estimates[keep]
+    if not compact:
+        return estimates
+    keep = (estimates["estimator"] == "before_after") | (
+        (estimates["estimator"] == "callaway_santanna") & (estimates["term"] == "att"))
+    return estimates[keep]
+
+
+def effect_cells(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table's cells as numbers, before formatting (the memo's table and workbook).
+
+    Columns ``outcome`` and ``design`` (labels in ``lang``), ``evidence_level``, ``estimate``,
+    ``conf_low``, ``conf_high`` (on the comparison scale), ``n_units``, ``suppressed``, and the
+    keys ``outcome_code`` and ``scale``; the rows of :func:`effect_rows`.
+    """
+    rows = effect_rows(estimates, compact=compact).reset_index(drop=True)
+    cells = pd.DataFrame({
+        "outcome": rows["outcome"].map(lambda o: outcome_label(o, lang)),
+        "design": [design_label(e, h, lang)
+                   for e, h in zip(rows["estimator"], rows["event_time"])],
+        "evidence_level": pd.to_numeric(rows["evidence"]).astype("Int64")})
+    for column in ("estimate", "conf_low", "conf_high", "n_units"):
+        cells[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    hidden = rows["suppressed"] if "suppressed" in rows.columns else pd.Series(False, rows.index)
+    return cells.assign(suppressed=hidden.fillna(True).astype(bool),
+                        outcome_code=rows["outcome"], scale=rows["scale"])
+
+
+def effects_table(estimates: pd.DataFrame, lang: str, *, compact: bool = False) -> pd.DataFrame:
+    """The effects table as printed in the memo, one row per design and outcome
+    (the cells of :func:`effect_cells`, formatted)."""
     rows = []
     hidden = text("suppressed_cell", lang)
-    for row in estimates.itertuples(index=False):
-        fmt = {"scale": row.scale, "outcome": row.outcome, "lang": lang}
+    for row in effect_cells(estimates, lang, compact=compact).itertuples(index=False):
+        fmt = {"scale": row.scale, "outcome": row.outcome_code, "lang": lang}
         shown = np.isfinite(row.estimate)
-        rows.append((outcome_label(row.outcome, lang), design_label(row.estimator, str(row.horizon), lang),
+        rows.append((row.outcome, row.design,
                      text("evidence_value", lang, level=int(row.evidence_level)),
                      format_effect(row.estimate, **fmt) if shown else hidden,
                      format_interval(row.conf_low, row.conf_high, **fmt) if shown else "",
-                     f"{int(row.n_units):,}" if np.isfinite(row.n_units) else ""))
+                     f"{int(row.n_units):,}" if pd.notna(row.n_units) else ""))
     columns = [label(k, lang) for k in ("outcome", "design", "evidence_short", "effect",
                                         "conf_int", "n_firms")]
     return pd.DataFrame(rows, columns=columns)
@@ -162,28 +188,24 @@ def _mde_text(row: pd.Series, outcome: str, lang: str) -> str:
 def _power(results: BatchResult, outcome: str, lang: str) -> str | None:
     """The power sentence from the outcome notebook's recorded ``power`` table (one definition:
     :func:`hubeval.mde_from_panel`, as printed in the notebook and the codebook)."""
-    table = outcome_records(results.records, "power", outcome)
-    if table.empty or "term" not in table.columns:
+    rows = statistic_table(results, "power", outcome)
+    wanted = ["all_cohorts_cs", "all_cohorts_ancova", "one_cohort_cs", "one_cohort_ancova"]
+    cohorts = results.statistic("n_cohorts", outcome=outcome, record="event_study")
+    if not set(wanted) <= set(rows.index) or "n_treated" not in rows.columns or cohorts.empty:
         return None
-    rows = table.set_index("term")
-    wanted = ["all cohorts, cs", "all cohorts, ancova", "one cohort, cs", "one cohort, ancova"]
-    studies = results.event_studies
-    study = studies[studies["outcome"] == outcome] if not studies.empty else studies
-    if not set(wanted) <= set(rows.index) or study.empty or "n_cohorts" not in study.columns:
-        return None
-    n_cohorts = int(np.nanmax(study["n_cohorts"]))
     mde = {k: _mde_text(rows.loc[k], outcome, lang) for k in wanted}
-    clause = text("lim_power_cohort", lang, size=int(rows.loc["one cohort, cs", "n_treated"]),
-                  mde=mde["one cohort, cs"], mde_ancova=mde["one cohort, ancova"])
-    return text("lim_power", lang, n_treated=int(rows.loc["all cohorts, cs", "n_treated"]),
-                n_cohorts=n_cohorts, mde=mde["all cohorts, cs"],
-                mde_ancova=mde["all cohorts, ancova"], cohort_clause=clause)
+    clause = text("lim_power_cohort", lang, size=int(rows.loc["one_cohort_cs", "n_treated"]),
+                  mde=mde["one_cohort_cs"], mde_ancova=mde["one_cohort_ancova"])
+    return text("lim_power", lang, n_treated=int(rows.loc["all_cohorts_cs", "n_treated"]),
+                n_cohorts=int(cohorts["value"].iloc[0]), mde=mde["all_cohorts_cs"],
+                mde_ancova=mde["all_cohorts_ancova"], cohort_clause=clause)
 
 
 def _selection(results: BatchResult, outcome: str, lang: str) -> str:
     studies = results.event_studies
     study = studies[studies["outcome"] == outcome] if not studies.empty else studies
-    anticipation = results.estimates.get("param_anticipation", pd.Series([0])).max()
+    values = pd.to_numeric(results.parameter("anticipation"), errors="coerce").dropna()
+    anticipation = values.max() if len(values) else 0
     dip = study[study["event_time"] == -1]["estimate"] if len(study) else pd.Series(dtype=float)
     pre = study[study["event_time"] <= -2]["estimate"].dropna() if len(study) else dip
     if not (len(dip) and np.isfinite(dip.iloc[0]) and len(pre) and anticipation >= 1):
@@ -193,8 +215,8 @@ def _selection(results: BatchResult, outcome: str, lang: str) -> str:
                 dip=_as_percent(float(dip.iloc[0]), outcome), pre=_as_percent(largest, outcome))
 
 
-def _cotreatment(records: pd.DataFrame, lang: str) -> str:
-    table = descriptive_records(records)
+def _cotreatment(results: BatchResult, lang: str) -> str:
+    table = descriptive_records(results)
     if table.empty or "posco_supplier" not in table.columns:
         return text("lim_cotreatment_plain", lang)
     table = table.dropna(subset=["posco_supplier", "n_units"])
@@ -208,14 +230,14 @@ def _cotreatment(records: pd.DataFrame, lang: str) -> str:
 
 
 def limitations(results: BatchResult, cba: MemoCostBenefitResult | None, lang: str) -> list[str]:
-    outcomes = headline_outcomes(results.estimates)
+    outcomes = headline_outcomes(results.comparison)
     focus = next((o for o in outcomes if "va_per_worker" in o), outcomes[0] if outcomes else None)
     out = []
     power = _power(results, focus, lang) if focus else None
     out += [power] if power else []
     out.append(_selection(results, focus, lang) if focus else text("lim_selection_plain", lang))
     out.append(text("lim_spillover", lang))
-    out.append(_cotreatment(results.records, lang))
+    out.append(_cotreatment(results, lang))
     if cba is not None and cba.result is not None:
         spec = cba.result.spec
         out.append(text("lim_cba", lang, persistence=f"{spec['persistence']:.0%}",
@@ -229,7 +251,7 @@ def limitations(results: BatchResult, cba: MemoCostBenefitResult | None, lang: s
 def _headline_row(estimates: pd.DataFrame | None, outcome: str) -> pd.Series | None:
     if estimates is None or estimates.empty:
         return None
-    row = _row(estimates[estimates["outcome"] == outcome], "callaway_santanna", "ATT simple")
+    row = _row(estimates[estimates["outcome"] == outcome], "callaway_santanna", "att")
     return row if row is not None and np.isfinite(row["estimate"]) else None
 
 
@@ -294,7 +316,10 @@ def disclosure_sentences(checks: dict, lang: str, min_units: int, regional: bool
             part = table[table["suppressed"].astype(bool)]
             where = part["outcome"].astype(str).map(lambda o: outcome_label(o, lang) + ": ") \
                 if "outcome" in part.columns else ""
-            hidden += list(where + part["term"].astype(str))
+            named = part["label"] if "label" in part.columns else part.get("term", part.index.to_series())
+            if "term" in part.columns and "label" in part.columns:
+                named = named.fillna(part["term"])
+            hidden += list(where + named.astype(str))
     public_note = [text("disclosure_regional", lang)] if regional else []
     public_note += [text("disclosure_unverified", lang, table=name) for name in left_out]
     if not hidden:

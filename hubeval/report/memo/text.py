@@ -8,6 +8,7 @@ states a conclusion on its own.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from hubeval.core.errors import SpecError
 from hubeval.data.outcomes import FAMILIES, SHARE_OUTCOMES
@@ -42,15 +43,18 @@ def family_label(outcome: str, lang: str) -> str:
     return outcome_label(outcome, lang)
 
 
-def design_label(estimator: str, horizon: str, lang: str) -> str:
+def horizon_text(event_time, lang: str) -> str:
+    """When a comparison row measures the effect: its event time (``e=k`` rows), else the average
+    after entry (``att``/``post`` rows, whose ``event_time`` is missing)."""
+    if event_time is None or pd.isna(event_time):
+        return catalogue.text("horizon.post_average", lang)
+    return catalogue.text("horizon.event", lang, h=int(event_time))
+
+
+def design_label(estimator: str, event_time, lang: str) -> str:
     """Design and horizon of a comparison row, e.g. 'Difference-in-differences ..., year 1'."""
     designs = catalogue.section("design", lang)
-    design = designs.get(estimator, estimator)
-    if horizon == "post average":
-        when = catalogue.text("horizon.post_average", lang)
-    else:
-        when = catalogue.text("horizon.event", lang, h=horizon)
-    return f"{design}, {when}"
+    return f"{designs.get(estimator, estimator)}, {horizon_text(event_time, lang)}"
 
 
 def format_number(value: float, digits: int = 3) -> str:

@@ -24,11 +24,12 @@ from hubeval.report.plots.event import plot_event_study
 __all__ = ["plot_headline", "plot_headline_levels", "plot_event_grid", "plot_estimators",
            "plot_cba_panel", "plot_balance_memo"]
 
-_CAUSAL_TERMS = ("ATT simple",)
+#: The headline causal estimate of a comparison: Callaway-Sant'Anna's average after entry.
+_CAUSAL_TERMS = ("att",)
 
 
 def _headline_rows(results, outcomes) -> pd.DataFrame:
-    table = results.estimates
+    table = results.comparison
     table = table[table["scale"] == "percent"] if outcomes is None else table[table["outcome"].isin(outcomes)]
     if table.empty:
         raise SpecError("No outcome to draw: the batch has no percent-scale comparison rows"
@@ -73,7 +74,7 @@ def plot_headline(results, *, ax=None, outcomes=None, lang: str | None = None):
     ax.set_xlabel(_label("effect_percent", lang), **font)
     ax.set_title(_label("headline_effects", lang), loc="left", **font)
     legend_below(ax)  # under the axis: a legend inside covers an interval
-    record_drawn(ax, results.estimates)
+    record_drawn(ax, results.comparison)
     return ax
 
 
@@ -178,9 +179,15 @@ def _estimator_tick(row, lang) -> str:
 
     lang = lang or current_lang()
     design = catalogue.section("design", lang).get(row.estimator, str(row.estimator))
-    horizon = catalogue.text("horizon.post_average", lang) if row.horizon == "post average" \
-        else catalogue.text("horizon.event", lang, h=row.horizon)
-    return label("estimator_tick", lang, design=design, horizon=horizon, level=row.evidence_level)
+    from hubeval.report.memo.text import horizon_text
+
+    # a results-store row (event_time, evidence) or an evaluation's own row (horizon, evidence_level)
+    event = getattr(row, "event_time", None)
+    if not hasattr(row, "event_time"):
+        event = None if row.horizon == "post average" else row.horizon
+    level = row.evidence if hasattr(row, "evidence") else row.evidence_level
+    return label("estimator_tick", lang, design=design, horizon=horizon_text(event, lang),
+                 level=level)
 
 
 def _pair(ax, rows, y: float, lang, *, factor: float = 1.0) -> None:
@@ -231,7 +238,7 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
     """
     from hubeval.data.outcomes import SHARE_OUTCOMES
 
-    table = results.estimates
+    table = results.comparison
     table = table[table["scale"] == "level"] if outcomes is None else table[table["outcome"].isin(outcomes)]
     order = list(dict.fromkeys(table["outcome"]))
     if not order:
@@ -257,7 +264,7 @@ def plot_headline_levels(results, *, axes=None, outcomes=None, lang: str | None 
     found = [ax.get_legend_handles_labels() for ax in flat[:len(order)]]
     entries = dict(pair for h, lab in found for pair in zip(lab, h))  # one entry per label
     legend_below(flat[len(order) - 1], list(entries.values()), list(entries))
-    record_drawn(flat[0], results.estimates)
+    record_drawn(flat[0], results.comparison)
     return np.asarray(axes)
 
 
