@@ -69,7 +69,7 @@ def specification_choices(params: list[dict], order: dict | None = None) -> list
     """The parameter names whose values differ between runs.
 
     A name missing from some runs (their notebook default) counts as a value of its own. The
-    names come in ``order`` (name to position, e.g. the batch file's), then first-seen order.
+    names come in ``order`` (name to position, e.g. the notebook's), then first-seen order.
     """
     names = list(dict.fromkeys(name for p in params for name in p if name not in _IGNORED))
     varying = [name for name in names if len({choice_text(p.get(name)) for p in params}) > 1]
@@ -78,9 +78,8 @@ def specification_choices(params: list[dict], order: dict | None = None) -> list
 
 
 def _batch_order(manifest: Any) -> dict:
-    """Position of each parameter as the batch file sets it (the runs' ``set_params`` in the
-    manifest: defaults, then the run's params, then its grid), since the store's ``params``
-    JSON is sorted by name."""
+    """Position of each parameter in the runs' ``set_params`` of the manifest (the notebook's
+    declaration order), since the store's ``params`` JSON is sorted by name."""
     runs = manifest.get("runs", []) if isinstance(manifest, dict) else []
     names = dict.fromkeys(name for entry in runs for name in (entry.get("set_params") or {}))
     return {name: i for i, name in enumerate(names)}
@@ -100,12 +99,13 @@ class SpecificationCurveResult(ResultMixin):
         estimate of its outcome) and the firm counts. Sorted by outcome, then rank.
     choices : dict of str to tuple of str
         Per outcome, the choices that vary across its specifications (its matrix rows), in the
-        order the batch file sets them (from the manifest; by name without one).
+        order the notebook declares them (the runs' parameters in the manifest; by name
+        without one).
     levels : dict of str to tuple of str
         Per choice, its values in the order the runs first used them (the grid's order).
     overview : DataFrame
         One row per outcome: ``n_specifications``, ``median, low, high`` (the range),
-        ``n_positive``, ``n_significant_positive``, ``n_significant_negative`` and their shares,
+        ``n_positive``, ``n_negative``, ``n_significant_positive``, ``n_significant_negative`` and their shares,
         the choice that moves the estimate most (``decisive_choice``: the largest difference
         between the median estimates of its values, ``decisive_spread``, and the values with
         the lowest and highest median) and ``sign_choice``, a choice whose values alone fix
@@ -264,7 +264,7 @@ def _overview(table: pd.DataFrame, outcome: str, choices: list, by_choice: pd.Da
     shown = table.dropna(subset=["estimate"])
     n = len(shown)
     est, sig = shown["estimate"], shown["significant"].astype(bool)
-    counts = {"n_positive": int((est > 0).sum()),
+    counts = {"n_positive": int((est > 0).sum()), "n_negative": int((est < 0).sum()),
               "n_significant_positive": int((sig & (est > 0)).sum()),
               "n_significant_negative": int((sig & (est < 0)).sum())}
     spread = by_choice.groupby("choice", sort=False)["median"].agg(lambda m: m.max() - m.min())

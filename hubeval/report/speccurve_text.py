@@ -100,6 +100,7 @@ def outcome_reading(curve, outcome: str, lang: str, *, markdown: bool = False) -
     return text("speccurve.text", lang, lead=f"**{name}.**" if markdown else f"{name}.",
                 n=row.n_specifications, choices=choices, low=effect(row.low),
                 high=effect(row.high), median=effect(row.median), n_positive=row.n_positive,
+                n_negative=row.n_negative,
                 n_sig_positive=row.n_significant_positive,
                 n_sig_negative=row.n_significant_negative,
                 alpha=f"{curve.spec.get('alpha', 0.05):.0%}", sign=_sign_sentence(row, lang),

@@ -100,6 +100,7 @@ def test_curve_is_sorted_and_its_summaries_are_exact(small):
     row = curve.overview.iloc[0]
     assert (row.n_specifications, row["median"], row.low, row.high) == (4, 3.0, -1.0, 6.0)
     assert (row.n_positive, row.n_significant_positive, row.n_significant_negative) == (3, 2, 0)
+    assert row.n_negative == 1 and row.share_negative == 0.25
     assert (row.share_positive, row.share_significant_positive) == (0.75, 0.5)
     # medians by value: control never 1.5, not yet 4.0 (spread 2.5); anticipation 0: 3.0, 1: 2.5
     by = curve.by_choice.set_index(["choice", "value"])["median"]
@@ -191,10 +192,10 @@ def test_the_reading_states_the_tables_numbers(small, lang):
     assert choice_label("control", lang, in_sentence=True) in reading
     if lang == "en":
         assert reading.startswith("**Log value added per worker.** Across 4 specifications "
-                                  "(comparison group × anticipation) the effect ranges from -1.0% "
-                                  "to +6.0%, with a median of +3.0%. 3 of the 4 estimates are "
-                                  "positive and 2 significantly so at the 5% level; 0 are "
-                                  "significantly negative.")
+                                  "(comparison group × anticipation period) the effect ranges "
+                                  "from -1.0% to +6.0%, with a median of +3.0%. 3 of the 4 estimates are "
+                                  "positive (2 significantly at the 5% level) and 1 negative (0 "
+                                  "significantly).")
     else:
         assert "4개 모형 설정(비교집단 × 예상 효과 기간)에서 효과는 -1.0%에서 +6.0% 사이" in reading
         assert "(는)" not in reading and "이(가)" not in reading

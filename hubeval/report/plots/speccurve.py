@@ -70,6 +70,10 @@ def _draw_curve(ax, shown: pd.DataFrame, kinds: pd.Series, alpha: str, lang: str
                     ecolor=color, elinewidth=1.0, capsize=0, alpha=0.95,
                     label=text(f"speccurve.{kind}", lang, alpha=alpha))
     ax.axhline(0, color=COLORS["reference"], linewidth=0.8)
+    low = min(float(shown["conf_low"].min()), 0.0)  # zero always in view, with a margin
+    high = max(float(shown["conf_high"].max()), 0.0)
+    pad = 0.06 * (high - low) or 1.0
+    ax.set_ylim(low - pad, high + pad)
     median = float(shown["estimate"].median())
     scale = str(shown["scale"].iloc[0])
     ax.axhline(median, color=COLORS["neutral"], linewidth=0.8, linestyle="--",
