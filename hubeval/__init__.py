@@ -73,6 +73,7 @@ _EXPORTS = {
         "DisclosureResult", "assert_publishable", "cba_table", "check_estimates", "check_result",
         "describe_cba", "figure_theme", "format_krw", "label", "protect_table", "public",
         "report_folder", "save_figure", "save_table", "save_tables", "set_theme", "WorkbookSheet",
+        "SpecificationCurveResult", "specification_curve",
     ),
     "hubeval.report.memo": (
         "MemoCostBenefitResult", "MemoResult", "PublishedMemoResult", "build_memo",
@@ -84,6 +85,7 @@ _EXPORTS = {
         "plot_group_time", "plot_headline", "plot_headline_levels", "plot_regional",
         "plot_regional_grid", "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory",
         "plot_synth_weights", "plot_tornado",
+        "plot_specification_curve", "publish_specification_curve",
     ),
     "hubeval.store": (
         "BatchComparison", "BatchResult", "catalog", "collect_store", "compare_batches",
@@ -131,4 +133,6 @@ __all__ = [
     "Parameter", "read_parameters", "validate_params", "BatchPlan", "RunSpec", "run_batch",
     "plan_batch", "latest_batch", "project_root", "project_path", "restrict_sample",
     "set_threads", "thread_policy",
+    "SpecificationCurveResult", "specification_curve", "plot_specification_curve",
+    "publish_specification_curve",
 ]

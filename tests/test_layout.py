@@ -222,4 +222,6 @@ PUBLIC_API = [
     "simulate_panel", "simulate_program", "smoothness_bounds", "subgroup_effects", "synth", "synth_placebo", "twfe",
     "twfe_design", "twfe_statistic", "validate_params", "wild_bootstrap_family",
     "wild_cluster_bootstrap", "write_example_data", "set_threads", "thread_policy",
+    "SpecificationCurveResult", "specification_curve", "plot_specification_curve",
+    "publish_specification_curve",
 ]

@@ -18,10 +18,12 @@ from hubeval.report.publication import (
     save_table,
     save_tables,
 )
+from hubeval.report.speccurve import SpecificationCurveResult, specification_curve
 from hubeval.report.xlsx import WorkbookSheet
 
 __all__ = [
     "cba_table", "describe_cba", "format_krw", "DisclosureResult", "assert_publishable",
     "check_estimates", "check_result", "protect_table", "public", "report_folder", "save_table",
     "save_tables", "WorkbookSheet", "figure_theme", "label", "save_figure", "set_theme",
+    "SpecificationCurveResult", "specification_curve",
 ]

@@ -30,7 +30,8 @@ __all__ = ["store_parts", "TABLE_NAMES"]
 #: Records kept as tables of their own, and the store table each goes to.
 TABLE_NAMES = {"data_quality": "data_quality", "missing": "missing", "descriptives": "descriptives",
                "balance": "balance", "synth_gap": "gaps", "event_study_vcov": "event_study_vcov",
-               "sensitivity": "sensitivity", "memo": "memo_files", "synth_effect": "regional"}
+               "sensitivity": "sensitivity", "memo": "memo_files", "synth_effect": "regional",
+               "specification_curve": "specification_curve"}
 
 _COMPARISON_INFERENCE = {"before_after": "analytic", "twfe": "cluster_robust",
                          "callaway_santanna": "influence_function", "imputation": "analytic"}

@@ -58,6 +58,8 @@ DESCRIPTIONS = {
     "event_study_vcov": "covariance of each event study's estimates (event_time x event_time_other)",
     "sensitivity": "Rambachan-Roth robust intervals by M-bar",
     "memo_files": "files the memo published (kind, name, format, path)",
+    "specification_curve": "the headline effect of every specification of a robustness batch, "
+                           "sorted, with its choices (hb.specification_curve)",
 }
 
 

@@ -41,6 +41,7 @@ from hubeval.core.errors import SpecError
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.cba_text import cba_table
 from hubeval.report.disclosure import COUNT_COLUMNS, DEFAULT_MIN_UNITS, public
+from hubeval.report.memo.appendix import specification_appendix
 from hubeval.report.memo.completeness import incomplete_sentences
 from hubeval.report.memo.costbenefit import (
     MemoCostBenefitResult,
@@ -112,6 +113,11 @@ class MemoResult(ResultMixin):
     incomplete : tuple of str
         When runs of the batch failed before the memo: the notice printed at the top of the memo
         (an introduction, then one line per missing part); empty for a complete batch.
+    specification : SpecificationCurveResult or None
+        The specification curve of the robustness batch given to :func:`build_memo`, after
+        disclosure control (its appendix); None without one.
+    specification_text : tuple of str
+        The appendix's reading, one paragraph per outcome.
     spec : dict
     """
 
@@ -133,6 +139,8 @@ class MemoResult(ResultMixin):
     checks: dict = result_field(serialize="omit")
     spec: dict = result_field()
     incomplete: tuple = result_field(default=())
+    specification: Any = result_field(serialize="omit", default=None)
+    specification_text: tuple = result_field(default=())
     title = "Policy memo"
 
     @property
@@ -181,7 +189,7 @@ def _protect(results: BatchResult, min_units: int) -> tuple[BatchResult, dict, l
 
 def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None, lang: str = "en",
                inputs: Mapping[str, str | Path | None] | None = None,
-               min_units: int = DEFAULT_MIN_UNITS) -> MemoResult:
+               min_units: int = DEFAULT_MIN_UNITS, robustness: Any = None) -> MemoResult:
     """Assemble the memo's text and tables in one language from a batch's results.
 
     Parameters
@@ -195,6 +203,10 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
         Files the memo read itself (hashed into the provenance appendix).
     min_units : int, default 5
         Minimum number of firms behind any published number (disclosure control).
+    robustness : BatchResult, str or Path, optional
+        A robustness batch (``hubeval run params/batches/robustness.yaml``) or its folder: the
+        memo gains an appendix with its specification curve and reading
+        (:func:`hubeval.specification_curve`).
 
     Returns
     -------
@@ -210,6 +222,9 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
     if lang not in ("en", "ko"):
         raise SpecError(f"`lang` must be 'en' or 'ko'; got {lang!r}.")
     protected, checks, left_out = _protect(results, min_units)
+    curve, curve_check, curve_text = specification_appendix(robustness, lang, min_units)
+    if curve_check is not None:
+        checks["specification_curve"] = curve_check
     effects, _ = regional_tables(results)
     regional = regional_sentences(effects, lang)
     comparison = protected.comparison
@@ -239,6 +254,7 @@ def build_memo(results: BatchResult, *, cba: MemoCostBenefitResult | None = None
                                                left_out)),
         provenance=provenance, results=protected, checks=checks,
         incomplete=(intro, *missing) if intro else (),
+        specification=curve, specification_text=curve_text,
         spec={"lang": lang, "min_units": min_units, "results_dir": str(folder),
               "batch": _batch_name(provenance, folder), "date": _memo_date(provenance)})
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hubeval.report.catalogue import has_text
+from hubeval.report.memo.appendix import SPECIFICATION_FIGURE, batch_label, specification_figure
 from hubeval.report.memo.text import text
 
 if TYPE_CHECKING:
@@ -107,11 +108,11 @@ def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
     """
     lang = memo.lang
     placed = [(name, Path(png), text(caption, lang)) for name, (png, caption)
-              in (figures or {}).items() if name in FIGURE_SECTIONS]
+              in (figures or {}).items() if _figure_section(name)]
 
     def figs(section: str) -> list[Figure]:
         return [Figure(name, png, caption) for name, png, caption in placed
-                if FIGURE_SECTIONS[name] == section]
+                if _figure_section(name) == section]
 
     def section(key: str, heading: str, *blocks, new_page: bool = False) -> Section:
         return Section(key, text(heading, lang), tuple(b for b in blocks if b is not None),
@@ -138,12 +139,33 @@ def memo_document(memo: MemoResult, figures: dict | None = None) -> Document:
                 BulletList(tuple(rest)) if rest else None),
         section("estimators", "h_all_estimates", Paragraph(text("all_estimates_note", lang), "note"),
                 Table("effects_all", memo.effects_all), new_page=True),
+        *_specification_appendix(memo, figs("specification")),
         section("provenance", "h_provenance", *_provenance(memo)),
     )
     return Document(lang=lang, title=text("title", lang),
                     subtitle=text("subtitle", lang, batch=memo.spec["batch"], date=memo.spec["date"]),
                     other_language=text("other_language", lang),
                     other_href=f"memo_{_OTHER[lang]}.html", date=memo.spec["date"], sections=sections)
+
+
+def _figure_section(name: str) -> str | None:
+    """The section of a memo figure (the specification curves: one per outcome)."""
+    if name.startswith(SPECIFICATION_FIGURE):
+        return "specification"
+    return FIGURE_SECTIONS.get(name)
+
+
+def _specification_appendix(memo: MemoResult, figures: list) -> tuple:
+    """The appendix on the robustness batch: its note, then per outcome the reading and curve."""
+    curve = memo.specification
+    if curve is None:
+        return ()
+    lang, by_name = memo.lang, {f.name: f for f in figures}
+    blocks = [Paragraph(text("specification_note", lang, batch=batch_label(curve)), "note")]
+    for outcome, reading in zip(curve.outcomes, memo.specification_text):
+        blocks += [Paragraph(reading), by_name.get(specification_figure(outcome))]
+    return (Section("specification", text("h_specification", lang),
+                    tuple(b for b in blocks if b is not None), new_page=True),)
 
 
 #: Parameters that say how a run was presented or where it wrote, not what it estimated.

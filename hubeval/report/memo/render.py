@@ -26,6 +26,7 @@ from hubeval.core.paths import project_path
 from hubeval.core.results import ResultMixin, result_field
 from hubeval.report.disclosure import DEFAULT_MIN_UNITS, ExistsPolicy
 from hubeval.report.figures import SVG_HASHSALT, save_figure
+from hubeval.report.memo.appendix import specification_figure
 from hubeval.report.memo.build import MemoResult
 from hubeval.report.memo.document import memo_document
 from hubeval.report.memo.docx import render_docx
@@ -112,8 +113,9 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
 
     Headline effects (percent outcomes), headline effects on rates and shares (level
     outcomes), covariate balance before and after matching (when recorded), event studies,
-    the regional synthetic control (when recorded) and the cost-benefit summary with the
-    tornado chart (when computed). Each is drawn from the memo's protected results and records
+    the regional synthetic control (when recorded), the cost-benefit summary with the
+    tornado chart (when computed) and, with a robustness batch, the specification curve of each
+    outcome (the appendix). Each is drawn from the memo's protected results and records
     them for :func:`hubeval.save_figure`'s disclosure check.
     """
     from hubeval.report.plots.memo import (
@@ -150,7 +152,20 @@ def memo_figures(memo: MemoResult) -> list[MemoFigure]:
     if memo.cba is not None and memo.cba.result is not None:
         axes = plot_cba_panel(memo.cba.result, memo.cba.sensitivity, lang=lang)
         out.append(MemoFigure("cost_benefit", axes[0].figure, None, "cap_cba", "cba"))
-    return out
+    return out + _specification_figures(memo)
+
+
+def _specification_figures(memo: MemoResult) -> list[MemoFigure]:
+    """The appendix's specification curves, one per outcome (none without a robustness batch)."""
+    from hubeval.report.plots.speccurve import plot_specification_curve
+
+    curve = memo.specification
+    if curve is None:
+        return []
+    return [MemoFigure(specification_figure(outcome),
+                       plot_specification_curve(curve, outcome=outcome, lang=memo.lang)[0].figure,
+                       None, "cap_specification", "specification")
+            for outcome in curve.outcomes]
 
 
 # --- publishing ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from hubeval.report.plots.memo import (
 )
 from hubeval.report.plots.regional import plot_regional, plot_regional_grid
 from hubeval.report.plots.sensitivity import plot_sensitivity
+from hubeval.report.plots.speccurve import plot_specification_curve, publish_specification_curve
 from hubeval.report.plots.synth import (
     plot_synth_gaps,
     plot_synth_trajectory,
@@ -33,4 +34,5 @@ __all__ = [
     "plot_group_time", "plot_balance_memo", "plot_cba_panel", "plot_estimators", "plot_event_grid",
     "plot_headline", "plot_headline_levels", "plot_regional", "plot_regional_grid",
     "plot_sensitivity", "plot_synth_gaps", "plot_synth_trajectory", "plot_synth_weights",
+    "plot_specification_curve", "publish_specification_curve",
 ]
