@@ -235,6 +235,12 @@ def load_batch_results(results_dir: str | Path) -> BatchResult:
                              "by `hubeval run` (runs/<batch>/<timestamp>-<id>).")
     result = read_batch(folder)
     if result.estimates.empty and result.statistics.empty and not result.tables:
+        if any(folder.glob("*/records/*.json")):
+            raise ParameterError(
+                f"`{folder}` holds records written by an earlier hubeval (before the results "
+                "store: no `store` rows in records/*.json, no tables.csv). Run the batch again "
+                "with this version (hubeval run params/batches/<batch>.yaml); the old folder "
+                "stays as it is.")
         raise ParameterError(f"No results in `{folder}`: it has no results store (tables.csv) and no "
                              "records. Run the outcome notebooks first (the memo runs last in "
                              "params/batches/main.yaml).")

@@ -39,6 +39,11 @@ def test_load_batch_results_errors(tmp_path):
         hb.load_batch_results(tmp_path / "nowhere")
     with pytest.raises(hb.ParameterError, match=r"^No results in `.*`: it has no results store"):
         hb.load_batch_results(tmp_path)
+    old = tmp_path / "old" / "10_outcomes-costs" / "records"  # a batch from before the store
+    old.mkdir(parents=True)
+    (old / "comparison.json").write_text(json.dumps({"run_id": "10_outcomes-costs", "result": {}}))
+    with pytest.raises(hb.ParameterError, match=r"holds records written by an earlier hubeval"):
+        hb.load_batch_results(tmp_path / "old")
     _write_batch(tmp_path / "b", [{**ROWS[1]}])
     with pytest.raises(hb.ParameterError, match=r"^No `comparison` records in"):
         hb.load_batch_results(tmp_path / "b")
