@@ -227,7 +227,7 @@ def test_balance_figure_from_a_recorded_table():
 def test_regional_grid_one_panel_per_city_outcome(results):
     extra = synth_rows().assign(outcome="industrial_investment")
     extra = extra[extra["term"].isin(["att", "gap"])]
-    both = batch(pd.concat([results.comparison.iloc[:0]]), results.event_studies.iloc[:0],
+    both = batch(results.comparison.iloc[:0], results.event_studies.iloc[:0],
                  pd.concat([synth_rows(), extra], ignore_index=True))
     axes = hb.plot_regional_grid(both, lang="en")
     flat = axes.ravel()
