@@ -234,6 +234,51 @@ def test_dask_executor_on_local_cluster(tmp_path):
     assert all((result.folder / run / "sleep.ipynb").exists() for run in result.runs["run_id"])
 
 
+TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
+def test_worker_env_drops_the_nannys_trim_threshold_only():
+    from hubeval.batch.executors import worker_env
+    nanny = {TRIM: "65536", "OMP_NUM_THREADS": "1"}
+    base = {"PATH": "/bin", TRIM: "65536", "OMP_NUM_THREADS": "1"}
+    task = {"OMP_NUM_THREADS": "2", "HUBEVAL_X": "x"}
+    # inherited from the nanny: gone; the thread caps and everything else pass through
+    assert worker_env(task, base, nanny=nanny) == {"PATH": "/bin", "OMP_NUM_THREADS": "2",
+                                                   "HUBEVAL_X": "x"}
+    # set for the run: kept, even at the nanny's value
+    assert worker_env({TRIM: "65536"}, base, nanny=nanny)[TRIM] == "65536"
+    assert worker_env({TRIM: "0"}, base, nanny=nanny)[TRIM] == "0"
+    # another value than the nanny's came from the shell that started the worker: kept
+    assert worker_env({}, {**base, TRIM: "131072"}, nanny=nanny)[TRIM] == "131072"
+    # a nanny configured not to set it (null in dask's config), or no Dask worker: kept
+    assert worker_env({}, base, nanny={"OMP_NUM_THREADS": "1"})[TRIM] == "65536"
+    assert worker_env({}, base, nanny={}) == base
+    assert worker_env({}, base) == base  # not inside a Dask task: nothing dropped
+    assert worker_env(task, base, nanny=nanny) is not base and base[TRIM] == "65536"
+
+
+def test_dask_kernels_do_not_inherit_the_nannys_trim_threshold(tmp_path):
+    import os
+
+    distributed = pytest.importorskip("distributed")
+    path = make_project(tmp_path, "runs:\n  - notebook: notebooks/env.ipynb\n", ("env",))
+    before = os.environ.pop(TRIM, None)  # a LocalCluster's nanny sets it in this process too
+    try:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster:
+            with distributed.Client(cluster) as client:
+                seen = list(client.run(lambda: os.environ.get(TRIM)).values())
+            result = hb.run_batch(path, executor="dask", scheduler=cluster.scheduler_address)
+    finally:
+        os.environ.pop(TRIM, None)
+        if before is not None:
+            os.environ[TRIM] = before
+    assert seen == ["65536"]  # the Dask worker process has it ...
+    assert result.ok and result.runs["run_id"].tolist() == ["env"]
+    kernel = json.loads((result.folder / "env" / "env.json").read_text(encoding="utf-8"))
+    assert kernel == {TRIM: None}  # ... the notebook kernel it started does not
+
+
 def test_option_errors(tmp_path):
     path = make_project(tmp_path, "runs:\n  - notebook: notebooks/fail.ipynb\n", ("fail",))
     with pytest.raises(ParameterError) as info:
