@@ -75,7 +75,8 @@ def test_first_call_imports_no_heavy_module(first_call):
 
 def test_first_call_skips_the_other_estimators(first_call):
     others = ("hubeval.did.did_imputation", "hubeval.did._bjs", "hubeval.did.fixed_effects",
-              "hubeval.did.twfe_setup", "hubeval.did.naive", "hubeval.did.pretrend")
+              "hubeval.did.twfe_setup", "hubeval.did.naive", "hubeval.did.pretrend",
+              "hubeval.data.example", "hubeval.data.simulate")
     assert [m for m in others if m in first_call["modules"]] == []
 
 
