@@ -6,6 +6,7 @@ numpy logistic function which replaced scipy.special.expit in drdid agrees with 
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import hubeval.data
 import hubeval.did
 from hubeval.did.drdid import expit
 
@@ -80,16 +82,16 @@ def test_first_call_skips_the_other_estimators(first_call):
     assert [m for m in others if m in first_call["modules"]] == []
 
 
-def test_lazy_names_are_listed_and_are_the_defining_modules_objects():
-    assert set(hubeval.did.__all__) <= set(dir(hubeval.did))
-    for module, names in hubeval.did._EXPORTS.items():
-        defining = sys.modules.get(module) or __import__(module, fromlist=["_"])
+@pytest.mark.parametrize("package", [hubeval.did, hubeval.data], ids=lambda p: p.__name__)
+def test_lazy_names_are_listed_and_are_the_defining_modules_objects(package):
+    assert set(package.__all__) <= set(dir(package))
+    for module, names in package._EXPORTS.items():
+        defining = importlib.import_module(module)
         for name in names:
-            assert getattr(hubeval.did, name) is getattr(defining, name)
-    assert sorted(n for names in hubeval.did._EXPORTS.values() for n in names) == sorted(
-        hubeval.did.__all__)
+            assert getattr(package, name) is getattr(defining, name)
+    assert sorted(n for names in package._EXPORTS.values() for n in names) == sorted(package.__all__)
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
-        hubeval.did.not_a_name
+        package.not_a_name
 
 
 def test_expit_matches_scipy_over_the_whole_range_without_warnings():
