@@ -6,16 +6,26 @@
 ``did_imputation`` (Borusyak-Jaravel-Spiess) and ``naive`` (the program's own before/after claim).
 Private helpers: ``_gt_data``/``_gt_cells`` (att_gt), ``_aggregate_cells`` (aggregate), ``_bjs`` (imputation),
 ``_common``, ``_cv3``.
+
+Names are imported on first use (PEP 562): ``hb.att_gt`` + ``hb.aggregate`` load only the modules
+they need, not the imputation estimator's sparse solver (scipy.sparse) or the TWFE modules.
 """
 from __future__ import annotations
 
-from hubeval.did.aggregation import AggregateResult, aggregate
-from hubeval.did.did_imputation import ImputationResult, imputation
-from hubeval.did.fixed_effects import TwfeResult, covariate_year_effects, twfe
-from hubeval.did.naive import BeforeAfterResult, before_after
-from hubeval.did.pretrend import PretrendResult, pretrend_test
-from hubeval.did.staggered import GroupTimeResult, att_gt
-from hubeval.did.twfe_setup import TwfeDesign, twfe_design
+from hubeval.core.lazy import lazy_exports
+
+#: Where each public name lives.
+_EXPORTS = {
+    "hubeval.did.aggregation": ("AggregateResult", "aggregate"),
+    "hubeval.did.did_imputation": ("ImputationResult", "imputation"),
+    "hubeval.did.fixed_effects": ("TwfeResult", "covariate_year_effects", "twfe"),
+    "hubeval.did.naive": ("BeforeAfterResult", "before_after"),
+    "hubeval.did.pretrend": ("PretrendResult", "pretrend_test"),
+    "hubeval.did.staggered": ("GroupTimeResult", "att_gt"),
+    "hubeval.did.twfe_setup": ("TwfeDesign", "twfe_design"),
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "before_after", "BeforeAfterResult", "twfe", "twfe_design", "TwfeResult", "TwfeDesign",

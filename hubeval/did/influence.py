@@ -13,7 +13,6 @@ periods. Journal of Econometrics 225(2), 200-230 (Algorithm 1: multiplier bootst
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from hubeval.core.results import normal_quantile
 from hubeval.core.random import as_generator
@@ -25,6 +24,8 @@ def _cluster_sums(influence: np.ndarray, cluster: np.ndarray | None) -> np.ndarr
     """Sum influence functions within clusters (rows: clusters); unit level without clusters."""
     if cluster is None:
         return influence
+    from scipy import sparse  # only clustered standard errors need it (~0.07 s of import)
+
     n_clusters = int(cluster.max()) + 1
     member = sparse.csr_matrix((np.ones(len(cluster)), (cluster, np.arange(len(cluster)))),
                                shape=(n_clusters, len(cluster)))
