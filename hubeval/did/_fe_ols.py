@@ -46,7 +46,8 @@ class FeOlsFit:
     vcov : DataFrame
         CRV1 covariance clustered by unit (pyfixest's default small-sample factor).
     collinear : tuple of str
-        Regressors dropped as collinear with the fixed effects or earlier regressors.
+        Regressors dropped as collinear with the fixed effects or earlier regressors (fixest's
+        order: a column is dropped if it is spanned by the kept columns before it).
     n_obs, n_clusters, n_years : int
     ssc : float
         The small-sample factor applied to the sandwich.
@@ -81,7 +82,9 @@ def fe_ols(y, X: Mapping, unit, time, *, collin_tol: float = COLLIN_TOL) -> FeOl
     Raises
     ------
     EstimationError
-        Missing values, or every regressor collinear with the fixed effects.
+        Rows of different lengths or missing values. Collinear regressors are not an error:
+        they are listed in ``collinear`` (all of them, with empty ``coef``, if none is
+        identified; pyfixest raises then).
     """
     names = [str(name) for name in X.keys()]
     unit_code, n_units = _codes(unit)
@@ -98,9 +101,6 @@ def fe_ols(y, X: Mapping, unit, time, *, collin_tol: float = COLLIN_TOL) -> FeOl
     cross = work.T @ work[:, 1:]  # [y, X]' X: X'y and X'X without slicing copies
     gram, ytil, xtil = cross[1:], work[:, 0], work[:, 1:]
     keep = _independent(gram, collin_tol)
-    if not keep.any():
-        raise EstimationError(f"fe_ols: every regressor ({', '.join(names)}) is collinear with the "
-                              "fixed effects.")
     idx = np.flatnonzero(keep)
     bread = np.linalg.inv(gram[np.ix_(idx, idx)])
     coef = bread @ cross[0, idx]
