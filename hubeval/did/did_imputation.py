@@ -25,8 +25,10 @@ The pre-trend test is BJS Test 1: on untreated observations only, add dummies fo
 
 Hand-written (sparse normal equations) because no Python library implements the Theorem 3
 variance; point estimates are checked against :func:`pyfixest.did2s` (Gardner's two-stage
-estimator equals the imputation estimator for the same specification) in the tests, and the
-pre-trend regression uses :func:`pyfixest.feols`.
+estimator equals the imputation estimator for the same specification) in the tests. The
+pre-trend regression is the lean hand-written :func:`hubeval.did._fe_ols.fe_ols` (pyfixest's
+copies of the design exceeded 4 GB at 100,000 firms); the tests check it against
+:func:`pyfixest.feols`.
 
 References
 ----------
@@ -58,7 +60,8 @@ from hubeval.did._common import (
     is_log_outcome,
     treated_by_cohort,
 )
-from hubeval.did.twfe_setup import FIXEF_TOL, check_formula_names
+from hubeval.did._fe_ols import fe_ols
+from hubeval.did.twfe_setup import check_formula_names
 
 __all__ = ["imputation", "ImputationResult"]
 
@@ -204,7 +207,7 @@ def imputation(panel: Panel, *, outcome: str, covariates: Sequence[str] | None =
     vcov = _bjs_vcov(design, tau, weights, effects, panel, notes)
     table = _post_table(estimate, vcov, effects, horizons, labels, panel, alpha)
     n_units, n_obs, untreated_rows = int(data[panel.unit].nunique()), len(data), data[untreated]
-    del data, design  # the first step's rows, sparse design and factor, before pyfixest's copies
+    del data, design  # the first step's rows, sparse design and factor, before the pre-trend fit
     leads, test = _pretrend_test(panel, untreated_rows, outcome, covariates, pretrends, anticipation,
                                  alpha)
     parts = [leads, table.iloc[:-1]] if len(leads) else [table.iloc[:-1]]
@@ -309,30 +312,26 @@ def _pretrend_test(panel, data0, outcome, covariates, pretrends, anticipation,
     empty = pd.DataFrame(columns=_EVENT_COLUMNS)
     if pretrends == 0:
         return empty, {}
-    import pyfixest as pf
     leads = list(range(-int(pretrends) - anticipation, -anticipation))
     names = [f"hb_lead_{-k}" for k in leads]
-    frame = data0.assign(**{n: (data0["_event_time"] == k).astype(float) for n, k in zip(names, leads)})
-    formula = f"{outcome} ~ {' + '.join(names + covariates)} | {panel.unit} + {panel.time}"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # lean: only coefficients and covariance are read, so pyfixest drops its firm-year arrays
-        # (design, scores, residuals) before returning; the frame is ours, so it is not copied.
-        fit = pf.feols(formula, data=frame, vcov={"CRV1": panel.unit}, fixef_rm="none",
-                       fixef_tol=FIXEF_TOL, lean=True, copy_data=False, store_data=False)
-    if getattr(fit, "_collin_vars", None):
-        raise SpecError(f"`pretrends={pretrends}`: lead(s) {format_examples(fit._collin_vars)} are not "
+    event_time = data0["_event_time"].to_numpy()
+    columns = {n: event_time == k for n, k in zip(names, leads)}
+    columns.update({c: data0[c] for c in covariates})
+    # Hand-written lean FE OLS (one float64 copy of [y, X]); it agrees with pyfixest.feols(...,
+    # vcov={"CRV1": unit}, fixef_rm="none") to 1e-10 in the tests.
+    fit = fe_ols(data0[outcome], columns, data0[panel.unit], data0[panel.time])
+    if fit.collinear:
+        raise SpecError(f"`pretrends={pretrends}`: lead(s) {format_examples(list(fit.collinear))} are not "
                         "identified in the untreated-only regression. Use a smaller `pretrends`.")
-    coef = fit.coef()[names].to_numpy()
-    idx = [list(fit._coefnames).index(n) for n in names]
-    cov = np.asarray(fit._vcov)[np.ix_(idx, idx)]
-    counts = event_counts(frame, panel.unit, panel.cohort, "_event_time").reindex(leads).fillna(0)
+    coef = fit.coef[names].to_numpy()
+    cov = fit.vcov.loc[names, names].to_numpy()
+    counts = event_counts(data0, panel.unit, panel.cohort, "_event_time").reindex(leads).fillna(0)
     table = add_inference(pd.DataFrame({
         "term": [event_term(k) for k in leads], "event_time": leads, "estimate": coef,
         "std_error": np.sqrt(np.diag(cov)), "n_cohorts": counts["n_cohorts"].astype(int).to_numpy(),
         "n_treated": counts["n_treated"].astype(int).to_numpy()}), alpha=alpha)[_EVENT_COLUMNS]
     chi2 = float(coef @ np.linalg.solve(cov, coef))
-    n_clusters = int(frame[panel.unit].nunique())
+    n_clusters = fit.n_clusters
     f_stat = chi2 / len(leads)
     test = dict(statistic=f_stat, df=[len(leads), n_clusters - 1],
                 p_value=float(stats.f.sf(f_stat, len(leads), n_clusters - 1)), chi2=chi2,

@@ -322,7 +322,7 @@ def evaluate_outcome(panel: Panel, *, outcome: str, control: str = "not_yet_trea
         aggs = {by: aggregate(gt, by=by) for by in ("event_time", "simple", "cohort", "calendar")}
         imp = imputation(trended, outcome=outcome, covariates=trends or None, anticipation=anticipation,
                          alpha=alpha)
-        gc.collect()  # pyfixest's models (pre-trend test) sit in reference cycles
+        gc.collect()  # the TWFE fit (pyfixest) sits in reference cycles
         pre = _pretrend_or_none(gt)
     base = _baseline_mean(panel, outcome, anticipation)
     table = _comparison_table(outcome, naive, bench, aggs, imp, horizon, base, alpha)
