@@ -68,15 +68,33 @@ def _weighted(masks: np.ndarray, att, influence, pg, code, unit_code, unit_weigh
     total = masks @ pg
     omega = masks * pg / total[:, None]
     theta = omega @ att
+    inf = times_weights(influence, omega)
     if not estimated_shares:
-        return theta, influence @ omega.T
+        return theta, inf
     onehot = np.zeros((len(att), n_groups + 1))
     onehot[np.arange(len(att)), code] = 1.0
     a, b = (masks * att) @ onehot, masks @ onehot
     coef = (a - theta[:, None] * b) / total[:, None]
     coef[:, -1] = 0.0  # column for never-participants (unit_code -1)
-    inf = influence @ omega.T + unit_weights[:, None] * coef.T[unit_code]
+    for row, firm_coef in enumerate(coef):
+        inf[:, row] += unit_weights * firm_coef[unit_code]
     return theta, inf
+
+
+def times_weights(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``influence @ weights.T`` summing only the nonzero weights, into a Fortran-ordered matrix.
+
+    Each row of ``weights`` (an aggregate) weights a few cells, so column by column this reads
+    each cell's influence column about once instead of a dense firms x cells product per row.
+    """
+    out = np.zeros((len(influence), len(weights)), order="F")
+    scratch = np.empty(len(influence))
+    for row, omega in enumerate(weights):
+        target = out[:, row]
+        for cell in np.flatnonzero(omega):
+            np.multiply(influence[:, cell], omega[cell], out=scratch)
+            target += scratch
+    return out
 
 
 def _cell_rows(cells: Cells, masks: np.ndarray):
@@ -106,7 +124,7 @@ def _by_cohort(cells, min_e, max_e, **_):
                         "`min_event_time`/`max_event_time`.")
     masks = np.array([inside & (cells.code == c) for c in present])
     weights = masks / masks.sum(axis=1, keepdims=True)  # plain mean within a cohort
-    theta, inf = weights @ cells.att, cells.influence @ weights.T
+    theta, inf = weights @ cells.att, times_weights(cells.influence, weights)
     pgg = np.array([cells.pg[cells.code == c][0] for c in present])
     overall, overall_inf = _weighted(np.ones((1, len(present))), theta, inf, pgg,
                                      np.arange(len(present)),
