@@ -36,7 +36,8 @@ def _load(data, read_options: dict) -> tuple[pd.DataFrame, LoadInfo | None]:
         if len(repeated):
             raise PanelError(f"`data` has duplicate column names: {format_examples([f'`{c}`' for c in repeated])}. "
                              "Give every column its own name (e.g. df.columns = [...]) first.")
-        return data.copy(), None
+        # pandas >= 3 copies on write: a shallow copy already leaves the caller's frame untouched
+        return data.copy(deep=int(pd.__version__.split(".")[0]) < 3), None
     if isinstance(data, (str, os.PathLike)):
         return read_table(data, **read_options)
     raise PanelError(f"`data` must be a pandas DataFrame or a path to a CSV/Excel/Parquet file; got "
@@ -110,7 +111,14 @@ def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
 
 def _unit_codes(frame: pd.DataFrame, unit: str) -> np.ndarray:
     """Integer code of each row's unit, in order of first appearance."""
-    return pd.factorize(frame[unit], sort=False)[0].astype(np.int64)
+    ids = frame[unit]
+    if ids.dtype.kind in "iuf" and ids.is_monotonic_increasing:  # sorted: runs are the codes
+        values = ids.to_numpy()
+        codes = np.empty(len(values), dtype=np.int64)
+        codes[0] = 0
+        np.cumsum(values[1:] != values[:-1], out=codes[1:])
+        return codes
+    return pd.factorize(ids, sort=False)[0].astype(np.int64)
 
 
 def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
@@ -125,7 +133,10 @@ def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
 def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarray) -> None:
     # one int64 key per (unit, time): far faster than frame.duplicated([unit, time])
     years = frame[time].to_numpy(np.int64)
-    key = codes * (int(years.max() - years.min()) + 1) + (years - years.min())
+    low = int(years.min())
+    key = codes * (int(years.max()) - low + 1)
+    key += years
+    key -= low
     ordered = key if np.all(key[1:] > key[:-1]) else np.sort(key, kind="stable")  # radix sort
     if not np.any(ordered[1:] == ordered[:-1]):
         return
@@ -143,9 +154,7 @@ def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarr
 def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
     raw = frame[cohort]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        values = raw.to_numpy(float)
-        never = pd.Series(np.isnan(values) | (values == 0) | np.isinf(values), index=raw.index)
-        numeric = raw.astype(float).where(~never)
+        return _numeric_cohort(frame, unit, cohort, codes)
     else:
         text = raw.astype("string").str.strip().str.lower()
         never = raw.isna() | text.isin(["", "0", "0.0", "inf", "infinity", "never", "nan"])
@@ -176,6 +185,27 @@ def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.nda
             f"unit (the first program year). E.g. {'; '.join(examples)}. Give each unit one value; if you "
             "have a yearly 0/1 participation column instead, pass it as `treatment=`.")
     return values
+
+
+def _numeric_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
+    """:func:`_normalise_cohort` for a numeric column, in numpy (it runs on every row of big panels).
+
+    Checks the per-unit extremes first: a unit's value is a whole year only if it is constant,
+    so the whole-number check then needs one value per unit. The error messages are those of
+    :func:`_normalise_cohort`'s general branch, which builds them when a check fails."""
+    raw = frame[cohort]
+    values = raw.to_numpy(float, copy=True)
+    never = np.isnan(values) | (values == 0) | np.isinf(values)
+    values[never] = NEVER_TREATED
+    n = int(codes.max()) + 1
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, codes, values)
+    np.maximum.at(high, codes, values)
+    finite = np.isfinite(low)
+    if np.any(high > low) or np.any(low[finite] != np.round(low[finite])):
+        frame = frame.assign(**{cohort: raw.astype(object)})  # the general branch raises
+        return _normalise_cohort(frame, unit, cohort, codes)
+    return pd.Series(values, index=raw.index, name=cohort)
 
 
 def _cohort_from_treatment(frame, unit, time, treatment, name) -> pd.Series:

@@ -167,8 +167,8 @@ class Panel:
                       drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
         first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
         np.minimum.at(first, codes, frame[self.time].to_numpy(np.int64))
-        first_seen = first[codes]
-        always = np.isfinite(frame[self.cohort]) & (frame[self.cohort] <= first_seen)
+        cohort = frame[self.cohort].to_numpy()
+        always = pd.Series(np.isfinite(cohort) & (cohort <= first[codes]), index=frame.index)
         if always.any():
             units = pd.unique(frame.loc[always, self.unit])
             if not drop_always_treated:
@@ -191,8 +191,9 @@ class Panel:
             raise PanelError(
                 f"Column `{self.cohort}` marks no participating unit: every unit is coded as a "
                 "never-participant (0, empty or inf). Check the cohort column or the column mapping.")
-        cohorts_per_unit = frame.loc[finite].groupby(self.unit)[self.cohort].first()
-        if (~finite).sum() == 0 and cohorts_per_unit.nunique() == 1:
+        # the cohort is constant within unit (checked before): one distinct value is one cohort
+        if finite.all() and len(pd.unique(frame[self.cohort].to_numpy())) == 1:
+            cohorts_per_unit = frame.groupby(self.unit)[self.cohort].first()
             raise PanelError(
                 f"Column `{self.cohort}`: there are no comparison units at all: all "
                 f"{len(cohorts_per_unit)} units join in {int(cohorts_per_unit.iloc[0])} and none is a "

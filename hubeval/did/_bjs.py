@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse import csgraph
-from scipy.sparse.linalg import splu
 
 from hubeval.core.errors import EstimationError, SpecError, format_examples
+from hubeval.core.lazy import LazyModule
 from hubeval.did._common import event_term
+
+# imported on first use, so that importing hubeval.did (e.g. for att_gt) does not load them
+sparse = LazyModule("scipy.sparse")
+csgraph = LazyModule("scipy.sparse.csgraph")
+_linalg = LazyModule("scipy.sparse.linalg")
 
 __all__: list[str] = []
 
@@ -47,7 +50,7 @@ class _FirstStep:
         if covariates:
             _check_collinear(self.fe[untreated], self.x[untreated], covariates)
         z0 = self.z[untreated]
-        self.lu = splu((z0.T @ z0).tocsc())
+        self.lu = _linalg.splu((z0.T @ z0).tocsc())
         self.theta = self.lu.solve(np.asarray(z0.T @ self.y[untreated]).ravel())
 
     def impute(self) -> tuple[np.ndarray, pd.DataFrame]:
@@ -80,7 +83,7 @@ def _check_connected(u, t, n_units, n_years, panel) -> None:
 
 
 def _check_collinear(fe0, x0, covariates) -> None:
-    lu = splu((fe0.T @ fe0).tocsc())
+    lu = _linalg.splu((fe0.T @ fe0).tocsc())
     residual = x0 - fe0 @ lu.solve(np.asarray(fe0.T @ x0))
     scale = np.linalg.norm(x0, axis=0)
     absorbed = [c for c, r, s in zip(covariates, np.linalg.norm(residual, axis=0), scale)

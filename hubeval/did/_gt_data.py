@@ -29,9 +29,31 @@ class _Arrays:
 
 
 def _wide(values: np.ndarray, ucode: np.ndarray, tcode: np.ndarray, shape) -> np.ndarray:
+    if len(values) == shape[0] * shape[1]:  # balanced, rows sorted by unit and time (Panel)
+        return np.asfortranarray(values.reshape(shape))
     out = np.full(shape, np.nan, order="F")
     out[ucode, tcode] = values
     return out
+
+
+def _codes(panel: Panel, data: pd.DataFrame, times: np.ndarray):
+    """Unit code (sorted units), time code and first row of each unit.
+
+    A Panel's rows are sorted by unit and time, so the units are runs of rows: no hashing."""
+    ids = data[panel.unit].to_numpy()
+    if ids.dtype.kind in "iuf":
+        first = np.r_[True, ids[1:] != ids[:-1]]
+        units, ucode = ids[first], np.cumsum(first) - 1
+    else:
+        ucode, units = pd.factorize(data[panel.unit], sort=True)
+        first = np.r_[True, ucode[1:] != ucode[:-1]]
+        units = np.asarray(units)
+    years = data[panel.time].to_numpy()
+    if np.array_equal(times, np.arange(times[0], times[0] + len(times))):
+        tcode = years - times[0]
+    else:
+        tcode = np.searchsorted(times, years)
+    return units, ucode, tcode, np.flatnonzero(first)
 
 
 def _per_unit(panel_name: str, role: str, wide: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -53,12 +75,10 @@ def _build_arrays(panel: Panel, outcome: str, covariates: list[str], weights: st
     columns = [panel.unit, panel.time, panel.cohort, outcome] + covariates
     columns += [c for c in (weights, cluster) if c is not None and c not in columns]
     data = panel.data[list(dict.fromkeys(columns))]
-    ucode, units = pd.factorize(data[panel.unit], sort=True)
     times = panel.times
-    tcode = np.searchsorted(times, data[panel.time].to_numpy())
+    units, ucode, tcode, first = _codes(panel, data, times)
     shape = (len(units), len(times))
-    cohort = np.empty(len(units))
-    cohort[ucode] = data[panel.cohort].to_numpy(dtype=float)
+    cohort = data[panel.cohort].to_numpy(dtype=float)[first]  # constant within unit (Panel)
     y = _wide(data[outcome].to_numpy(dtype=float), ucode, tcode, shape)
     x = [_wide(data[c].to_numpy(dtype=float), ucode, tcode, shape) for c in covariates]
     w = np.ones(len(units))
@@ -97,7 +117,7 @@ def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: li
         notes.append(f"Cohort(s) {format_examples(np.unique(cohort[late]).astype(int))} enter after the "
                      f"last year ({times[-1]}): their {int(late.sum())} firm(s) are used as never-participants.")
         cohort[late] = np.inf
-    cohorts = np.unique(cohort[np.isfinite(cohort)])
+    cohorts = np.sort(pd.unique(cohort[np.isfinite(cohort)]))
     keep_t = np.ones(len(times), dtype=bool)
     if not np.isinf(cohort).any():
         if control == "never_treated":
@@ -126,6 +146,8 @@ def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: li
                         "affected years as untreated, which biases the estimates if firms react "
                         "before entry.")
     keep_u = ~np.isin(cohort, no_pre)
+    if keep_u.all() and keep_t.all():  # nothing dropped: no copies of the unit x time matrices
+        return dataclasses.replace(arrays, cohort=cohort), list(cohorts)
     out = _Arrays(arrays.units[keep_u], times, cohort[keep_u], arrays.y[keep_u][:, keep_t],
                   [x[keep_u][:, keep_t] for x in arrays.x], arrays.weights[keep_u],
                   None if arrays.cluster is None else pd.factorize(arrays.cluster[keep_u])[0])

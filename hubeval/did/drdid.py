@@ -32,7 +32,11 @@ import dataclasses
 from typing import Literal
 
 import numpy as np
-from scipy.special import expit
+
+from hubeval.core.lazy import LazyModule
+
+# scipy.special takes 0.3 s to import and only the logit needs it (not the no-covariate path)
+_special = LazyModule("scipy.special")
 
 __all__ = ["Method", "METHODS", "CellFailure", "Design", "prepare_design", "estimate", "did_2x2"]
 
@@ -96,14 +100,14 @@ def fit_logit(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, start: np.ndarray 
     if start is not None and len(start) == x.shape[1] and np.all(np.isfinite(start)):
         beta, converged = _newton(d, x, w, np.array(start, dtype=float), max_iter, tol)
         if converged:
-            return expit(x @ beta), beta
+            return _special.expit(x @ beta), beta
     beta, _ = _newton(d, x, w, np.zeros(x.shape[1]), max_iter, tol)
-    return expit(x @ beta), beta
+    return _special.expit(x @ beta), beta
 
 
 def _newton(d, x, w, beta, max_iter: int, tol: float) -> tuple[np.ndarray, bool]:
     for _ in range(max_iter):
-        p = expit(x @ beta)
+        p = _special.expit(x @ beta)
         info = x.T @ ((w * p * (1 - p))[:, None] * x)
         if _rcond(info) < _EPS:
             if np.max(p) > 0.99 or np.min(p) < 0.01:

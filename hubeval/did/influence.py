@@ -13,10 +13,12 @@ periods. Journal of Econometrics 225(2), 200-230 (Algorithm 1: multiplier bootst
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from hubeval.core.results import normal_quantile
 from hubeval.core.random import as_generator
+from hubeval.core.lazy import LazyModule
+
+sparse = LazyModule("scipy.sparse")  # imported on first use: only clustering needs it
 
 __all__ = ["influence_se", "influence_vcov", "multiplier_bootstrap"]
 
