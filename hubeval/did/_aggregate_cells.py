@@ -76,17 +76,21 @@ def _weighted(masks: np.ndarray, att, influence, pg, code, unit_code, unit_weigh
     a, b = (masks * att) @ onehot, masks @ onehot
     coef = (a - theta[:, None] * b) / total[:, None]
     coef[:, -1] = 0.0  # column for never-participants (unit_code -1)
+    unweighted = bool(np.all(unit_weights == 1.0))
     for row, firm_coef in enumerate(coef):
-        inf[:, row] += unit_weights * firm_coef[unit_code]
+        inf[:, row] += firm_coef[unit_code] if unweighted else unit_weights * firm_coef[unit_code]
     return theta, inf
 
 
 def times_weights(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``influence @ weights.T`` summing only the nonzero weights, into a Fortran-ordered matrix.
 
-    Each row of ``weights`` (an aggregate) weights a few cells, so column by column this reads
-    each cell's influence column about once instead of a dense firms x cells product per row.
+    Each row of ``weights`` (an aggregate) usually weights a few cells, so column by column this
+    reads each cell's influence column about once instead of a dense firms x cells product per
+    row; mostly nonzero weights (one overall average) use the dense product.
     """
+    if 2 * np.count_nonzero(weights) > weights.size:
+        return np.asfortranarray(influence @ weights.T)
     out = np.zeros((len(influence), len(weights)), order="F")
     scratch = np.empty(len(influence))
     for row, omega in enumerate(weights):

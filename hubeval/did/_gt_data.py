@@ -28,19 +28,31 @@ class _Arrays:
     cluster: np.ndarray | None
 
 
-def _wide(values: np.ndarray, ucode: np.ndarray, tcode: np.ndarray, shape) -> np.ndarray:
-    if len(values) == shape[0] * shape[1]:  # balanced, rows sorted by unit and time (Panel)
-        return np.asfortranarray(values.reshape(shape))
-    out = np.full(shape, np.nan, order="F")
-    out[ucode, tcode] = values
+def _wide(values: np.ndarray, positions, shape) -> np.ndarray:
+    out = np.empty(shape, order="F")
+    if positions is None:  # balanced: row blocks of the sorted table are the firms
+        rows, block = values.reshape(shape), 1 << 16
+        for start in range(0, shape[0], block):  # blocked transpose: cache-friendly
+            out[start:start + block] = rows[start:start + block]
+        return out
+    out.fill(np.nan)
+    out[positions] = values
     return out
 
 
 def _codes(panel: Panel, data: pd.DataFrame, times: np.ndarray):
-    """Unit code (sorted units), time code and first row of each unit.
+    """Sorted units, the first row of each, and (unit code, time code) of each row, or None
+    when the panel is balanced.
 
-    A Panel's rows are sorted by unit and time, so the units are runs of rows: no hashing."""
-    ids = data[panel.unit].to_numpy()
+    A Panel's rows are sorted by unit and time (no duplicates), so a balanced panel is a
+    sequence of blocks of ``len(times)`` rows, and the units of any panel are runs of rows."""
+    ids, years = data[panel.unit].to_numpy(), data[panel.time].to_numpy()
+    n_times = len(times)
+    if len(ids) % n_times == 0:
+        blocks = ids.reshape(-1, n_times)
+        if (np.array_equal(blocks[:, 0], blocks[:, -1])
+                and (years.reshape(-1, n_times) == times).all()):
+            return blocks[:, 0].copy(), np.arange(0, len(ids), n_times), None
     if ids.dtype.kind in "iuf":
         first = np.r_[True, ids[1:] != ids[:-1]]
         units, ucode = ids[first], np.cumsum(first) - 1
@@ -48,12 +60,7 @@ def _codes(panel: Panel, data: pd.DataFrame, times: np.ndarray):
         ucode, units = pd.factorize(data[panel.unit], sort=True)
         first = np.r_[True, ucode[1:] != ucode[:-1]]
         units = np.asarray(units)
-    years = data[panel.time].to_numpy()
-    if np.array_equal(times, np.arange(times[0], times[0] + len(times))):
-        tcode = years - times[0]
-    else:
-        tcode = np.searchsorted(times, years)
-    return units, ucode, tcode, np.flatnonzero(first)
+    return units, np.flatnonzero(first), (ucode, np.searchsorted(times, years))
 
 
 def _per_unit(panel_name: str, role: str, wide: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -76,19 +83,19 @@ def _build_arrays(panel: Panel, outcome: str, covariates: list[str], weights: st
     columns += [c for c in (weights, cluster) if c is not None and c not in columns]
     data = panel.data[list(dict.fromkeys(columns))]
     times = panel.times
-    units, ucode, tcode, first = _codes(panel, data, times)
+    units, first, positions = _codes(panel, data, times)
     shape = (len(units), len(times))
     cohort = data[panel.cohort].to_numpy(dtype=float)[first]  # constant within unit (Panel)
-    y = _wide(data[outcome].to_numpy(dtype=float), ucode, tcode, shape)
-    x = [_wide(data[c].to_numpy(dtype=float), ucode, tcode, shape) for c in covariates]
+    y = _wide(data[outcome].to_numpy(dtype=float), positions, shape)
+    x = [_wide(data[c].to_numpy(dtype=float), positions, shape) for c in covariates]
     w = np.ones(len(units))
     if weights is not None:
-        w = _per_unit(weights, "weights", _wide(data[weights].to_numpy(dtype=float), ucode, tcode,
+        w = _per_unit(weights, "weights", _wide(data[weights].to_numpy(dtype=float), positions,
                                                 shape), np.asarray(units))
     codes = None
     if cluster is not None:
         ccode, _ = pd.factorize(data[cluster])
-        per_unit = _per_unit(cluster, "cluster", _wide(ccode.astype(float), ucode, tcode, shape),
+        per_unit = _per_unit(cluster, "cluster", _wide(ccode.astype(float), positions, shape),
                              np.asarray(units))
         codes = pd.factorize(per_unit)[0].astype(np.int64)
     return _Arrays(np.asarray(units), times, cohort, y, x, w, codes)

@@ -33,26 +33,30 @@ ENABLED = True
 
 
 class _Groups:
-    """Firms coded by cohort value (never-participants last) and the per-code sums of each year."""
+    """Firms coded by cohort value (never-participants last), per-code sums and weighted means
+    of each year, and each firm's outcome centred by its own code's mean (complete years only)."""
 
     def __init__(self, arrays: _Arrays):
-        cohort = arrays.cohort
-        self.values = np.unique(np.asarray(_distinct(cohort)))
+        cohort, w, y = arrays.cohort, arrays.weights, arrays.y
+        self.values = np.sort(np.asarray(_distinct(cohort)))
         self.code = np.searchsorted(self.values, cohort)
         k = len(self.values)
-        self.weighted = not bool(np.all(arrays.weights == 1.0))
-        w = arrays.weights
+        self.weighted = not bool(np.all(w == 1.0))
         self.w = w
         self.count = np.bincount(self.code, minlength=k).astype(float)
         self.weight = np.bincount(self.code, weights=w, minlength=k) if self.weighted else self.count
         self.positive = (np.bincount(self.code, weights=(w > 0).astype(float), minlength=k)
                          if self.weighted else self.count)
-        y = arrays.y
         self.complete = ~np.isnan(y).any(axis=0)
         self.sums = np.full((k, y.shape[1]), np.nan)
+        self.means = np.zeros((k, y.shape[1]))
+        self.centred = np.empty(y.shape, order="F")
+        has_weight = self.weight > 0  # a code without weight keeps mean 0 (never in a fast cell)
         for t in np.flatnonzero(self.complete):
             values = y[:, t] * w if self.weighted else y[:, t]
             self.sums[:, t] = np.bincount(self.code, weights=values, minlength=k)
+            self.means[has_weight, t] = self.sums[has_weight, t] / self.weight[has_weight]
+            np.subtract(y[:, t], self.means[self.code, t], out=self.centred[:, t])
 
     def codes_of(self, cohorts) -> np.ndarray:
         return np.searchsorted(self.values, np.asarray(cohorts, dtype=float))
@@ -92,54 +96,103 @@ def fast_cells(arrays: _Arrays, cells: list, control: str, anticipation: int, ou
     out = dict(att=np.full(k, np.nan), influence=np.zeros((n, k), order="F"),
                counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0)
     left_out = np.zeros(n, dtype=bool)
-    y, times, code = arrays.y, arrays.times, groups.code
+    scales = {}  # per-firm factor of the last complete (cohort, comparison): cells share it
     for j, (g, t, base, is_reference) in enumerate(cells):
         treated = int(groups.codes_of([g])[0])
-        comparison = _comparison_codes(groups, g, t, base, times, control, anticipation)
+        comparison = _comparison_codes(groups, g, t, base, arrays.times, control, anticipation)
         if is_reference:
             out["att"][j] = 0.0
             out["counts"][j] = int(groups.count[treated]), int(groups.count[comparison].sum())
             continue
         column = out["influence"][:, j]
-        np.subtract(y[:, t], y[:, base], out=column)
-        valid = None
         if groups.complete[t] and groups.complete[base]:
-            sums, weight, count, positive = (groups.sums[:, t] - groups.sums[:, base], groups.weight,
-                                             groups.count, groups.positive)
+            done = _complete_cell(groups, column, treated, comparison, t, base, n, small_sample,
+                                  scales)
         else:
-            valid = ~np.isnan(column)
-            column[~valid] = 0.0
-            sums, weight, count, positive = _cell_sums(groups, column, valid)
-            member = np.zeros(len(groups.values), dtype=bool)
-            member[treated] = member[comparison] = True
-            short = ~valid & member[code]
-            if short.any():
-                left_out |= short
-                out["cells_short"] += 1
-        n_tr, n_co = int(count[treated]), int(count[comparison].sum())
-        out["counts"][j] = n_tr, n_co
-        if n_tr == 0 or n_co == 0:
-            column[:] = 0.0
-            reason = missing_reason(outcome, "cohort" if n_tr == 0 else "comparison firms")
-            out["failures"].setdefault(reason, []).append((g, times[t]))
-            continue
-        w_tr, w_co = float(weight[treated]), float(weight[comparison].sum())
-        if w_tr <= 0 or w_co <= 0 or w_tr / (w_tr + w_co) >= TRIM_LEVEL:
+            done = _short_cell(groups, arrays.y, column, treated, comparison, t, base, n,
+                               small_sample, left_out, out)
+        if done is None:
             return None  # the general path fails or trims such cells: let it
-        mean_tr, mean_co = sums[treated] / w_tr, sums[comparison].sum() / w_co
-        out["att"][j] = mean_tr - mean_co
-        shift, scale = np.zeros(len(groups.values)), np.zeros(len(groups.values))
-        shift[treated], shift[comparison] = mean_tr, mean_co
-        scale[treated] = n / w_tr * _df_factor(positive[treated], small_sample)
-        scale[comparison] = -n / w_co * _df_factor(positive[comparison].sum(), small_sample)
-        column -= shift[code]
-        column *= scale[code]
-        if groups.weighted:
-            column *= groups.w
-        if valid is not None:
-            column[~valid] = 0.0
+        out["counts"][j] = done[1:]
+        if np.isnan(done[0]):
+            reason = missing_reason(outcome, "cohort" if done[1] == 0 else "comparison firms")
+            out["failures"].setdefault(reason, []).append((g, arrays.times[t]))
+        out["att"][j] = done[0]
     out["left_out"] = int(left_out.sum())
     return out
+
+
+def _usable(w_tr: float, w_co: float) -> bool:
+    """Positive weight on both sides and a treated share below the trimming level (else the
+    general path: it reports the failure, or trims, as R DRDID does)."""
+    return w_tr > 0 and w_co > 0 and w_tr / (w_tr + w_co) < TRIM_LEVEL
+
+
+def _scales(groups: _Groups, treated, comparison, weight, positive, n: int,
+            small_sample: bool) -> np.ndarray:
+    """``N / W_1`` (cohort), ``-N / W_0`` (comparison), 0 (others) per code, df-corrected."""
+    scale = np.zeros(len(groups.values))
+    scale[treated] = n / weight[treated] * _df_factor(positive[treated], small_sample)
+    scale[comparison] = (-n / weight[comparison].sum()
+                         * _df_factor(positive[comparison].sum(), small_sample))
+    return scale
+
+
+def _complete_cell(groups, column, treated, comparison, t, base, n, small_sample, scales):
+    """A cell whose two years are observed for every firm: centred outcomes, cached scales."""
+    w_tr, w_co = float(groups.weight[treated]), float(groups.weight[comparison].sum())
+    if not _usable(w_tr, w_co):
+        return None
+    change = groups.means[:, t] - groups.means[:, base]
+    mean_tr = change[treated]
+    if len(comparison) == 1:
+        mean_co = change[comparison[0]]
+    else:
+        mean_co = (groups.sums[comparison, t] - groups.sums[comparison, base]).sum() / w_co
+    np.subtract(groups.centred[:, t], groups.centred[:, base], out=column)
+    if len(comparison) > 1:  # centred by each cohort's own mean: shift to the comparison's
+        shift = np.zeros(len(groups.values))
+        shift[comparison] = mean_co - change[comparison]
+        column -= shift[groups.code]
+    key = (treated, tuple(comparison))
+    if key not in scales:
+        scales.clear()
+        factor = _scales(groups, treated, comparison, groups.weight, groups.positive, n,
+                         small_sample)[groups.code]
+        scales[key] = factor * groups.w if groups.weighted else factor
+    column *= scales[key]
+    return (mean_tr - mean_co, int(groups.count[treated]), int(groups.count[comparison].sum()))
+
+
+def _short_cell(groups, y, column, treated, comparison, t, base, n, small_sample, left_out, out):
+    """A cell with firms lacking the outcome in one of its years: they are left out of it."""
+    code = groups.code
+    np.subtract(y[:, t], y[:, base], out=column)
+    valid = ~np.isnan(column)
+    column[~valid] = 0.0
+    sums, weight, count, positive = _cell_sums(groups, column, valid)
+    member = np.zeros(len(groups.values), dtype=bool)
+    member[treated] = member[comparison] = True
+    short = ~valid & member[code]
+    if short.any():
+        left_out |= short
+        out["cells_short"] += 1
+    n_tr, n_co = int(count[treated]), int(count[comparison].sum())
+    if n_tr == 0 or n_co == 0:
+        column[:] = 0.0
+        return (np.nan, n_tr, n_co)
+    w_tr, w_co = float(weight[treated]), float(weight[comparison].sum())
+    if not _usable(w_tr, w_co):
+        return None
+    mean_tr, mean_co = sums[treated] / w_tr, sums[comparison].sum() / w_co
+    shift = np.zeros(len(groups.values))
+    shift[treated], shift[comparison] = mean_tr, mean_co
+    column -= shift[code]
+    column *= _scales(groups, treated, comparison, weight, positive, n, small_sample)[code]
+    if groups.weighted:
+        column *= groups.w
+    column[~valid] = 0.0
+    return (mean_tr - mean_co, n_tr, n_co)
 
 
 def _cell_sums(groups: _Groups, dy: np.ndarray, valid: np.ndarray):
