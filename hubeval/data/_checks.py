@@ -126,13 +126,16 @@ def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
     units = frame[unit]
     if not units.is_monotonic_increasing:
         return False
-    same = (units.to_numpy()[1:] == units.to_numpy()[:-1])
-    return bool(np.all(np.diff(frame[time].to_numpy()) [same] > 0))
+    values, years = units.to_numpy(), frame[time].to_numpy()
+    return bool(np.all((values[1:] != values[:-1]) | (years[1:] > years[:-1])))
 
 
 def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarray) -> None:
     # one int64 key per (unit, time): far faster than frame.duplicated([unit, time])
     years = frame[time].to_numpy(np.int64)
+    grouped = np.all(codes[1:] >= codes[:-1])  # each unit's rows together (codes by first row)
+    if grouped and np.all((codes[1:] != codes[:-1]) | (years[1:] > years[:-1])):
+        return  # years strictly increase within every unit: no pair twice, no key needed
     low = int(years.min())
     key = codes * (int(years.max()) - low + 1)
     key += years

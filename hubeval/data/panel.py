@@ -167,8 +167,11 @@ class Panel:
                       drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
         first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
         np.minimum.at(first, codes, frame[self.time].to_numpy(np.int64))
-        cohort = frame[self.cohort].to_numpy()
-        always = pd.Series(np.isfinite(cohort) & (cohort <= first[codes]), index=frame.index)
+        unit_cohort = np.empty(len(first))
+        unit_cohort[codes] = frame[self.cohort].to_numpy()  # constant within unit (checked)
+        with np.errstate(invalid="ignore"):
+            always_unit = np.isfinite(unit_cohort) & (unit_cohort <= first)
+        always = pd.Series(always_unit[codes], index=frame.index)
         if always.any():
             units = pd.unique(frame.loc[always, self.unit])
             if not drop_always_treated:

@@ -95,10 +95,14 @@ def times_weights(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     scratch = np.empty(len(influence))
     for row, omega in enumerate(weights):
         target = out[:, row]
-        for cell in np.flatnonzero(omega):
+        cells = np.flatnonzero(omega)
+        if len(cells):
+            np.multiply(influence[:, cells[0]], omega[cells[0]], out=target)
+        for cell in cells[1:]:
             np.multiply(influence[:, cell], omega[cell], out=scratch)
             target += scratch
     return out
+
 
 
 def _cell_rows(cells: Cells, masks: np.ndarray):
@@ -174,7 +178,8 @@ def _by_event_time(cells, min_e, max_e, balance, first_year, notes):
     if not post.any():
         notes.append("No event time >= 0 in the window: the overall effect is not defined (NaN).")
         return [int(e) for e in eseq], theta, inf, masks, (np.nan, np.zeros(len(inf)))
-    return [int(e) for e in eseq], theta, inf, masks, (theta[post].mean(), inf[:, post].mean(axis=1))
+    overall = (theta[post].mean(), inf @ (post / post.sum()))  # mean over e >= 0, no copy
+    return [int(e) for e in eseq], theta, inf, masks, overall
 
 
 def _by_calendar(cells, min_e, max_e, balance, notes, **_):
@@ -185,7 +190,8 @@ def _by_calendar(cells, min_e, max_e, balance, notes, **_):
     years = np.unique(cells.time[post])
     masks = np.array([post & (cells.time == t) for t in years])
     theta, inf = _cell_rows(cells, masks)
-    return [int(t) for t in years], theta, inf, masks, (theta.mean(), inf.mean(axis=1))
+    return [int(t) for t in years], theta, inf, masks, (theta.mean(),
+                                                     inf @ np.full(len(years), 1.0 / len(years)))
 
 
 #: The handler of each ``by`` option of :func:`hubeval.aggregate`.
