@@ -190,6 +190,40 @@ def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.nda
     return values
 
 
+def _unit_runs(codes: np.ndarray) -> np.ndarray | None:
+    """First row of each unit when every unit's rows are together, else None.
+
+    ``codes`` number units by first row, so the rows are grouped exactly when the code changes
+    ``max(codes)`` times (each change then enters a new unit)."""
+    change = codes[1:] != codes[:-1]
+    if np.count_nonzero(change) != int(codes[-1]) or int(codes[-1]) != int(codes.max()):
+        return None
+    return np.flatnonzero(np.r_[True, change])
+
+
+def _unit_extremes(values: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value of each unit code (codes 0..n-1 in order of first row).
+
+    When each unit's rows are together (the usual sorted panel) one ``reduceat`` over the runs
+    does it, far faster than unbuffered ``ufunc.at`` over all rows."""
+    starts = _unit_runs(codes)
+    if starts is not None:
+        return np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+    n = int(codes.max()) + 1
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, codes, values)
+    np.maximum.at(high, codes, values)
+    return low, high
+
+
+def _always_treated(frame: pd.DataFrame, time: str, cohort: str, codes: np.ndarray) -> pd.Series:
+    """Rows of units whose (normalised, per-unit constant) cohort is not after their first year."""
+    first, _ = _unit_extremes(frame[time].to_numpy(np.int64), codes)
+    unit_cohort = np.empty(len(first))
+    unit_cohort[codes] = frame[cohort].to_numpy()
+    return pd.Series((np.isfinite(unit_cohort) & (unit_cohort <= first))[codes], index=frame.index)
+
+
 def _numeric_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
     """:func:`_normalise_cohort` for a numeric column, in numpy (it runs on every row of big panels).
 
@@ -197,13 +231,12 @@ def _numeric_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarr
     so the whole-number check then needs one value per unit. The error messages are those of
     :func:`_normalise_cohort`'s general branch, which builds them when a check fails."""
     raw = frame[cohort]
-    values = raw.to_numpy(float, copy=True)
-    never = np.isnan(values) | (values == 0) | np.isinf(values)
-    values[never] = NEVER_TREATED
-    n = int(codes.max()) + 1
-    low, high = np.full(n, np.inf), np.full(n, -np.inf)
-    np.minimum.at(low, codes, values)
-    np.maximum.at(high, codes, values)
+    values = raw.to_numpy()
+    never = values == 0
+    if values.dtype.kind == "f":
+        never |= ~np.isfinite(values)
+    values = np.where(never, NEVER_TREATED, values.astype(float, copy=False))
+    low, high = _unit_extremes(values, codes)
     finite = np.isfinite(low)
     if np.any(high > low) or np.any(low[finite] != np.round(low[finite])):
         frame = frame.assign(**{cohort: raw.astype(object)})  # the general branch raises

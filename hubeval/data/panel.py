@@ -33,6 +33,7 @@ from hubeval.data._checks import (
     _mostly_numbers,
     _normalise_cohort,
     _rename,
+    _always_treated,
     _unit_codes,
 )
 from hubeval.data._conversions import check_finite, coerce_column, money_units, recode_binary
@@ -165,13 +166,7 @@ class Panel:
     # --- construction steps -----------------------------------------------------------------
     def _check_timing(self, frame: pd.DataFrame, codes: np.ndarray,
                       drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
-        first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
-        np.minimum.at(first, codes, frame[self.time].to_numpy(np.int64))
-        unit_cohort = np.empty(len(first))
-        unit_cohort[codes] = frame[self.cohort].to_numpy()  # constant within unit (checked)
-        with np.errstate(invalid="ignore"):
-            always_unit = np.isfinite(unit_cohort) & (unit_cohort <= first)
-        always = pd.Series(always_unit[codes], index=frame.index)
+        always = _always_treated(frame, self.time, self.cohort, codes)
         if always.any():
             units = pd.unique(frame.loc[always, self.unit])
             if not drop_always_treated:
@@ -277,15 +272,15 @@ class Panel:
 
     @property
     def n_units(self) -> int:
-        return int(self._data[self.unit].nunique())
+        return int(self._codes.max()) + 1  # codes number the units 0..n-1
 
     @functools.cached_property
     def unit_cohorts(self) -> pd.Series:
         """Cohort of each unit (index: unit, sorted), ``inf`` for never-participants."""
         firsts = np.flatnonzero(np.r_[True, self._codes[1:] != self._codes[:-1]])
-        rows = self._data.iloc[firsts]
-        return pd.Series(rows[self.cohort].to_numpy(), index=pd.Index(rows[self.unit].to_numpy(),
-                         name=self.unit), name=self.cohort).sort_index()
+        units = pd.Index(self._data[self.unit].to_numpy()[firsts], name=self.unit)
+        values = pd.Series(self._data[self.cohort].to_numpy()[firsts], index=units, name=self.cohort)
+        return values if units.is_monotonic_increasing else values.sort_index()
 
     @property
     def cohorts(self) -> np.ndarray:

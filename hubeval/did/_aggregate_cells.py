@@ -45,7 +45,8 @@ def cells_of(gt: GroupTimeResult, notes: list[str], estimated_shares: bool) -> C
     cohort = est["cohort"].to_numpy(dtype=float)[valid]
     code = np.searchsorted(cohorts, cohort)
     unit_code = np.searchsorted(cohorts, gt.unit_cohort)
-    unit_code = np.where(np.isin(gt.unit_cohort, cohorts), unit_code, -1)
+    found = cohorts[np.minimum(unit_code, len(cohorts) - 1)] == gt.unit_cohort
+    unit_code = np.where(found, unit_code, -1)
     # P(G = g) as R did: mean over all firms of weight x 1{cohort = g}.
     pg_cohort = np.bincount(unit_code + 1, weights=w, minlength=len(cohorts) + 1)[1:] / len(w)
     # Copy the influence matrix only when cells must be dropped (it can be 1M firms x 45 cells).

@@ -50,12 +50,18 @@ class _Groups:
         self.complete = ~np.isnan(y).any(axis=0)
         self.sums = np.full((k, y.shape[1]), np.nan)
         self.means = np.zeros((k, y.shape[1]))
-        self.centred = np.empty(y.shape, order="F")
         has_weight = self.weight > 0  # a code without weight keeps mean 0 (never in a fast cell)
         for t in np.flatnonzero(self.complete):
             values = y[:, t] * w if self.weighted else y[:, t]
             self.sums[:, t] = np.bincount(self.code, weights=values, minlength=k)
             self.means[has_weight, t] = self.sums[has_weight, t] / self.weight[has_weight]
+        self.centred = None
+
+    def centre(self, y: np.ndarray, in_place: bool) -> None:
+        """Each firm's outcome minus its code's mean, in the complete years; ``in_place``
+        overwrites ``y`` (no second firms x years matrix), which is then no longer the outcome."""
+        self.centred = y if in_place else np.empty(y.shape, order="F")
+        for t in np.flatnonzero(self.complete):
             np.subtract(y[:, t], self.means[self.code, t], out=self.centred[:, t])
 
     def codes_of(self, cohorts) -> np.ndarray:
@@ -92,14 +98,23 @@ def fast_cells(arrays: _Arrays, cells: list, control: str, anticipation: int, ou
     if not ENABLED or covariates:
         return None
     groups = _Groups(arrays)
+    plans = [(int(groups.codes_of([g])[0]),
+              _comparison_codes(groups, g, t, base, arrays.times, control, anticipation))
+             for g, t, base, _ in cells]
+    complete = groups.complete
+    if not all(_usable(groups.weight[tr], groups.weight[co].sum())
+               for (_, t, base, reference), (tr, co) in zip(cells, plans)
+               if not reference and complete[t] and complete[base]):
+        return None  # the general path fails or trims such cells: let it
+    # with every year observed for every firm no cell can send us to the general path any more,
+    # so arrays.y (built for this call) may be overwritten by the centred outcomes
+    groups.centre(arrays.y, in_place=bool(complete.all()))
     n, k = len(arrays.units), len(cells)
     out = dict(att=np.full(k, np.nan), influence=np.zeros((n, k), order="F"),
                counts=np.zeros((k, 2), dtype=np.int64), failures={}, left_out=0, cells_short=0)
     left_out = np.zeros(n, dtype=bool)
     scales = {}  # per-firm factor of the last complete (cohort, comparison): cells share it
-    for j, (g, t, base, is_reference) in enumerate(cells):
-        treated = int(groups.codes_of([g])[0])
-        comparison = _comparison_codes(groups, g, t, base, arrays.times, control, anticipation)
+    for j, ((g, t, base, is_reference), (treated, comparison)) in enumerate(zip(cells, plans)):
         if is_reference:
             out["att"][j] = 0.0
             out["counts"][j] = int(groups.count[treated]), int(groups.count[comparison].sum())
@@ -140,9 +155,7 @@ def _scales(groups: _Groups, treated, comparison, weight, positive, n: int,
 
 def _complete_cell(groups, column, treated, comparison, t, base, n, small_sample, scales):
     """A cell whose two years are observed for every firm: centred outcomes, cached scales."""
-    w_tr, w_co = float(groups.weight[treated]), float(groups.weight[comparison].sum())
-    if not _usable(w_tr, w_co):
-        return None
+    w_co = float(groups.weight[comparison].sum())  # usable: checked for all cells before
     change = groups.means[:, t] - groups.means[:, base]
     mean_tr = change[treated]
     if len(comparison) == 1:
