@@ -112,19 +112,30 @@ def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
 def _unit_codes(frame: pd.DataFrame, unit: str) -> np.ndarray:
     """Integer code of each row's unit, in order of first appearance."""
     ids = frame[unit]
-    if ids.dtype.kind in "iuf" and ids.is_monotonic_increasing:  # sorted: runs are the codes
+    if _increasing(ids):  # sorted numbers: the runs of equal ids are the codes
         values = ids.to_numpy()
-        codes = np.empty(len(values), dtype=np.int64)
-        codes[0] = 0
-        np.cumsum(values[1:] != values[:-1], out=codes[1:])
-        return codes
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(values)]))
     return pd.factorize(ids, sort=False)[0].astype(np.int64)
+
+
+def _increasing(ids: pd.Series) -> bool:
+    """Numeric ids in ascending order (numpy: pandas' check costs a new index per call)."""
+    values = ids.to_numpy()
+    return values.dtype.kind in "iuf" and bool(np.all(values[1:] >= values[:-1]))
+
+
+def _distinct_years(years: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer year column (counted: faster than hashing)."""
+    if len(years) and 0 <= years.min() and years.max() < 100_000:
+        return np.flatnonzero(np.bincount(years)).astype(years.dtype)
+    return np.sort(pd.unique(years))
 
 
 def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
     """True when rows are ordered by unit (ascending) and by time within unit."""
     units = frame[unit]
-    if not units.is_monotonic_increasing:
+    if not (_increasing(units) or (units.dtype.kind not in "iuf" and units.is_monotonic_increasing)):
         return False
     values, years = units.to_numpy(), frame[time].to_numpy()
     return bool(np.all((values[1:] != values[:-1]) | (years[1:] > years[:-1])))
@@ -218,9 +229,14 @@ def _unit_extremes(values: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, n
 
 def _always_treated(frame: pd.DataFrame, time: str, cohort: str, codes: np.ndarray) -> pd.Series:
     """Rows of units whose (normalised, per-unit constant) cohort is not after their first year."""
-    first, _ = _unit_extremes(frame[time].to_numpy(np.int64), codes)
-    unit_cohort = np.empty(len(first))
-    unit_cohort[codes] = frame[cohort].to_numpy()
+    years, values = frame[time].to_numpy(np.int64), frame[cohort].to_numpy()
+    starts = _unit_runs(codes)
+    if starts is not None:
+        first, unit_cohort = np.minimum.reduceat(years, starts), values[starts]
+    else:
+        first, _ = _unit_extremes(years, codes)
+        unit_cohort = np.empty(len(first))
+        unit_cohort[codes] = values
     return pd.Series((np.isfinite(unit_cohort) & (unit_cohort <= first))[codes], index=frame.index)
 
 
@@ -235,10 +251,17 @@ def _numeric_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarr
     never = values == 0
     if values.dtype.kind == "f":
         never |= ~np.isfinite(values)
-    values = np.where(never, NEVER_TREATED, values.astype(float, copy=False))
-    low, high = _unit_extremes(values, codes)
+    values = values.astype(float, copy=True)
+    np.copyto(values, NEVER_TREATED, where=never)
+    starts = _unit_runs(codes)
+    if starts is not None:  # rows of a unit together: constant iff equal to the previous row
+        varying = not np.all((values[1:] == values[:-1]) | (codes[1:] != codes[:-1]))
+        low = values[starts]
+    else:
+        low, high = _unit_extremes(values, codes)
+        varying = bool(np.any(high > low))
     finite = np.isfinite(low)
-    if np.any(high > low) or np.any(low[finite] != np.round(low[finite])):
+    if varying or np.any(low[finite] != np.round(low[finite])):
         frame = frame.assign(**{cohort: raw.astype(object)})  # the general branch raises
         return _normalise_cohort(frame, unit, cohort, codes)
     return pd.Series(values, index=raw.index, name=cohort)

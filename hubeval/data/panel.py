@@ -34,6 +34,7 @@ from hubeval.data._checks import (
     _normalise_cohort,
     _rename,
     _always_treated,
+    _distinct_years,
     _unit_codes,
 )
 from hubeval.data._conversions import check_finite, coerce_column, money_units, recode_binary
@@ -263,7 +264,7 @@ class Panel:
     @functools.cached_property
     def times(self) -> np.ndarray:
         """Sorted distinct periods."""
-        return np.sort(self._data[self.time].unique())
+        return _distinct_years(self._data[self.time].to_numpy())
 
     @property
     def units(self) -> np.ndarray:
