@@ -21,7 +21,9 @@ with the ``csdid`` Python port) to numerical precision, and so do the analytic s
 - the uniform band of the multiplier bootstrap standardises by the analytic standard errors.
 
 Why hand-written: neither statsmodels nor pyfixest implement it, and ``csdid``/``differences``
-are 10-100 times slower on firm registers (``benchmarks/bench_staggered.py``).
+are 10-100 times slower on firm registers (``benchmarks/bench_staggered.py``). Without
+covariates every cell is a difference of weighted means, which :mod:`hubeval.did._gt_fast`
+computes straight into the influence matrix (same numbers as the general loop to rounding).
 
 References
 ----------
