@@ -105,7 +105,6 @@ def times_weights(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-
 def _cell_rows(cells: Cells, masks: np.ndarray):
     return _weighted(masks, cells.att, cells.influence, cells.pg, cells.code, cells.unit_code,
                      cells.unit_weights, cells.n_cohorts, cells.estimated_shares)
