@@ -36,7 +36,8 @@ def _load(data, read_options: dict) -> tuple[pd.DataFrame, LoadInfo | None]:
         if len(repeated):
             raise PanelError(f"`data` has duplicate column names: {format_examples([f'`{c}`' for c in repeated])}. "
                              "Give every column its own name (e.g. df.columns = [...]) first.")
-        return data.copy(), None
+        # pandas >= 3 copies on write: a shallow copy already leaves the caller's frame untouched
+        return data.copy(deep=int(pd.__version__.split(".")[0]) < 3), None
     if isinstance(data, (str, os.PathLike)):
         return read_table(data, **read_options)
     raise PanelError(f"`data` must be a pandas DataFrame or a path to a CSV/Excel/Parquet file; got "
@@ -110,22 +111,46 @@ def _clean_time(frame: pd.DataFrame, time: str) -> pd.Series:
 
 def _unit_codes(frame: pd.DataFrame, unit: str) -> np.ndarray:
     """Integer code of each row's unit, in order of first appearance."""
-    return pd.factorize(frame[unit], sort=False)[0].astype(np.int64)
+    ids = frame[unit]
+    if _increasing(ids):  # sorted numbers: the runs of equal ids are the codes
+        values = ids.to_numpy()
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(values)]))
+    return pd.factorize(ids, sort=False)[0].astype(np.int64)
+
+
+def _increasing(ids: pd.Series) -> bool:
+    """Numeric ids in ascending order (numpy: pandas' check costs a new index per call)."""
+    values = ids.to_numpy()
+    return values.dtype.kind in "iuf" and bool(np.all(values[1:] >= values[:-1]))
+
+
+def _distinct_years(years: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer year column (counted: faster than hashing)."""
+    if len(years) and 0 <= years.min() and years.max() < 100_000:
+        return np.flatnonzero(np.bincount(years)).astype(years.dtype)
+    return np.sort(pd.unique(years))
 
 
 def _is_sorted(frame: pd.DataFrame, unit: str, time: str) -> bool:
     """True when rows are ordered by unit (ascending) and by time within unit."""
     units = frame[unit]
-    if not units.is_monotonic_increasing:
+    if not (_increasing(units) or (units.dtype.kind not in "iuf" and units.is_monotonic_increasing)):
         return False
-    same = (units.to_numpy()[1:] == units.to_numpy()[:-1])
-    return bool(np.all(np.diff(frame[time].to_numpy()) [same] > 0))
+    values, years = units.to_numpy(), frame[time].to_numpy()
+    return bool(np.all((values[1:] != values[:-1]) | (years[1:] > years[:-1])))
 
 
 def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarray) -> None:
     # one int64 key per (unit, time): far faster than frame.duplicated([unit, time])
     years = frame[time].to_numpy(np.int64)
-    key = codes * (int(years.max() - years.min()) + 1) + (years - years.min())
+    grouped = np.all(codes[1:] >= codes[:-1])  # each unit's rows together (codes by first row)
+    if grouped and np.all((codes[1:] != codes[:-1]) | (years[1:] > years[:-1])):
+        return  # years strictly increase within every unit: no pair twice, no key needed
+    low = int(years.min())
+    key = codes * (int(years.max()) - low + 1)
+    key += years
+    key -= low
     ordered = key if np.all(key[1:] > key[:-1]) else np.sort(key, kind="stable")  # radix sort
     if not np.any(ordered[1:] == ordered[:-1]):
         return
@@ -143,9 +168,7 @@ def _check_duplicates(frame: pd.DataFrame, unit: str, time: str, codes: np.ndarr
 def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
     raw = frame[cohort]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        values = raw.to_numpy(float)
-        never = pd.Series(np.isnan(values) | (values == 0) | np.isinf(values), index=raw.index)
-        numeric = raw.astype(float).where(~never)
+        return _numeric_cohort(frame, unit, cohort, codes)
     else:
         text = raw.astype("string").str.strip().str.lower()
         never = raw.isna() | text.isin(["", "0", "0.0", "inf", "infinity", "never", "nan"])
@@ -176,6 +199,72 @@ def _normalise_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.nda
             f"unit (the first program year). E.g. {'; '.join(examples)}. Give each unit one value; if you "
             "have a yearly 0/1 participation column instead, pass it as `treatment=`.")
     return values
+
+
+def _unit_runs(codes: np.ndarray) -> np.ndarray | None:
+    """First row of each unit when every unit's rows are together, else None.
+
+    ``codes`` number units by first row, so the rows are grouped exactly when the code changes
+    ``max(codes)`` times (each change then enters a new unit)."""
+    change = codes[1:] != codes[:-1]
+    if np.count_nonzero(change) != int(codes[-1]) or int(codes[-1]) != int(codes.max()):
+        return None
+    return np.flatnonzero(np.r_[True, change])
+
+
+def _unit_extremes(values: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value of each unit code (codes 0..n-1 in order of first row).
+
+    When each unit's rows are together (the usual sorted panel) one ``reduceat`` over the runs
+    does it, far faster than unbuffered ``ufunc.at`` over all rows."""
+    starts = _unit_runs(codes)
+    if starts is not None:
+        return np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+    n = int(codes.max()) + 1
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, codes, values)
+    np.maximum.at(high, codes, values)
+    return low, high
+
+
+def _always_treated(frame: pd.DataFrame, time: str, cohort: str, codes: np.ndarray) -> pd.Series:
+    """Rows of units whose (normalised, per-unit constant) cohort is not after their first year."""
+    years, values = frame[time].to_numpy(np.int64), frame[cohort].to_numpy()
+    starts = _unit_runs(codes)
+    if starts is not None:
+        first, unit_cohort = np.minimum.reduceat(years, starts), values[starts]
+    else:
+        first, _ = _unit_extremes(years, codes)
+        unit_cohort = np.empty(len(first))
+        unit_cohort[codes] = values
+    return pd.Series((np.isfinite(unit_cohort) & (unit_cohort <= first))[codes], index=frame.index)
+
+
+def _numeric_cohort(frame: pd.DataFrame, unit: str, cohort: str, codes: np.ndarray) -> pd.Series:
+    """:func:`_normalise_cohort` for a numeric column, in numpy (it runs on every row of big panels).
+
+    Checks the per-unit extremes first: a unit's value is a whole year only if it is constant,
+    so the whole-number check then needs one value per unit. The error messages are those of
+    :func:`_normalise_cohort`'s general branch, which builds them when a check fails."""
+    raw = frame[cohort]
+    values = raw.to_numpy()
+    never = values == 0
+    if values.dtype.kind == "f":
+        never |= ~np.isfinite(values)
+    values = values.astype(float, copy=True)
+    np.copyto(values, NEVER_TREATED, where=never)
+    starts = _unit_runs(codes)
+    if starts is not None:  # rows of a unit together: constant iff equal to the previous row
+        varying = not np.all((values[1:] == values[:-1]) | (codes[1:] != codes[:-1]))
+        low = values[starts]
+    else:
+        low, high = _unit_extremes(values, codes)
+        varying = bool(np.any(high > low))
+    finite = np.isfinite(low)
+    if varying or np.any(low[finite] != np.round(low[finite])):
+        frame = frame.assign(**{cohort: raw.astype(object)})  # the general branch raises
+        return _normalise_cohort(frame, unit, cohort, codes)
+    return pd.Series(values, index=raw.index, name=cohort)
 
 
 def _cohort_from_treatment(frame, unit, time, treatment, name) -> pd.Series:

@@ -33,6 +33,8 @@ from hubeval.data._checks import (
     _mostly_numbers,
     _normalise_cohort,
     _rename,
+    _always_treated,
+    _distinct_years,
     _unit_codes,
 )
 from hubeval.data._conversions import check_finite, coerce_column, money_units, recode_binary
@@ -165,10 +167,7 @@ class Panel:
     # --- construction steps -----------------------------------------------------------------
     def _check_timing(self, frame: pd.DataFrame, codes: np.ndarray,
                       drop_always_treated: bool) -> tuple[pd.DataFrame, np.ndarray]:
-        first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
-        np.minimum.at(first, codes, frame[self.time].to_numpy(np.int64))
-        first_seen = first[codes]
-        always = np.isfinite(frame[self.cohort]) & (frame[self.cohort] <= first_seen)
+        always = _always_treated(frame, self.time, self.cohort, codes)
         if always.any():
             units = pd.unique(frame.loc[always, self.unit])
             if not drop_always_treated:
@@ -191,8 +190,9 @@ class Panel:
             raise PanelError(
                 f"Column `{self.cohort}` marks no participating unit: every unit is coded as a "
                 "never-participant (0, empty or inf). Check the cohort column or the column mapping.")
-        cohorts_per_unit = frame.loc[finite].groupby(self.unit)[self.cohort].first()
-        if (~finite).sum() == 0 and cohorts_per_unit.nunique() == 1:
+        # the cohort is constant within unit (checked before): one distinct value is one cohort
+        if finite.all() and len(pd.unique(frame[self.cohort].to_numpy())) == 1:
+            cohorts_per_unit = frame.groupby(self.unit)[self.cohort].first()
             raise PanelError(
                 f"Column `{self.cohort}`: there are no comparison units at all: all "
                 f"{len(cohorts_per_unit)} units join in {int(cohorts_per_unit.iloc[0])} and none is a "
@@ -264,7 +264,7 @@ class Panel:
     @functools.cached_property
     def times(self) -> np.ndarray:
         """Sorted distinct periods."""
-        return np.sort(self._data[self.time].unique())
+        return _distinct_years(self._data[self.time].to_numpy())
 
     @property
     def units(self) -> np.ndarray:
@@ -273,15 +273,15 @@ class Panel:
 
     @property
     def n_units(self) -> int:
-        return int(self._data[self.unit].nunique())
+        return int(self._codes.max()) + 1  # codes number the units 0..n-1
 
     @functools.cached_property
     def unit_cohorts(self) -> pd.Series:
         """Cohort of each unit (index: unit, sorted), ``inf`` for never-participants."""
         firsts = np.flatnonzero(np.r_[True, self._codes[1:] != self._codes[:-1]])
-        rows = self._data.iloc[firsts]
-        return pd.Series(rows[self.cohort].to_numpy(), index=pd.Index(rows[self.unit].to_numpy(),
-                         name=self.unit), name=self.cohort).sort_index()
+        units = pd.Index(self._data[self.unit].to_numpy()[firsts], name=self.unit)
+        values = pd.Series(self._data[self.cohort].to_numpy()[firsts], index=units, name=self.cohort)
+        return values if units.is_monotonic_increasing else values.sort_index()
 
     @property
     def cohorts(self) -> np.ndarray:

@@ -4,8 +4,8 @@
 (:func:`aggregate`) and ``pretrend`` (:func:`pretrend_test`), with per-firm influence functions
 (``influence``); ``twfe_setup`` (:func:`twfe_design`) and ``fixed_effects`` (TWFE),
 ``did_imputation`` (Borusyak-Jaravel-Spiess) and ``naive`` (the program's own before/after claim).
-Private helpers: ``_gt_data``/``_gt_cells`` (att_gt), ``_aggregate_cells`` (aggregate), ``_bjs`` (imputation),
-``_common``, ``_cv3``.
+Private helpers: ``_gt_data``/``_gt_cells``/``_gt_fast`` (att_gt; ``_gt_fast`` without
+covariates), ``_aggregate_cells`` (aggregate), ``_bjs`` (imputation), ``_common``, ``_cv3``.
 
 Names are imported on first use (PEP 562): ``hb.att_gt`` + ``hb.aggregate`` load only the modules
 they need, not the imputation estimator's sparse solver (scipy.sparse) or the TWFE modules.

@@ -45,7 +45,8 @@ def cells_of(gt: GroupTimeResult, notes: list[str], estimated_shares: bool) -> C
     cohort = est["cohort"].to_numpy(dtype=float)[valid]
     code = np.searchsorted(cohorts, cohort)
     unit_code = np.searchsorted(cohorts, gt.unit_cohort)
-    unit_code = np.where(np.isin(gt.unit_cohort, cohorts), unit_code, -1)
+    found = cohorts[np.minimum(unit_code, len(cohorts) - 1)] == gt.unit_cohort
+    unit_code = np.where(found, unit_code, -1)
     # P(G = g) as R did: mean over all firms of weight x 1{cohort = g}.
     pg_cohort = np.bincount(unit_code + 1, weights=w, minlength=len(cohorts) + 1)[1:] / len(w)
     # Copy the influence matrix only when cells must be dropped (it can be 1M firms x 45 cells).
@@ -68,15 +69,40 @@ def _weighted(masks: np.ndarray, att, influence, pg, code, unit_code, unit_weigh
     total = masks @ pg
     omega = masks * pg / total[:, None]
     theta = omega @ att
+    inf = times_weights(influence, omega)
     if not estimated_shares:
-        return theta, influence @ omega.T
+        return theta, inf
     onehot = np.zeros((len(att), n_groups + 1))
     onehot[np.arange(len(att)), code] = 1.0
     a, b = (masks * att) @ onehot, masks @ onehot
     coef = (a - theta[:, None] * b) / total[:, None]
     coef[:, -1] = 0.0  # column for never-participants (unit_code -1)
-    inf = influence @ omega.T + unit_weights[:, None] * coef.T[unit_code]
+    unweighted = bool(np.all(unit_weights == 1.0))
+    for row, firm_coef in enumerate(coef):
+        inf[:, row] += firm_coef[unit_code] if unweighted else unit_weights * firm_coef[unit_code]
     return theta, inf
+
+
+def times_weights(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``influence @ weights.T`` summing only the nonzero weights, into a Fortran-ordered matrix.
+
+    Each row of ``weights`` (an aggregate) usually weights a few cells, so column by column this
+    reads each cell's influence column about once instead of a dense firms x cells product per
+    row; mostly nonzero weights (one overall average) use the dense product.
+    """
+    if 2 * np.count_nonzero(weights) > weights.size:
+        return np.asfortranarray(influence @ weights.T)
+    out = np.zeros((len(influence), len(weights)), order="F")
+    scratch = np.empty(len(influence))
+    for row, omega in enumerate(weights):
+        target = out[:, row]
+        cells = np.flatnonzero(omega)
+        if len(cells):
+            np.multiply(influence[:, cells[0]], omega[cells[0]], out=target)
+        for cell in cells[1:]:
+            np.multiply(influence[:, cell], omega[cell], out=scratch)
+            target += scratch
+    return out
 
 
 def _cell_rows(cells: Cells, masks: np.ndarray):
@@ -106,7 +132,7 @@ def _by_cohort(cells, min_e, max_e, **_):
                         "`min_event_time`/`max_event_time`.")
     masks = np.array([inside & (cells.code == c) for c in present])
     weights = masks / masks.sum(axis=1, keepdims=True)  # plain mean within a cohort
-    theta, inf = weights @ cells.att, cells.influence @ weights.T
+    theta, inf = weights @ cells.att, times_weights(cells.influence, weights)
     pgg = np.array([cells.pg[cells.code == c][0] for c in present])
     overall, overall_inf = _weighted(np.ones((1, len(present))), theta, inf, pgg,
                                      np.arange(len(present)),
@@ -152,7 +178,8 @@ def _by_event_time(cells, min_e, max_e, balance, first_year, notes):
     if not post.any():
         notes.append("No event time >= 0 in the window: the overall effect is not defined (NaN).")
         return [int(e) for e in eseq], theta, inf, masks, (np.nan, np.zeros(len(inf)))
-    return [int(e) for e in eseq], theta, inf, masks, (theta[post].mean(), inf[:, post].mean(axis=1))
+    overall = (theta[post].mean(), inf @ (post / post.sum()))  # mean over e >= 0, no copy
+    return [int(e) for e in eseq], theta, inf, masks, overall
 
 
 def _by_calendar(cells, min_e, max_e, balance, notes, **_):
@@ -163,7 +190,8 @@ def _by_calendar(cells, min_e, max_e, balance, notes, **_):
     years = np.unique(cells.time[post])
     masks = np.array([post & (cells.time == t) for t in years])
     theta, inf = _cell_rows(cells, masks)
-    return [int(t) for t in years], theta, inf, masks, (theta.mean(), inf.mean(axis=1))
+    return [int(t) for t in years], theta, inf, masks, (theta.mean(),
+                                                     inf @ np.full(len(years), 1.0 / len(years)))
 
 
 #: The handler of each ``by`` option of :func:`hubeval.aggregate`.

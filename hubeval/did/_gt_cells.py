@@ -43,6 +43,11 @@ class _Comparisons:
         return candidates, (start,)
 
 
+def _missing_reason(outcome: str, who: str) -> str:
+    """Why a cell is not estimated when its cohort or comparison firms all lack the outcome."""
+    return f"`{outcome}` (or a covariate) is missing for every firm of the {who} in one of the two years"
+
+
 def _constant_within_unit(wide: np.ndarray) -> bool:
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", RuntimeWarning)  # all-missing firms
@@ -104,8 +109,7 @@ def _estimate_cells(arrays: _Arrays, cells: list, comparisons: _Comparisons, met
         out["counts"][j] = n_tr, int(ok.sum()) - n_tr
         if n_tr == 0 or out["counts"][j, 1] == 0:
             who = "cohort" if n_tr == 0 else "comparison firms"
-            out["failures"].setdefault(f"`{outcome}` (or a covariate) is missing for every firm of the "
-                                       f"{who} in one of the two years", []).append((g, arrays.times[t]))
+            out["failures"].setdefault(_missing_reason(outcome, who), []).append((g, arrays.times[t]))
             continue
         sel_ok = sel if complete else sel[ok]
         key = _design_key(g, comparison_key, sel_ok, complete, early, invariant)

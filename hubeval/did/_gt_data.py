@@ -28,10 +28,39 @@ class _Arrays:
     cluster: np.ndarray | None
 
 
-def _wide(values: np.ndarray, ucode: np.ndarray, tcode: np.ndarray, shape) -> np.ndarray:
-    out = np.full(shape, np.nan, order="F")
-    out[ucode, tcode] = values
+def _wide(values: np.ndarray, positions, shape) -> np.ndarray:
+    out = np.empty(shape, order="F")
+    if positions is None:  # balanced: row blocks of the sorted table are the firms
+        rows, block = values.reshape(shape), 1 << 16
+        for start in range(0, shape[0], block):  # blocked transpose: cache-friendly
+            out[start:start + block] = rows[start:start + block]
+        return out
+    out.fill(np.nan)
+    out[positions] = values
     return out
+
+
+def _codes(panel: Panel, data: pd.DataFrame, times: np.ndarray):
+    """Sorted units, the first row of each, and (unit code, time code) of each row, or None
+    when the panel is balanced.
+
+    A Panel's rows are sorted by unit and time (no duplicates), so a balanced panel is a
+    sequence of blocks of ``len(times)`` rows, and the units of any panel are runs of rows."""
+    ids, years = data[panel.unit].to_numpy(), data[panel.time].to_numpy()
+    n_times = len(times)
+    if len(ids) % n_times == 0:
+        blocks = ids.reshape(-1, n_times)
+        if (np.array_equal(blocks[:, 0], blocks[:, -1])
+                and (years.reshape(-1, n_times) == times).all()):
+            return blocks[:, 0].copy(), np.arange(0, len(ids), n_times), None
+    if ids.dtype.kind in "iuf":
+        first = np.r_[True, ids[1:] != ids[:-1]]
+        units, ucode = ids[first], np.cumsum(first) - 1
+    else:
+        ucode, units = pd.factorize(data[panel.unit], sort=True)
+        first = np.r_[True, ucode[1:] != ucode[:-1]]
+        units = np.asarray(units)
+    return units, np.flatnonzero(first), (ucode, np.searchsorted(times, years))
 
 
 def _per_unit(panel_name: str, role: str, wide: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -53,22 +82,20 @@ def _build_arrays(panel: Panel, outcome: str, covariates: list[str], weights: st
     columns = [panel.unit, panel.time, panel.cohort, outcome] + covariates
     columns += [c for c in (weights, cluster) if c is not None and c not in columns]
     data = panel.data[list(dict.fromkeys(columns))]
-    ucode, units = pd.factorize(data[panel.unit], sort=True)
     times = panel.times
-    tcode = np.searchsorted(times, data[panel.time].to_numpy())
+    units, first, positions = _codes(panel, data, times)
     shape = (len(units), len(times))
-    cohort = np.empty(len(units))
-    cohort[ucode] = data[panel.cohort].to_numpy(dtype=float)
-    y = _wide(data[outcome].to_numpy(dtype=float), ucode, tcode, shape)
-    x = [_wide(data[c].to_numpy(dtype=float), ucode, tcode, shape) for c in covariates]
+    cohort = data[panel.cohort].to_numpy(dtype=float)[first]  # constant within unit (Panel)
+    y = _wide(data[outcome].to_numpy(dtype=float), positions, shape)
+    x = [_wide(data[c].to_numpy(dtype=float), positions, shape) for c in covariates]
     w = np.ones(len(units))
     if weights is not None:
-        w = _per_unit(weights, "weights", _wide(data[weights].to_numpy(dtype=float), ucode, tcode,
+        w = _per_unit(weights, "weights", _wide(data[weights].to_numpy(dtype=float), positions,
                                                 shape), np.asarray(units))
     codes = None
     if cluster is not None:
         ccode, _ = pd.factorize(data[cluster])
-        per_unit = _per_unit(cluster, "cluster", _wide(ccode.astype(float), ucode, tcode, shape),
+        per_unit = _per_unit(cluster, "cluster", _wide(ccode.astype(float), positions, shape),
                              np.asarray(units))
         codes = pd.factorize(per_unit)[0].astype(np.int64)
     return _Arrays(np.asarray(units), times, cohort, y, x, w, codes)
@@ -97,7 +124,7 @@ def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: li
         notes.append(f"Cohort(s) {format_examples(np.unique(cohort[late]).astype(int))} enter after the "
                      f"last year ({times[-1]}): their {int(late.sum())} firm(s) are used as never-participants.")
         cohort[late] = np.inf
-    cohorts = np.unique(cohort[np.isfinite(cohort)])
+    cohorts = np.sort(pd.unique(cohort[np.isfinite(cohort)]))
     keep_t = np.ones(len(times), dtype=bool)
     if not np.isinf(cohort).any():
         if control == "never_treated":
@@ -126,6 +153,8 @@ def _resolve_cohorts(arrays: _Arrays, control: str, anticipation: int, notes: li
                         "affected years as untreated, which biases the estimates if firms react "
                         "before entry.")
     keep_u = ~np.isin(cohort, no_pre)
+    if keep_u.all() and keep_t.all():  # nothing dropped: no copies of the unit x time matrices
+        return dataclasses.replace(arrays, cohort=cohort), list(cohorts)
     out = _Arrays(arrays.units[keep_u], times, cohort[keep_u], arrays.y[keep_u][:, keep_t],
                   [x[keep_u][:, keep_t] for x in arrays.x], arrays.weights[keep_u],
                   None if arrays.cluster is None else pd.factorize(arrays.cluster[keep_u])[0])

@@ -21,7 +21,9 @@ with the ``csdid`` Python port) to numerical precision, and so do the analytic s
 - the uniform band of the multiplier bootstrap standardises by the analytic standard errors.
 
 Why hand-written: neither statsmodels nor pyfixest implement it, and ``csdid``/``differences``
-are 10-100 times slower on firm registers (``benchmarks/bench_staggered.py``).
+are 10-100 times slower on firm registers (``benchmarks/bench_staggered.py``). Without
+covariates every cell is a difference of weighted means, which :mod:`hubeval.did._gt_fast`
+computes straight into the influence matrix (same numbers as the general loop to rounding).
 
 References
 ----------
@@ -49,7 +51,9 @@ from hubeval.did._gt_cells import (
     _Comparisons,
     _estimate_cells,
     _failure_notes,
+    _missing_reason,
 )
+from hubeval.did._gt_fast import fast_cells
 from hubeval.did._gt_data import (
     _build_arrays,
     _check_covariates,
@@ -345,8 +349,11 @@ def att_gt(panel: Panel, *, outcome: str, control: Control = "never_treated", me
     _check_covariates(arrays, covariates)
     arrays, cohorts = _resolve_cohorts(arrays, control, int(anticipation), notes)
     cells = _plan_cells(cohorts, arrays.times, base_period, int(anticipation))
-    fit = _estimate_cells(arrays, cells, _Comparisons(arrays, control, int(anticipation)), method,
-                          outcome, covariates, bool(small_sample))
+    fit = fast_cells(arrays, cells, control, int(anticipation), outcome, covariates,
+                     bool(small_sample), _missing_reason)
+    if fit is None:
+        fit = _estimate_cells(arrays, cells, _Comparisons(arrays, control, int(anticipation)),
+                              method, outcome, covariates, bool(small_sample))
     fit["std_error"] = influence_se(fit["influence"], arrays.cluster)
     fit["std_error"][np.isnan(fit["att"])] = np.nan
     if fit["left_out"]:
