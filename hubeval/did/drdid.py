@@ -53,6 +53,7 @@ def expit(x) -> np.ndarray:
         e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
+
 #: Comparison units with a propensity score at or above this are given zero weight (DRDID).
 TRIM_LEVEL = 0.995
 #: A fitted propensity score at or above this signals (near-)perfect prediction (R ``did``).
