@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hubeval.core.errors import PanelError
+from hubeval.data._checks import _unit_extremes
 
 __all__ = ["relabel_cohorts", "with_columns"]
 
@@ -52,8 +53,7 @@ def relabel_cohorts(panel, cohorts: pd.Series):
         raise PanelError(f"`cohorts` has no label for {int(missing.sum())} row(s) of unit(s) {shown}; "
                          "give every unit of the panel a cohort (inf for never-participants).")
     codes = panel._codes
-    first = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
-    np.minimum.at(first, codes, data[panel.time].to_numpy(np.int64))
+    first, _ = _unit_extremes(data[panel.time].to_numpy(np.int64), codes)  # first year of each unit
     always = np.isfinite(values) & (values <= first[codes])
     if always.any():
         shown = ", ".join(map(str, pd.unique(data.loc[always, panel.unit])[:5]))
